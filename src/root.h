@@ -1,0 +1,48 @@
+/* root.h - every path ctune touches, under one root prefix.
+ *
+ * Tests and offline images hand ctune a directory that holds `proc/`, `sys/`
+ * and `etc/` trees; production runs use "/".  No other module builds a path
+ * to /proc, /sys or /etc by hand: they name the absolute path as the running
+ * system would see it and this module prefixes it.
+ */
+#ifndef CTUNE_ROOT_H
+#define CTUNE_ROOT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "error.h"
+
+typedef struct ctune_root {
+	char dir[4096]; /* the prefix without trailing '/', "" for the real root */
+	size_t len;
+} ctune_root;
+
+/* Set up r for directory dir (NULL, "" and "/" mean the real root).  The
+ * directory must exist and be a directory.  Returns 0 or -errno. */
+int ctune_root_init(ctune_root *r, const char *dir, ctune_error *err);
+
+/* Write dir + abs into buf.  abs must start with '/'.  Returns the length or
+ * -ENAMETOOLONG / -EINVAL. */
+int ctune_root_path(const ctune_root *r, const char *abs, char *buf, size_t size);
+
+/* Open abs under the root.  Returns a file descriptor or -errno. */
+int ctune_root_open(const ctune_root *r, const char *abs, int flags);
+
+/* True when abs exists under the root (following links, like stat). */
+bool ctune_root_exists(const ctune_root *r, const char *abs);
+
+/* Read a small file (a /proc/sys value, a version string) into buf,
+ * NUL-terminated.  Returns the number of bytes read or -errno; -EFBIG when the
+ * file does not fit. */
+ssize_t ctune_root_read_small(const ctune_root *r, const char *abs, char *buf, size_t size);
+
+/* Read a whole file into a fresh malloc'ed, NUL-terminated buffer (*out,
+ * *len).  Refuses files over max_bytes with -EFBIG.  Returns 0 or -errno. */
+int ctune_root_read_all(const ctune_root *r, const char *abs, size_t max_bytes, char **out, size_t *len);
+
+/* The prefix for messages: "/" for the real root. */
+const char *ctune_root_name(const ctune_root *r);
+
+#endif

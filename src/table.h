@@ -1,0 +1,101 @@
+/* table.h - summary of the conntrack table text (/proc/net/nf_conntrack or
+ * the legacy /proc/net/ip_conntrack).
+ *
+ * HOT PATH.  A busy router's table has a million lines; the summary is a
+ * single pass over a fixed read buffer, no allocation per line, no sscanf or
+ * strtok, constant memory whatever the table size.  Guarded by bench/ (case
+ * 1 and 4).  The netlink dump (netlink.c) fills the same summary struct, so
+ * both sources report the same figures in the same shape.
+ */
+#ifndef CTUNE_TABLE_H
+#define CTUNE_TABLE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+#include "root.h"
+#include "scheme.h"
+
+typedef enum ctune_family {
+	CTUNE_FAMILY_IPV4,
+	CTUNE_FAMILY_IPV6,
+	CTUNE_FAMILY_OTHER,
+	CTUNE_FAMILY_COUNT
+} ctune_family;
+
+typedef enum ctune_proto {
+	CTUNE_PROTO_TCP,
+	CTUNE_PROTO_UDP,
+	CTUNE_PROTO_UDPLITE,
+	CTUNE_PROTO_ICMP,
+	CTUNE_PROTO_ICMPV6,
+	CTUNE_PROTO_SCTP,
+	CTUNE_PROTO_DCCP,
+	CTUNE_PROTO_GRE,
+	CTUNE_PROTO_OTHER,
+	CTUNE_PROTO_COUNT
+} ctune_proto;
+
+/* The kernel's own numbering (enum tcp_conntrack), so the netlink path can
+ * index with CTA_PROTOINFO_TCP_STATE directly.  Index 9 is SYN_SENT2 on
+ * current kernels and LISTEN on 2.6.18. */
+enum {
+	CTUNE_TCP_NONE,
+	CTUNE_TCP_SYN_SENT,
+	CTUNE_TCP_SYN_RECV,
+	CTUNE_TCP_ESTABLISHED,
+	CTUNE_TCP_FIN_WAIT,
+	CTUNE_TCP_CLOSE_WAIT,
+	CTUNE_TCP_LAST_ACK,
+	CTUNE_TCP_TIME_WAIT,
+	CTUNE_TCP_CLOSE,
+	CTUNE_TCP_SYN_SENT2,
+	CTUNE_TCP_STATE_UNKNOWN, /* a name we do not know */
+	CTUNE_TCP_STATE_COUNT
+};
+
+/* Remaining timeout above which an entry counts as long-lived (one day):
+ * the stuck-ESTABLISHED symptom of the default 5-day timeout. */
+#define CTUNE_LONG_TIMEOUT_SECONDS 86400
+
+typedef struct ctune_table_summary {
+	uint64_t total;                              /* entries seen */
+	uint64_t family[CTUNE_FAMILY_COUNT];
+	uint64_t proto[CTUNE_PROTO_COUNT];
+	uint64_t tcp_state[CTUNE_TCP_STATE_COUNT];
+	uint64_t assured;      /* [ASSURED] */
+	uint64_t unreplied;    /* [UNREPLIED] */
+	uint64_t offload;      /* [OFFLOAD] or [HW_OFFLOAD] */
+	uint64_t long_timeout; /* remaining timeout > CTUNE_LONG_TIMEOUT_SECONDS */
+	uint64_t malformed;    /* lines that could not be parsed (counted, not fatal) */
+} ctune_table_summary;
+
+/* Names for JSON output: "ipv4", "tcp", "ESTABLISHED" ... */
+const char *ctune_family_name(ctune_family f);
+const char *ctune_proto_name(ctune_proto p);
+const char *ctune_tcp_state_name(int state);
+
+/* Map a layer-4 protocol number (6, 17, ...) to the summary's bucket. */
+ctune_proto ctune_proto_from_number(unsigned num);
+
+/* Zero the summary. */
+void ctune_table_summary_init(ctune_table_summary *s);
+
+/* Add the complete lines in buf[0..len) to s.  Either line format (modern
+ * "ipv4 2 tcp 6 ..." or legacy "tcp 6 ...") is recognised per line.  A final
+ * line without '\n' is counted as a line too. */
+void ctune_table_parse(const char *buf, size_t len, ctune_table_summary *s);
+
+/* Stream fd through a fixed buffer into s (s is not zeroed first).  Returns
+ * 0 or -errno. */
+int ctune_table_summarize_fd(int fd, ctune_table_summary *s);
+
+/* Summarise the table file of the scheme under the root (falls back to the
+ * other scheme's file when the scheme's own is missing).  *path_used (may be
+ * NULL) gets the absolute path read.  Returns 0, or -ENOENT when no table file
+ * exists, or -errno; err names the file. */
+int ctune_table_summarize(const ctune_root *r, ctune_scheme scheme, ctune_table_summary *s,
+			  const char **path_used, ctune_error *err);
+
+#endif
