@@ -1,0 +1,170 @@
+/* main.c - the ctune executable: argv / args file / stdin -> request ->
+ * libctune -> exactly one JSON object on stdout.
+ *
+ * Three ways in:
+ *   ctune facts [--root DIR] [--table] ...   command line
+ *   ctune ARGS_FILE                          Ansible's binary-module call
+ *   ctune < request.json                     Salt, scripts, anything
+ * Diagnostics go to stderr; stdout carries the one response object, also on
+ * failure ({"failed": true, "msg": ...}).  Exit status: 0 success, 1 the
+ * request failed, 2 the request itself was wrong.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "facts.h"
+#include "json-util.h"
+#include "request.h"
+#include "response.h"
+#include "root.h"
+
+#define MAX_REQUEST_BYTES (1u << 20)
+
+enum { EXIT_OK = 0, EXIT_FAILED = 1, EXIT_USAGE = 2 };
+
+static const char usage[] =
+	"Usage: ctune facts [--root DIR] [--table] [--scheme auto|legacy|modern] [--format json]\n"
+	"       ctune ARGS_FILE        (Ansible binary-module convention)\n"
+	"       ctune < REQUEST.json   (one JSON object on stdin)\n"
+	"       ctune --help | --version\n"
+	"\n"
+	"Reports (and, in later releases, tunes) the netfilter connection-tracking table.\n"
+	"  facts      print one JSON object: scheme, count, max, usage, buckets, every timeout,\n"
+	"             per-CPU statistics; --table adds a summary of the table by family,\n"
+	"             protocol, TCP state, ASSURED, UNREPLIED and long remaining timeouts.\n"
+	"  --root DIR read proc/, sys/ and etc/ under DIR (fixture trees, offline images).\n";
+
+static int fail(int status, const char *msg)
+{
+	_cleanup_json_ json_t *o = ctune_error_response(msg);
+	fprintf(stderr, "ctune: %s\n", msg);
+	ctune_response_print(o, false);
+	return status;
+}
+
+/* Read all of fd, refusing more than MAX_REQUEST_BYTES. */
+static int read_request(int fd, const char *what, char **out, size_t *len, ctune_error *err)
+{
+	size_t cap = 8192, got = 0;
+	_cleanup_free_ char *buf = malloc(cap);
+	if (!buf)
+		return ctune_error_set(err, -ENOMEM, "out of memory");
+	for (;;) {
+		if (got == cap) {
+			if (cap >= MAX_REQUEST_BYTES)
+				return ctune_error_set(err, -EFBIG, "%s is larger than %u bytes", what,
+						       MAX_REQUEST_BYTES);
+			char *nb = realloc(buf, cap * 2);
+			if (!nb)
+				return ctune_error_set(err, -ENOMEM, "out of memory");
+			buf = nb;
+			cap *= 2;
+		}
+		ssize_t k = read(fd, buf + got, cap - got);
+		if (k < 0) {
+			if (errno == EINTR)
+				continue;
+			return ctune_error_set(err, -errno, "cannot read %s: %s", what, strerror(errno));
+		}
+		if (k == 0)
+			break;
+		got += (size_t)k;
+	}
+	if (got == 0)
+		return ctune_error_set(err, -ENODATA, "%s is empty: expected one JSON object", what);
+	*out = TAKE_PTR(buf);
+	*len = got;
+	return 0;
+}
+
+static int run_facts(const ctune_request *req)
+{
+	ctune_error err = { 0 };
+	ctune_root root;
+	if (ctune_root_init(&root, req->root, &err) < 0)
+		return fail(EXIT_USAGE, err.msg);
+
+	ctune_facts facts;
+	ctune_facts_opts opts = { .scheme = req->scheme, .table = req->table };
+	if (ctune_facts_gather(&root, &opts, &facts, &err) < 0)
+		return fail(EXIT_FAILED, err.msg);
+
+	_cleanup_json_ json_t *f = ctune_facts_to_json(&facts, &root);
+	ctune_facts_free(&facts);
+	if (!f)
+		return fail(EXIT_FAILED, "out of memory");
+
+	if (req->origin == CTUNE_ORIGIN_CLI)
+		return ctune_response_print(f, true) < 0 ? EXIT_FAILED : EXIT_OK;
+
+	/* Protocol callers get the usual module result; facts travel under
+	 * ansible_facts.conntrack, where Ansible merges them into hostvars. */
+	_cleanup_json_ json_t *o = json_object();
+	json_object_set_new(o, "changed", json_false());
+	json_object_set_new(o, "failed", json_false());
+	json_object_set(o, "warnings", json_object_get(f, "warnings"));
+	json_object_del(f, "warnings");
+	json_t *af = json_object();
+	json_object_set(af, "conntrack", f);
+	json_object_set_new(o, "ansible_facts", af);
+	return ctune_response_print(o, false) < 0 ? EXIT_FAILED : EXIT_OK;
+}
+
+static int run(const ctune_request *req)
+{
+	switch (req->verb) {
+	case CTUNE_VERB_FACTS:
+		return run_facts(req);
+	}
+	return fail(EXIT_USAGE, "unknown verb");
+}
+
+static int run_json(int fd, const char *what)
+{
+	ctune_error err = { 0 };
+	_cleanup_free_ char *text = NULL;
+	size_t len = 0;
+	if (read_request(fd, what, &text, &len, &err) < 0)
+		return fail(EXIT_USAGE, err.msg);
+	ctune_request req;
+	if (ctune_request_from_json(text, len, &req, &err) < 0)
+		return fail(EXIT_USAGE, err.msg);
+	return run(&req);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+		fputs(usage, stdout);
+		return EXIT_OK;
+	}
+	if (argc >= 2 && strcmp(argv[1], "--version") == 0) {
+		printf("ctune %s\n", CTUNE_VERSION);
+		return EXIT_OK;
+	}
+
+	if (argc == 1)
+		return run_json(STDIN_FILENO, "the request on standard input");
+
+	/* One argument that is not a verb or an option: Ansible's args file. */
+	if (argc == 2 && argv[1][0] != '-' && strcmp(argv[1], "facts") != 0) {
+		_cleanup_close_ int fd = open(argv[1], O_RDONLY | O_CLOEXEC);
+		if (fd < 0) {
+			char msg[512];
+			snprintf(msg, sizeof(msg), "cannot open the arguments file %s: %s", argv[1], strerror(errno));
+			return fail(EXIT_USAGE, msg);
+		}
+		return run_json(fd, "the arguments file");
+	}
+
+	ctune_error err = { 0 };
+	ctune_request req;
+	if (ctune_request_from_argv(argc, argv, &req, &err) < 0)
+		return fail(EXIT_USAGE, err.msg);
+	return run(&req);
+}

@@ -1,0 +1,45 @@
+/* request.h - one request, from the command line or from JSON, as a plain
+ * struct.  This is the only place that knows the shape of the protocol's
+ * input: everything past it sees C values, never jansson. */
+#ifndef CTUNE_REQUEST_H
+#define CTUNE_REQUEST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "error.h"
+#include "scheme.h"
+
+typedef enum ctune_verb {
+	CTUNE_VERB_FACTS,
+} ctune_verb;
+
+typedef enum ctune_format {
+	CTUNE_FORMAT_JSON,
+} ctune_format;
+
+typedef enum ctune_origin {
+	CTUNE_ORIGIN_CLI,     /* ctune facts --root ... */
+	CTUNE_ORIGIN_JSON,    /* a JSON object on stdin or in a file */
+	CTUNE_ORIGIN_ANSIBLE, /* the JSON carried _ansible_* keys */
+} ctune_origin;
+
+typedef struct ctune_request {
+	ctune_verb verb;
+	ctune_origin origin;
+	ctune_format format;
+	char root[4096]; /* "" for the real root */
+	ctune_scheme scheme; /* CTUNE_SCHEME_NONE: detect */
+	bool table;
+	bool check_mode;
+	bool diff;
+} ctune_request;
+
+/* Parse the command line (argv[0] is the program, argv[1] the verb).
+ * Returns 0 or -EINVAL with err saying what is wrong. */
+int ctune_request_from_argv(int argc, char **argv, ctune_request *req, ctune_error *err);
+
+/* Parse a JSON request.  Returns 0 or -EINVAL with err naming the field. */
+int ctune_request_from_json(const char *text, size_t len, ctune_request *req, ctune_error *err);
+
+#endif

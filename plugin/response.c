@@ -1,0 +1,149 @@
+/* response.c - see response.h.  Maps are written with all their keys (0
+ * where nothing was counted) so consumers see one stable shape. */
+#include "response.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "json-util.h"
+
+static json_t *optional_int(const ctune_fact_value *v)
+{
+	return v ? json_integer(v->value) : json_null();
+}
+
+static json_t *stats_to_json(const ctune_facts *f)
+{
+	if (!f->have_stats)
+		return json_null();
+	const ctune_stats *st = &f->stats;
+	json_t *o = json_object();
+	json_t *cols = json_array(), *total = json_object(), *cpus = json_array();
+	for (size_t c = 0; c < st->ncols; c++) {
+		json_array_append_new(cols, json_string(st->names[c]));
+		json_object_set_new(total, st->names[c], json_integer((json_int_t)st->total[c]));
+	}
+	for (size_t i = 0; i < st->ncpus; i++) {
+		json_t *row = json_object();
+		for (size_t c = 0; c < st->ncols; c++)
+			json_object_set_new(row, st->names[c], json_integer((json_int_t)ctune_stats_cpu(st, i, c)));
+		json_array_append_new(cpus, row);
+	}
+	json_object_set_new(o, "file", json_string(f->stat_file));
+	json_object_set_new(o, "columns", cols);
+	json_object_set_new(o, "total", total);
+	json_object_set_new(o, "per_cpu", cpus);
+	return o;
+}
+
+static json_t *table_to_json(const ctune_facts *f)
+{
+	const ctune_table_summary *t = &f->table;
+	json_t *o = json_object(), *fam = json_object(), *proto = json_object(), *tcp = json_object();
+	for (int i = 0; i < CTUNE_FAMILY_COUNT; i++)
+		json_object_set_new(fam, ctune_family_name((ctune_family)i), json_integer((json_int_t)t->family[i]));
+	for (int i = 0; i < CTUNE_PROTO_COUNT; i++)
+		json_object_set_new(proto, ctune_proto_name((ctune_proto)i), json_integer((json_int_t)t->proto[i]));
+	for (int i = 0; i < CTUNE_TCP_STATE_COUNT; i++)
+		json_object_set_new(tcp, ctune_tcp_state_name(i), json_integer((json_int_t)t->tcp_state[i]));
+	ctune_json_set(o, "file", f->table_file ? json_string(f->table_file) : NULL);
+	json_object_set_new(o, "total", json_integer((json_int_t)t->total));
+	json_object_set_new(o, "family", fam);
+	json_object_set_new(o, "protocol", proto);
+	json_object_set_new(o, "tcp_state", tcp);
+	json_object_set_new(o, "assured", json_integer((json_int_t)t->assured));
+	json_object_set_new(o, "unreplied", json_integer((json_int_t)t->unreplied));
+	json_object_set_new(o, "offload", json_integer((json_int_t)t->offload));
+	json_object_set_new(o, "long_timeout", json_integer((json_int_t)t->long_timeout));
+	json_object_set_new(o, "malformed", json_integer((json_int_t)t->malformed));
+	return o;
+}
+
+json_t *ctune_facts_to_json(const ctune_facts *f, const ctune_root *r)
+{
+	const ctune_detect *d = &f->detect;
+	json_t *o = json_object();
+	json_object_set_new(o, "ctune_version", json_string(CTUNE_VERSION));
+	json_object_set_new(o, "root", ctune_json_text(ctune_root_name(r)));
+	json_object_set_new(o, "source", json_string(f->source));
+	json_object_set_new(o, "scheme", json_string(ctune_scheme_name(d->scheme)));
+	json_object_set_new(o, "scheme_detected_from", json_string(d->detected_from));
+	ctune_json_set(o, "kernel_release", d->kernel_release[0] ? ctune_json_text(d->kernel_release) : NULL);
+
+	json_t *mod = json_object();
+	ctune_json_set(mod, "name", d->module ? json_string(d->module) : NULL);
+	json_object_set_new(mod, "state", json_string(ctune_module_state_name(d->module_state)));
+	json_object_set_new(o, "module", mod);
+
+	json_t *alias = json_object();
+	ctune_json_set(alias, "key", d->alias_key ? json_string(d->alias_key) : NULL);
+	json_object_set_new(alias, "present", json_boolean(d->alias_present));
+	json_object_set_new(o, "alias", alias);
+
+	json_t *tf = json_object();
+	ctune_json_set(tf, "path", d->table_file ? json_string(d->table_file) : NULL);
+	json_object_set_new(tf, "present", json_boolean(d->table_file_present));
+	json_object_set_new(o, "table_file", tf);
+
+	const ctune_fact_value *count = ctune_facts_get(f, "count");
+	const ctune_fact_value *max = ctune_facts_get(f, "max");
+	json_object_set_new(o, "count", optional_int(count));
+	json_object_set_new(o, "max", optional_int(max));
+	if (count && max && max->value > 0)
+		json_object_set_new(o, "usage_percent",
+				    json_real(round(10000.0 * (double)count->value / (double)max->value) / 100.0));
+	else
+		json_object_set_new(o, "usage_percent", json_null());
+	json_object_set_new(o, "buckets", optional_int(ctune_facts_get(f, "buckets")));
+
+	size_t n;
+	const ctune_tunable *t = ctune_tunables(&n);
+	json_t *timeouts = json_object(), *settings = json_object(), *tunables = json_object();
+	for (size_t i = 0; i < f->nvalues; i++) {
+		const ctune_fact_value *v = &f->values[i];
+		if (!v->present)
+			continue;
+		if (t[i].kind == CTUNE_KIND_TIMEOUT)
+			json_object_set_new(timeouts, t[i].name, json_integer(v->value));
+		else if (strcmp(t[i].name, "count") && strcmp(t[i].name, "max") && strcmp(t[i].name, "buckets"))
+			json_object_set_new(settings, t[i].name, json_integer(v->value));
+		json_t *tu = json_object();
+		json_object_set_new(tu, "key", json_string(v->key));
+		json_object_set_new(tu, "value", json_integer(v->value));
+		const char *unit = ctune_unit_name(t[i].unit);
+		ctune_json_set(tu, "unit", unit ? json_string(unit) : NULL);
+		json_object_set_new(tu, "writable", json_boolean(v->writable));
+		json_object_set_new(tunables, t[i].name, tu);
+	}
+	json_object_set_new(o, "timeouts", timeouts);
+	json_object_set_new(o, "settings", settings);
+	json_object_set_new(o, "tunables", tunables);
+	json_object_set_new(o, "stats", stats_to_json(f));
+	if (f->have_table)
+		json_object_set_new(o, "table", table_to_json(f));
+
+	json_t *warnings = json_array();
+	for (size_t i = 0; i < f->nwarnings; i++)
+		json_array_append_new(warnings, ctune_json_text(f->warnings[i]));
+	json_object_set_new(o, "warnings", warnings);
+	return o;
+}
+
+json_t *ctune_error_response(const char *msg)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "failed", json_true());
+	json_object_set_new(o, "changed", json_false());
+	json_object_set_new(o, "msg", ctune_json_text(msg && *msg ? msg : "unknown error"));
+	return o;
+}
+
+int ctune_response_print(json_t *obj, bool pretty)
+{
+	size_t flags = JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10) | (pretty ? JSON_INDENT(2) : JSON_COMPACT);
+	if (json_dumpf(obj, stdout, flags) < 0 || fputc('\n', stdout) == EOF || fflush(stdout) == EOF)
+		return -EIO;
+	return 0;
+}

@@ -1,0 +1,20 @@
+/* response.h - results as JSON: the one place a response object is built. */
+#ifndef CTUNE_RESPONSE_H
+#define CTUNE_RESPONSE_H
+
+#include <jansson.h>
+
+#include "facts.h"
+#include "root.h"
+
+/* The facts object of docs/facts.md. */
+json_t *ctune_facts_to_json(const ctune_facts *f, const ctune_root *r);
+
+/* {"failed": true, "changed": false, "msg": msg}. */
+json_t *ctune_error_response(const char *msg);
+
+/* Print obj as one JSON document and a newline on stdout.  Returns 0 or
+ * -EIO when stdout cannot take it. */
+int ctune_response_print(json_t *obj, bool pretty);
+
+#endif

@@ -1,0 +1,61 @@
+/* facts.h - everything ctune reports about a host's conntrack, gathered
+ * into one plain struct for the edge (plugin/) to print.
+ *
+ * Default facts read a few dozen small /proc/sys files and the per-CPU
+ * statistics: their cost does not grow with the table.  Only when asked for
+ * (`table`) is the table walked.
+ */
+#ifndef CTUNE_FACTS_H
+#define CTUNE_FACTS_H
+
+#include <stdbool.h>
+
+#include "detect.h"
+#include "error.h"
+#include "root.h"
+#include "scheme.h"
+#include "stat.h"
+#include "table.h"
+
+#define CTUNE_FACTS_MAX_TUNABLES 96
+#define CTUNE_FACTS_MAX_WARNINGS 16
+
+typedef struct ctune_fact_value {
+	bool present;
+	bool writable;
+	long long value;
+	const char *key; /* the key read, in the running scheme */
+} ctune_fact_value;
+
+typedef struct ctune_facts_opts {
+	ctune_scheme scheme; /* CTUNE_SCHEME_NONE: detect */
+	bool table;          /* walk the table for a summary */
+} ctune_facts_opts;
+
+typedef struct ctune_facts {
+	ctune_detect detect;
+	const char *source; /* "proc" */
+	/* indexed like ctune_tunables() */
+	ctune_fact_value values[CTUNE_FACTS_MAX_TUNABLES];
+	size_t nvalues;
+	bool have_stats;
+	const char *stat_file;
+	ctune_stats stats;
+	bool have_table;
+	const char *table_file;
+	ctune_table_summary table;
+	size_t nwarnings;
+	char warnings[CTUNE_FACTS_MAX_WARNINGS][256];
+} ctune_facts;
+
+/* Gather facts under the root.  Missing pieces become warnings, not
+ * failures: only a table walk that was asked for and cannot be done fails
+ * (-ENOENT, -EACCES, ...).  Free with ctune_facts_free. */
+int ctune_facts_gather(const ctune_root *r, const ctune_facts_opts *opts, ctune_facts *f, ctune_error *err);
+
+/* The value of one tunable by canonical name, or NULL when not present. */
+const ctune_fact_value *ctune_facts_get(const ctune_facts *f, const char *name);
+
+void ctune_facts_free(ctune_facts *f);
+
+#endif

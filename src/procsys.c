@@ -1,0 +1,118 @@
+/* procsys.c - see procsys.h. */
+#include "procsys.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "scheme.h"
+
+/* Parse one decimal integer with optional surrounding white space. */
+static int parse_integer(const char *s, long long *out)
+{
+	while (*s == ' ' || *s == '\t')
+		s++;
+	if (!*s)
+		return -EINVAL;
+	errno = 0;
+	char *end;
+	long long v = strtoll(s, &end, 10);
+	if (errno || end == s)
+		return -EINVAL;
+	while (*end == ' ' || *end == '\t' || *end == '\n' || *end == '\r')
+		end++;
+	if (*end)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+int ctune_procsys_read(const ctune_root *r, const char *key, long long *value, ctune_error *err)
+{
+	char path[512], buf[64];
+	if (ctune_key_procpath(key, path, sizeof(path)) < 0)
+		return ctune_error_set(err, -ENAMETOOLONG, "key %s is too long", key);
+	ssize_t n = ctune_root_read_small(r, path, buf, sizeof(buf));
+	if (n < 0)
+		return ctune_error_set(err, (int)n, "cannot read %s: %s", path, strerror((int)-n));
+	if (parse_integer(buf, value) < 0)
+		return ctune_error_set(err, -EINVAL, "%s does not hold one integer", path);
+	return 0;
+}
+
+bool ctune_procsys_writable(const ctune_root *r, const char *key)
+{
+	char rel[512], path[4608];
+	if (ctune_key_procpath(key, rel, sizeof(rel)) < 0 || ctune_root_path(r, rel, path, sizeof(path)) < 0)
+		return false;
+	struct stat st;
+	return stat(path, &st) == 0 && (st.st_mode & S_IWUSR);
+}
+
+int ctune_procsys_write(const ctune_root *r, const char *key, long long value, ctune_error *err)
+{
+	char path[512], text[32];
+	if (ctune_key_procpath(key, path, sizeof(path)) < 0)
+		return ctune_error_set(err, -ENAMETOOLONG, "key %s is too long", key);
+	int len = snprintf(text, sizeof(text), "%lld\n", value);
+
+	{
+		_cleanup_close_ int fd = ctune_root_open(r, path, O_WRONLY | O_TRUNC);
+		if (fd < 0)
+			return ctune_error_set(err, fd, "cannot write %s = %lld: %s", key, value, strerror(-fd));
+		ssize_t k = write(fd, text, (size_t)len);
+		if (k < 0)
+			return ctune_error_set(err, -errno, "the kernel refused %s = %lld: %s", key, value,
+					       strerror(errno));
+		if (k != len)
+			return ctune_error_set(err, -EIO, "short write of %s = %lld", key, value);
+	}
+
+	long long back;
+	int rr = ctune_procsys_read(r, key, &back, err);
+	if (rr < 0)
+		return rr;
+	if (back != value)
+		return ctune_error_set(err, -EIO, "%s was written as %lld but reads back as %lld", key, value, back);
+	return 0;
+}
+
+int ctune_procsys_write_journaled(const ctune_root *r, ctune_journal *j, const char *key, long long value,
+				  ctune_error *err)
+{
+	if (j->n >= CTUNE_JOURNAL_MAX)
+		return ctune_error_set(err, -E2BIG, "too many live changes in one request");
+	if (strlen(key) >= sizeof(j->entry[0].key))
+		return ctune_error_set(err, -ENAMETOOLONG, "key %s is too long", key);
+	long long before;
+	int rr = ctune_procsys_read(r, key, &before, err);
+	if (rr < 0)
+		return rr;
+	rr = ctune_procsys_write(r, key, value, err);
+	/* A refused write may still have changed nothing; a write whose read-back
+	 * differs did change something: journal it so rollback restores it. */
+	if (rr == 0 || rr == -EIO) {
+		strcpy(j->entry[j->n].key, key);
+		j->entry[j->n].before = before;
+		j->n++;
+	}
+	return rr;
+}
+
+int ctune_journal_rollback(const ctune_root *r, ctune_journal *j, ctune_error *err)
+{
+	int first = 0;
+	while (j->n > 0) {
+		j->n--;
+		int rr = ctune_procsys_write(r, j->entry[j->n].key, j->entry[j->n].before, err);
+		if (rr < 0 && first == 0)
+			first = rr;
+	}
+	return first;
+}
