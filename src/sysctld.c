@@ -1,0 +1,160 @@
+/* sysctld.c - see sysctld.h. */
+#include "sysctld.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cleanup.h"
+#include "scheme.h"
+
+static const char *const dirs[] = {
+	"/etc/sysctl.d", "/run/sysctl.d", "/usr/local/lib/sysctl.d", "/usr/lib/sysctl.d", "/lib/sysctl.d",
+};
+
+static int cmp_names(const void *a, const void *b)
+{
+	const char *x = strrchr(*(const char *const *)a, '/') + 1;
+	const char *y = strrchr(*(const char *const *)b, '/') + 1;
+	return strcmp(x, y);
+}
+
+bool ctune_sysctld_same_file(const ctune_root *r, const char *a, const char *b)
+{
+	char pa[4608], pb[4608];
+	struct stat sa, sb;
+	if (ctune_root_path(r, a, pa, sizeof(pa)) < 0 || ctune_root_path(r, b, pb, sizeof(pb)) < 0)
+		return false;
+	if (stat(pa, &sa) < 0 || stat(pb, &sb) < 0)
+		return strcmp(a, b) == 0;
+	return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+int ctune_sysctld_list(const ctune_root *r, ctune_sysctld *l, ctune_error *err)
+{
+	/* Collect candidates: earlier directories mask later ones by name. */
+	static char names[CTUNE_SYSCTLD_MAX_FILES][256];
+	const char *order[CTUNE_SYSCTLD_MAX_FILES];
+	size_t n = 0;
+	memset(l, 0, sizeof(*l));
+
+	for (size_t d = 0; d < ELEMENTSOF(dirs); d++) {
+		char path[4608];
+		if (ctune_root_path(r, dirs[d], path, sizeof(path)) < 0)
+			continue;
+		_cleanup_closedir_ DIR *dir = opendir(path);
+		if (!dir)
+			continue;
+		struct dirent *de;
+		while ((de = readdir(dir))) {
+			size_t len = strlen(de->d_name);
+			if (len < 6 || strcmp(de->d_name + len - 5, ".conf") != 0 || de->d_name[0] == '.')
+				continue;
+			bool masked = false;
+			for (size_t i = 0; i < n && !masked; i++)
+				masked = strcmp(strrchr(order[i], '/') + 1, de->d_name) == 0;
+			if (masked)
+				continue;
+			if (n >= CTUNE_SYSCTLD_MAX_FILES - 1)
+				return ctune_error_set(err, -E2BIG, "more than %d sysctl configuration files",
+						       CTUNE_SYSCTLD_MAX_FILES - 1);
+			if ((size_t)snprintf(names[n], sizeof(names[n]), "%s/%s", dirs[d], de->d_name) >=
+			    sizeof(names[n]))
+				continue;
+			order[n] = names[n];
+			n++;
+		}
+	}
+	qsort(order, n, sizeof(order[0]), cmp_names);
+
+	bool conf_seen = false;
+	for (size_t i = 0; i < n; i++) {
+		snprintf(l->files[l->n], sizeof(l->files[0]), "%s", order[i]);
+		if (ctune_sysctld_same_file(r, order[i], "/etc/sysctl.conf")) {
+			l->via_link[l->n] = true;
+			conf_seen = true;
+		}
+		l->n++;
+	}
+	if (!conf_seen && ctune_root_exists(r, "/etc/sysctl.conf"))
+		snprintf(l->files[l->n++], sizeof(l->files[0]), "/etc/sysctl.conf");
+	return 0;
+}
+
+static bool is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r';
+}
+
+int ctune_sysctl_text_lookup(const char *text, const char *key, ctune_sysctl_assign *out)
+{
+	int found = 0;
+	unsigned lineno = 0;
+	const char *p = text;
+	while (*p) {
+		const char *end = strchr(p, '\n');
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+		lineno++;
+		const char *s = p, *e = p + len;
+		while (s < e && is_space(*s))
+			s++;
+		const char *eq = memchr(s, '=', (size_t)(e - s));
+		if (s < e && *s != '#' && *s != ';' && eq) {
+			const char *ke = eq;
+			while (ke > s && is_space(ke[-1]))
+				ke--;
+			char raw[256], norm[256];
+			size_t kl = (size_t)(ke - s);
+			if (kl > 0 && kl < sizeof(raw)) {
+				memcpy(raw, s, kl);
+				raw[kl] = '\0';
+				if (ctune_key_normalize(raw, norm, sizeof(norm)) >= 0 && strcmp(norm, key) == 0) {
+					const char *vs = eq + 1, *ve = e;
+					while (vs < ve && is_space(*vs))
+						vs++;
+					while (ve > vs && is_space(ve[-1]))
+						ve--;
+					size_t vl = (size_t)(ve - vs);
+					if (vl >= sizeof(out->value))
+						vl = sizeof(out->value) - 1;
+					memcpy(out->value, vs, vl);
+					out->value[vl] = '\0';
+					out->line = lineno;
+					out->ignore_failure = raw[0] == '-';
+					found = 1;
+				}
+			}
+		}
+		if (!end)
+			break;
+		p = end + 1;
+	}
+	return found;
+}
+
+int ctune_sysctld_lookup(const ctune_root *r, const ctune_sysctld *l, const char *key, ctune_sysctl_assign *out,
+			 ctune_error *err)
+{
+	char norm[256];
+	if (ctune_key_normalize(key, norm, sizeof(norm)) < 0)
+		return ctune_error_set(err, -ENAMETOOLONG, "key %s is too long", key);
+	int found = 0;
+	for (size_t i = 0; i < l->n; i++) {
+		_cleanup_free_ char *text = NULL;
+		int rr = ctune_root_read_all(r, l->files[i], 16u << 20, &text, NULL);
+		if (rr == -ENOENT)
+			continue; /* a dangling link is skipped, as systemd-sysctl does */
+		if (rr < 0)
+			return ctune_error_set(err, rr, "cannot read %s: %s", l->files[i], strerror(-rr));
+		ctune_sysctl_assign a;
+		if (ctune_sysctl_text_lookup(text, norm, &a)) {
+			*out = a;
+			snprintf(out->file, sizeof(out->file), "%s", l->files[i]);
+			found = 1;
+		}
+	}
+	return found;
+}

@@ -1,0 +1,55 @@
+/* sysctld.h - which sysctl configuration file says what, in the order the
+ * boot applies them.
+ *
+ * systemd-sysctl reads *.conf from /etc/sysctl.d, /run/sysctl.d,
+ * /usr/local/lib/sysctl.d, /usr/lib/sysctl.d and /lib/sysctl.d; a file name
+ * in an earlier directory masks the same name in later ones; the surviving
+ * files are applied in lexical order of their names, so the last assignment
+ * of a key wins.  procps `sysctl --system` then reads /etc/sysctl.conf, which
+ * Debian also links in as /etc/sysctl.d/99-sysctl.conf.  This module only
+ * reads: the sysctl format is `key = value` lines with '#'/';' comments, and
+ * keys are compared after normalisation (leading '-' dropped, '/' -> '.').
+ */
+#ifndef CTUNE_SYSCTLD_H
+#define CTUNE_SYSCTLD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "error.h"
+#include "root.h"
+
+#define CTUNE_SYSCTLD_MAX_FILES 256
+
+typedef struct ctune_sysctld {
+	size_t n;
+	char files[CTUNE_SYSCTLD_MAX_FILES][256]; /* absolute paths, in application order */
+	bool via_link[CTUNE_SYSCTLD_MAX_FILES];   /* a sysctl.d link to /etc/sysctl.conf */
+} ctune_sysctld;
+
+/* One assignment found in a file. */
+typedef struct ctune_sysctl_assign {
+	char file[256]; /* absolute path under the root, as listed */
+	unsigned line;  /* 1-based */
+	char value[128];
+	bool ignore_failure; /* written as "-key" */
+} ctune_sysctl_assign;
+
+/* List the configuration files in application order.  /etc/sysctl.conf is
+ * listed once: where a sysctl.d entry links to it, at that entry's place,
+ * else last.  Returns 0 or -errno. */
+int ctune_sysctld_list(const ctune_root *r, ctune_sysctld *l, ctune_error *err);
+
+/* The assignment in force for key across the listed files (the last one).
+ * Returns 1 and fills *out when one exists, 0 when none, or -errno. */
+int ctune_sysctld_lookup(const ctune_root *r, const ctune_sysctld *l, const char *key, ctune_sysctl_assign *out,
+			 ctune_error *err);
+
+/* Find the last assignment of key in one file's text.  Returns 1 (filled),
+ * 0 (none). */
+int ctune_sysctl_text_lookup(const char *text, const char *key, ctune_sysctl_assign *out);
+
+/* True when the two absolute paths under the root name the same file. */
+bool ctune_sysctld_same_file(const ctune_root *r, const char *a, const char *b);
+
+#endif
