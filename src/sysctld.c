@@ -135,14 +135,14 @@ int ctune_sysctl_text_lookup(const char *text, const char *key, ctune_sysctl_ass
 	return found;
 }
 
-int ctune_sysctld_lookup(const ctune_root *r, const ctune_sysctld *l, const char *key, ctune_sysctl_assign *out,
-			 ctune_error *err)
+int ctune_sysctld_lookup(const ctune_root *r, const ctune_sysctld *l, size_t from, const char *key,
+			 ctune_sysctl_assign *out, ctune_error *err)
 {
 	char norm[256];
 	if (ctune_key_normalize(key, norm, sizeof(norm)) < 0)
 		return ctune_error_set(err, -ENAMETOOLONG, "key %s is too long", key);
 	int found = 0;
-	for (size_t i = 0; i < l->n; i++) {
+	for (size_t i = from; i < l->n; i++) {
 		_cleanup_free_ char *text = NULL;
 		int rr = ctune_root_read_all(r, l->files[i], 16u << 20, &text, NULL);
 		if (rr == -ENOENT)
@@ -157,4 +157,23 @@ int ctune_sysctld_lookup(const ctune_root *r, const ctune_sysctld *l, const char
 		}
 	}
 	return found;
+}
+
+size_t ctune_sysctld_after(const ctune_root *r, const ctune_sysctld *l, const char *file)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (ctune_sysctld_same_file(r, l->files[i], file))
+			return i + 1;
+	/* Not listed yet: /etc/sysctl.conf comes last, a sysctl.d file by name. */
+	const char *slash = strrchr(file, '/');
+	const char *name = slash ? slash + 1 : file;
+	if (strcmp(file, "/etc/sysctl.conf") == 0)
+		return l->n;
+	for (size_t i = 0; i < l->n; i++) {
+		if (strcmp(l->files[i], "/etc/sysctl.conf") == 0)
+			return i;
+		if (strcmp(strrchr(l->files[i], '/') + 1, name) > 0)
+			return i;
+	}
+	return l->n;
 }

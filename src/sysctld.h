@@ -40,10 +40,16 @@ typedef struct ctune_sysctl_assign {
  * else last.  Returns 0 or -errno. */
 int ctune_sysctld_list(const ctune_root *r, ctune_sysctld *l, ctune_error *err);
 
-/* The assignment in force for key across the listed files (the last one).
- * Returns 1 and fills *out when one exists, 0 when none, or -errno. */
-int ctune_sysctld_lookup(const ctune_root *r, const ctune_sysctld *l, const char *key, ctune_sysctl_assign *out,
-			 ctune_error *err);
+/* The last assignment of key in the listed files from index `from` on (0:
+ * all of them, which is the assignment in force).  Returns 1 and fills *out
+ * when one exists, 0 when none, or -errno. */
+int ctune_sysctld_lookup(const ctune_root *r, const ctune_sysctld *l, size_t from, const char *key,
+			 ctune_sysctl_assign *out, ctune_error *err);
+
+/* Where file stands (or, when it does not exist yet, would stand) in the
+ * application order: the index of the first listed file applied after it.
+ * Files at and beyond the result can override it. */
+size_t ctune_sysctld_after(const ctune_root *r, const ctune_sysctld *l, const char *file);
 
 /* Find the last assignment of key in one file's text.  Returns 1 (filled),
  * 0 (none). */
