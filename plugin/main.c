@@ -29,14 +29,21 @@ enum { EXIT_OK = 0, EXIT_FAILED = 1, EXIT_USAGE = 2 };
 
 static const char usage[] =
 	"Usage: ctune facts [--root DIR] [--table] [--scheme auto|legacy|modern] [--format json]\n"
+	"       ctune set NAME=VALUE... [--check|--dry-run] [--diff] [--file F] [--backup]\n"
+	"                 [--no-live] [--no-persist] [--absent] [--migrate] [--override warn|fix]\n"
+	"                 [--root DIR] [--scheme auto|legacy|modern]\n"
 	"       ctune ARGS_FILE        (Ansible binary-module convention)\n"
 	"       ctune < REQUEST.json   (one JSON object on stdin)\n"
 	"       ctune --help | --version\n"
 	"\n"
-	"Reports (and, in later releases, tunes) the netfilter connection-tracking table.\n"
+	"Reports and tunes the netfilter connection-tracking table.\n"
 	"  facts      print one JSON object: scheme, count, max, usage, buckets, every timeout,\n"
 	"             per-CPU statistics; --table adds a summary of the table by family,\n"
 	"             protocol, TCP state, ASSURED, UNREPLIED and long remaining timeouts.\n"
+	"  set        bring tunables (canonical names: max, buckets, tcp_timeout_established,\n"
+	"             udp_timeout, ...) to the given values, live through /proc/sys and persisted\n"
+	"             in --file (default /etc/sysctl.conf) through Augeas, all or nothing.\n"
+	"             Timeouts take seconds or durations: 90s, 30m, 12h, 3d.\n"
 	"  --root DIR read proc/, sys/ and etc/ under DIR (fixture trees, offline images).\n";
 
 static int fail(int status, const char *msg)
@@ -115,11 +122,33 @@ static int run_facts(const ctune_request *req)
 	return ctune_response_print(o, false) < 0 ? EXIT_FAILED : EXIT_OK;
 }
 
+static int run_set(const ctune_request *req)
+{
+	ctune_error err = { 0 };
+	ctune_root root;
+	if (ctune_root_init(&root, req->root, &err) < 0)
+		return fail(EXIT_USAGE, err.msg);
+
+	ctune_plan plan;
+	int r = ctune_plan_run(&root, &req->plan, req->want, req->nwant, &plan, &err);
+	if (r < 0) {
+		ctune_plan_free(&plan);
+		return fail(r == -EINVAL || r == -ERANGE ? EXIT_USAGE : EXIT_FAILED, err.msg);
+	}
+	_cleanup_json_ json_t *o = ctune_plan_to_json(&plan, &req->plan);
+	ctune_plan_free(&plan);
+	if (!o)
+		return fail(EXIT_FAILED, "out of memory");
+	return ctune_response_print(o, req->origin == CTUNE_ORIGIN_CLI) < 0 ? EXIT_FAILED : EXIT_OK;
+}
+
 static int run(const ctune_request *req)
 {
 	switch (req->verb) {
 	case CTUNE_VERB_FACTS:
 		return run_facts(req);
+	case CTUNE_VERB_SET:
+		return run_set(req);
 	}
 	return fail(EXIT_USAGE, "unknown verb");
 }
@@ -152,7 +181,7 @@ int main(int argc, char **argv)
 		return run_json(STDIN_FILENO, "the request on standard input");
 
 	/* One argument that is not a verb or an option: Ansible's args file. */
-	if (argc == 2 && argv[1][0] != '-' && strcmp(argv[1], "facts") != 0) {
+	if (argc == 2 && argv[1][0] != '-' && strcmp(argv[1], "facts") != 0 && strcmp(argv[1], "set") != 0) {
 		_cleanup_close_ int fd = open(argv[1], O_RDONLY | O_CLOEXEC);
 		if (fd < 0) {
 			char msg[512];

@@ -4,10 +4,13 @@
 #include "request.h"
 
 #include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
 #include <jansson.h>
 #include <string.h>
 #include <strings.h>
 
+#include "duration.h"
 #include "json-util.h"
 
 static void request_init(ctune_request *req, ctune_origin origin)
@@ -17,6 +20,11 @@ static void request_init(ctune_request *req, ctune_origin origin)
 	req->origin = origin;
 	req->format = CTUNE_FORMAT_JSON;
 	req->scheme = CTUNE_SCHEME_NONE;
+	req->plan.state = CTUNE_STATE_PRESENT;
+	req->plan.live = true;
+	req->plan.persist = true;
+	req->plan.scheme = CTUNE_SCHEME_NONE;
+	snprintf(req->plan.file, sizeof(req->plan.file), "/etc/sysctl.conf");
 }
 
 static int set_root(ctune_request *req, const char *v, ctune_error *err)
@@ -54,20 +62,171 @@ static int set_format(ctune_request *req, const char *v, ctune_error *err)
 
 static int set_verb(ctune_request *req, const char *v, ctune_error *err)
 {
+	req->verb_given = true;
 	if (strcmp(v, "facts") == 0) {
 		req->verb = CTUNE_VERB_FACTS;
 		return 0;
 	}
-	return ctune_error_set(err, -EINVAL, "verb: '%s' is not one of: facts", v);
+	if (strcmp(v, "set") == 0) {
+		req->verb = CTUNE_VERB_SET;
+		return 0;
+	}
+	return ctune_error_set(err, -EINVAL, "verb: '%s' is not one of: facts, set", v);
+}
+
+static int set_state(ctune_request *req, const char *v, ctune_error *err)
+{
+	if (strcmp(v, "present") == 0)
+		req->plan.state = CTUNE_STATE_PRESENT;
+	else if (strcmp(v, "absent") == 0)
+		req->plan.state = CTUNE_STATE_ABSENT;
+	else
+		return ctune_error_set(err, -EINVAL, "state: '%s' is not one of present, absent", v);
+	return 0;
+}
+
+static int set_override(ctune_request *req, const char *v, ctune_error *err)
+{
+	if (strcmp(v, "warn") == 0)
+		req->plan.override = CTUNE_OVERRIDE_WARN;
+	else if (strcmp(v, "fix") == 0)
+		req->plan.override = CTUNE_OVERRIDE_FIX;
+	else
+		return ctune_error_set(err, -EINVAL, "override: '%s' is not one of warn, fix", v);
+	return 0;
+}
+
+static int set_file(ctune_request *req, const char *v, ctune_error *err)
+{
+	if (strlen(v) >= sizeof(req->plan.file))
+		return ctune_error_set(err, -EINVAL, "file: longer than %zu bytes", sizeof(req->plan.file) - 1);
+	int r = ctune_plan_check_file(v, err);
+	if (r < 0)
+		return r;
+	snprintf(req->plan.file, sizeof(req->plan.file), "%s", v);
+	return 0;
+}
+
+/* Add a wanted tunable; text == NULL means "no value" (state: absent). */
+static ctune_want *add_want(ctune_request *req, const ctune_tunable *t, ctune_error *err)
+{
+	for (size_t i = 0; i < req->nwant; i++)
+		if (req->want[i].t == t) {
+			ctune_error_set(err, -EINVAL, "%s is given twice", t->name);
+			return NULL;
+		}
+	if (req->nwant >= CTUNE_PLAN_MAX_ITEMS) {
+		ctune_error_set(err, -E2BIG, "more than %d tunables in one request", CTUNE_PLAN_MAX_ITEMS);
+		return NULL;
+	}
+	ctune_want *w = &req->want[req->nwant];
+	req->want_has_value[req->nwant] = false;
+	req->nwant++;
+	w->t = t;
+	w->value = 0;
+	return w;
+}
+
+static int want_text(ctune_request *req, const ctune_tunable *t, const char *text, ctune_error *err)
+{
+	ctune_want *w = add_want(req, t, err);
+	if (!w)
+		return err ? err->code : -EINVAL;
+	if (!text)
+		return 0;
+	int r = ctune_duration_parse_tunable(t, text, &w->value, err);
+	if (r < 0)
+		return r;
+	req->want_has_value[req->nwant - 1] = true;
+	return 0;
+}
+
+/* Every tunable must have a value unless the request removes them; the verb
+ * follows from the tunables when not given. */
+static int finish(ctune_request *req, ctune_error *err)
+{
+	if (!req->verb_given && req->nwant > 0)
+		req->verb = CTUNE_VERB_SET;
+	if (req->verb == CTUNE_VERB_FACTS && req->nwant > 0)
+		return ctune_error_set(err, -EINVAL, "verb facts takes no tunables (%s given)", req->want[0].t->name);
+	if (req->verb == CTUNE_VERB_SET && req->nwant == 0)
+		return ctune_error_set(err, -EINVAL, "verb set needs at least one tunable, e.g. max=1210856");
+	if (req->plan.state == CTUNE_STATE_PRESENT)
+		for (size_t i = 0; i < req->nwant; i++)
+			if (!req->want_has_value[i])
+				return ctune_error_set(err, -EINVAL, "%s: needs a value (or state: absent)",
+						       req->want[i].t->name);
+	req->plan.scheme = req->scheme;
+	req->plan.check_mode = req->check_mode;
+	req->plan.diff = req->diff;
+	return 0;
 }
 
 /* ---- command line ---- */
 
-static int need_arg(int argc, char **argv, int i, ctune_error *err)
+typedef int (*string_setter)(ctune_request *, const char *, ctune_error *);
+
+static const struct {
+	const char *name;
+	string_setter set;
+} cli_valued[] = {
+	{ "--root", set_root },   { "--scheme", set_scheme }, { "--format", set_format },
+	{ "--file", set_file },   { "--state", set_state },   { "--override", set_override },
+};
+
+static const struct {
+	const char *name;
+	size_t offset; /* of the bool in ctune_request */
+	bool value;
+} cli_flags[] = {
+	{ "--table", offsetof(ctune_request, table), true },
+	{ "--check", offsetof(ctune_request, check_mode), true },
+	{ "--dry-run", offsetof(ctune_request, check_mode), true },
+	{ "--diff", offsetof(ctune_request, diff), true },
+	{ "--backup", offsetof(ctune_request, plan.backup), true },
+	{ "--migrate", offsetof(ctune_request, plan.migrate), true },
+	{ "--no-live", offsetof(ctune_request, plan.live), false },
+	{ "--no-persist", offsetof(ctune_request, plan.persist), false },
+};
+
+/* "max=1210856" or, for state absent, "max". */
+static int cli_tunable(ctune_request *req, const char *arg, ctune_error *err)
 {
-	if (i + 1 >= argc)
-		return ctune_error_set(err, -EINVAL, "option %s needs a value", argv[i]);
-	return 0;
+	char name[64];
+	const char *eq = strchr(arg, '=');
+	size_t n = eq ? (size_t)(eq - arg) : strlen(arg);
+	if (n == 0 || n >= sizeof(name))
+		return ctune_error_set(err, -EINVAL, "'%s' is not NAME=VALUE", arg);
+	memcpy(name, arg, n);
+	name[n] = '\0';
+	const ctune_tunable *t = ctune_tunable_find(name);
+	if (!t)
+		return ctune_error_set(err, -EINVAL, "unknown tunable '%s' (see ctune --help)", name);
+	return want_text(req, t, eq ? eq + 1 : NULL, err);
+}
+
+static int cli_option(ctune_request *req, int argc, char **argv, int *i, ctune_error *err)
+{
+	const char *a = argv[*i];
+	const char *eq = strchr(a, '=');
+	size_t n = eq ? (size_t)(eq - a) : strlen(a);
+	for (size_t k = 0; k < ELEMENTSOF(cli_flags); k++)
+		if (!eq && strcmp(a, cli_flags[k].name) == 0) {
+			*(bool *)((char *)req + cli_flags[k].offset) = cli_flags[k].value;
+			return 0;
+		}
+	if (strcmp(a, "--absent") == 0)
+		return set_state(req, "absent", err);
+	for (size_t k = 0; k < ELEMENTSOF(cli_valued); k++) {
+		if (strlen(cli_valued[k].name) != n || strncmp(a, cli_valued[k].name, n) != 0)
+			continue;
+		if (eq)
+			return cli_valued[k].set(req, eq + 1, err);
+		if (*i + 1 >= argc)
+			return ctune_error_set(err, -EINVAL, "option %s needs a value", a);
+		return cli_valued[k].set(req, argv[++*i], err);
+	}
+	return ctune_error_set(err, -EINVAL, "unknown option '%s' (see ctune --help)", a);
 }
 
 int ctune_request_from_argv(int argc, char **argv, ctune_request *req, ctune_error *err)
@@ -78,44 +237,15 @@ int ctune_request_from_argv(int argc, char **argv, ctune_request *req, ctune_err
 	int r = set_verb(req, argv[1], err);
 	if (r < 0)
 		return r;
-
 	for (int i = 2; i < argc; i++) {
-		const char *a = argv[i];
-		const char *val = NULL;
-		char name[64];
-		/* --opt=value and --opt value */
-		const char *eq = strchr(a, '=');
-		if (strncmp(a, "--", 2) == 0 && eq && (size_t)(eq - a) < sizeof(name)) {
-			memcpy(name, a, (size_t)(eq - a));
-			name[eq - a] = '\0';
-			val = eq + 1;
-		} else {
-			snprintf(name, sizeof(name), "%s", a);
-		}
-
-		if (strcmp(name, "--table") == 0 && !val) {
-			req->table = true;
-			continue;
-		}
-		if (strcmp(name, "--root") == 0 || strcmp(name, "--scheme") == 0 || strcmp(name, "--format") == 0) {
-			if (!val) {
-				if ((r = need_arg(argc, argv, i, err)) < 0)
-					return r;
-				val = argv[++i];
-			}
-			if (strcmp(name, "--root") == 0)
-				r = set_root(req, val, err);
-			else if (strcmp(name, "--scheme") == 0)
-				r = set_scheme(req, val, err);
-			else
-				r = set_format(req, val, err);
-			if (r < 0)
-				return r;
-			continue;
-		}
-		return ctune_error_set(err, -EINVAL, "unknown option '%s' (see ctune --help)", a);
+		r = argv[i][0] == '-' ? cli_option(req, argc, argv, &i, err)
+				      : req->verb == CTUNE_VERB_SET ? cli_tunable(req, argv[i], err)
+								    : ctune_error_set(err, -EINVAL,
+										      "unexpected argument '%s'", argv[i]);
+		if (r < 0)
+			return r;
 	}
-	return 0;
+	return finish(req, err);
 }
 
 /* ---- JSON ---- */
@@ -160,16 +290,57 @@ static int json_to_string(json_t *v, const char *field, const char **out, ctune_
 	return 0;
 }
 
-typedef int (*string_setter)(ctune_request *, const char *, ctune_error *);
-
 static const struct {
 	const char *name;
 	string_setter set;
 } string_fields[] = {
-	{ "verb", set_verb },
-	{ "root", set_root },
-	{ "scheme", set_scheme },
+	{ "verb", set_verb }, { "root", set_root },   { "scheme", set_scheme },
+	{ "file", set_file }, { "state", set_state }, { "override", set_override },
 };
+
+static const struct {
+	const char *name;
+	size_t offset;
+} bool_fields[] = {
+	{ "table", offsetof(ctune_request, table) },
+	{ "live", offsetof(ctune_request, plan.live) },
+	{ "persist", offsetof(ctune_request, plan.persist) },
+	{ "backup", offsetof(ctune_request, plan.backup) },
+	{ "migrate", offsetof(ctune_request, plan.migrate) },
+};
+
+/* A tunable's value: a JSON integer, a numeric or duration string (Ansible's
+ * key=value syntax sends strings), a boolean for flags, or null with state
+ * absent. */
+static int json_tunable(ctune_request *req, const ctune_tunable *t, json_t *v, ctune_error *err)
+{
+	if (json_is_null(v))
+		return want_text(req, t, NULL, err);
+	if (json_is_string(v)) {
+		const char *s = NULL;
+		int r = json_to_string(v, t->name, &s, err);
+		return r < 0 ? r : want_text(req, t, s, err);
+	}
+	ctune_want *w = add_want(req, t, err);
+	if (!w)
+		return err ? err->code : -EINVAL;
+	if (json_is_integer(v)) {
+		w->value = json_integer_value(v);
+		if (w->value < t->min || w->value > t->max)
+			return ctune_error_set(err, -ERANGE, "%s: %lld is outside the valid range %lld..%lld", t->name,
+					       w->value, t->min, t->max);
+	} else if (json_is_boolean(v) && (t->flags & CTUNE_TF_BOOL)) {
+		w->value = json_is_true(v);
+	} else if (json_is_real(v)) {
+		return ctune_error_set(err, -EINVAL, "%s: expected a whole number, got %g", t->name,
+				       json_real_value(v));
+	} else {
+		return ctune_error_set(err, -EINVAL, "%s: expected a number%s", t->name,
+				       t->unit == CTUNE_UNIT_SECONDS ? " or a duration such as 12h" : "");
+	}
+	req->want_has_value[req->nwant - 1] = true;
+	return 0;
+}
 
 static int apply_field(ctune_request *req, const char *key, json_t *v, ctune_error *err)
 {
@@ -182,9 +353,13 @@ static int apply_field(ctune_request *req, const char *key, json_t *v, ctune_err
 			return json_to_bool(v, key, &req->diff, err);
 		return 0;
 	}
-	if (strcmp(key, "table") == 0)
-		return json_to_bool(v, key, &req->table, err);
-	for (size_t i = 0; i < sizeof(string_fields) / sizeof(string_fields[0]); i++) {
+	for (size_t i = 0; i < ELEMENTSOF(bool_fields); i++)
+		if (strcmp(key, bool_fields[i].name) == 0)
+			return json_to_bool(v, key, (bool *)((char *)req + bool_fields[i].offset), err);
+	const ctune_tunable *t = ctune_tunable_find(key);
+	if (t)
+		return json_tunable(req, t, v, err);
+	for (size_t i = 0; i < ELEMENTSOF(string_fields); i++) {
 		if (strcmp(key, string_fields[i].name) != 0)
 			continue;
 		const char *s = NULL;
@@ -213,5 +388,5 @@ int ctune_request_from_json(const char *text, size_t len, ctune_request *req, ct
 		if (r < 0)
 			return r;
 	}
-	return 0;
+	return finish(req, err);
 }

@@ -8,10 +8,12 @@
 #include <stddef.h>
 
 #include "error.h"
+#include "plan.h"
 #include "scheme.h"
 
 typedef enum ctune_verb {
 	CTUNE_VERB_FACTS,
+	CTUNE_VERB_SET, /* tunables given: bring them to the wanted state */
 } ctune_verb;
 
 typedef enum ctune_format {
@@ -33,6 +35,12 @@ typedef struct ctune_request {
 	bool table;
 	bool check_mode;
 	bool diff;
+	bool verb_given;
+	/* set */
+	size_t nwant;
+	ctune_want want[CTUNE_PLAN_MAX_ITEMS];
+	bool want_has_value[CTUNE_PLAN_MAX_ITEMS];
+	ctune_plan_opts plan;
 } ctune_request;
 
 /* Parse the command line (argv[0] is the program, argv[1] the verb).

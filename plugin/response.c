@@ -3,6 +3,7 @@
 #include "response.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -129,6 +130,95 @@ json_t *ctune_facts_to_json(const ctune_facts *f, const ctune_root *r)
 		json_array_append_new(warnings, ctune_json_text(f->warnings[i]));
 	json_object_set_new(o, "warnings", warnings);
 	return o;
+}
+
+static json_t *nullable(bool present, long long v)
+{
+	return present && v != LLONG_MIN ? json_integer(v) : json_null();
+}
+
+static json_t *item_to_json(const ctune_plan_item *it, const ctune_plan_opts *o)
+{
+	const ctune_plan_key *k = &it->keys[0];
+	json_t *j = json_object(), *keys = json_array();
+	for (size_t i = 0; i < it->nkeys; i++)
+		json_array_append_new(keys, json_string(it->keys[i].key));
+	json_object_set_new(j, "keys", keys);
+	ctune_json_set(j, "desired", o->state == CTUNE_STATE_PRESENT ? json_integer(it->desired) : NULL);
+	ctune_json_set(j, "live_before", nullable(k->live_present, k->live_before));
+	ctune_json_set(j, "live_after", nullable(k->live_present, k->live_after));
+	ctune_json_set(j, "persisted_before", nullable(k->persisted_before_present, k->persisted_before));
+	ctune_json_set(j, "persisted_after", nullable(k->persisted_after_present, k->persisted_after));
+	json_object_set_new(j, "live_changed", json_boolean(it->live_changed));
+	json_object_set_new(j, "persist_changed", json_boolean(it->persist_changed));
+	return j;
+}
+
+/* One sentence: what changed (or would), or that nothing needed to. */
+static json_t *plan_message(const ctune_plan *p, const ctune_plan_opts *o)
+{
+	char msg[2048];
+	size_t len = 0, changed = 0;
+	const char *verb = o->check_mode ? "would change" : "changed";
+	for (size_t i = 0; i < p->n && len < sizeof(msg) - 128; i++) {
+		const ctune_plan_item *it = &p->items[i];
+		if (!it->live_changed && !it->persist_changed)
+			continue;
+		const ctune_plan_key *k = &it->keys[0];
+		const char *where = it->live_changed && it->persist_changed ? "live and persisted"
+				    : it->live_changed ? "live" : o->state == CTUNE_STATE_ABSENT ? "removed from file" : "persisted";
+		len += (size_t)snprintf(msg + len, sizeof(msg) - len, "%s %s", changed ? "," : verb, it->t->name);
+		if (o->state == CTUNE_STATE_PRESENT && it->live_changed)
+			len += (size_t)snprintf(msg + len, sizeof(msg) - len, " %lld -> %lld", k->live_before, it->desired);
+		else if (o->state == CTUNE_STATE_PRESENT)
+			len += (size_t)snprintf(msg + len, sizeof(msg) - len, " = %lld", it->desired);
+		len += (size_t)snprintf(msg + len, sizeof(msg) - len, " (%s)", where);
+		changed++;
+	}
+	if (!changed)
+		snprintf(msg, sizeof(msg), "%s already as wanted in %s%s", p->n == 1 ? p->items[0].t->name : "all tunables",
+			 p->file, p->changed ? " (the file is rewritten to clean up keys)" : "");
+	return ctune_json_text(msg);
+}
+
+json_t *ctune_plan_to_json(const ctune_plan *p, const ctune_plan_opts *o)
+{
+	json_t *j = json_object();
+	json_object_set_new(j, "changed", json_boolean(p->changed));
+	json_object_set_new(j, "failed", json_false());
+	json_object_set_new(j, "msg", plan_message(p, o));
+	json_object_set_new(j, "scheme", json_string(ctune_scheme_name(p->scheme)));
+	json_object_set_new(j, "state", json_string(o->state == CTUNE_STATE_ABSENT ? "absent" : "present"));
+	ctune_json_set(j, "file", o->persist ? ctune_json_text(p->file) : NULL);
+	json_object_set_new(j, "check_mode", json_boolean(o->check_mode));
+	json_t *tun = json_object();
+	for (size_t i = 0; i < p->n; i++)
+		json_object_set_new(tun, p->items[i].t->name, item_to_json(&p->items[i], o));
+	json_object_set_new(j, "tunables", tun);
+	json_t *stale = json_array();
+	for (size_t i = 0; i < p->nstale; i++) {
+		json_t *s = json_object();
+		json_object_set_new(s, "key", ctune_json_text(p->stale[i].key));
+		ctune_json_set(s, "replacement", p->stale[i].replacement ? json_string(p->stale[i].replacement) : NULL);
+		json_object_set_new(s, "migrated", json_boolean(p->stale[i].migrated));
+		json_array_append_new(stale, s);
+	}
+	json_object_set_new(j, "stale_keys", stale);
+	json_t *w = json_array();
+	for (size_t i = 0; i < p->nwarnings; i++)
+		json_array_append_new(w, ctune_json_text(p->warnings[i]));
+	json_object_set_new(j, "warnings", w);
+	if (o->diff && p->before_text) {
+		json_t *d = json_object();
+		json_object_set_new(d, "before", ctune_json_text(p->before_text));
+		json_object_set_new(d, "after", ctune_json_text(p->after_text));
+		json_object_set_new(d, "before_header", ctune_json_text(p->file));
+		json_object_set_new(d, "after_header", ctune_json_text(p->file));
+		json_object_set_new(j, "diff", d);
+	}
+	if (p->backup_file[0])
+		json_object_set_new(j, "backup_file", ctune_json_text(p->backup_file));
+	return j;
 }
 
 json_t *ctune_error_response(const char *msg)

@@ -5,10 +5,15 @@
 #include <jansson.h>
 
 #include "facts.h"
+#include "plan.h"
 #include "root.h"
 
 /* The facts object of docs/facts.md. */
 json_t *ctune_facts_to_json(const ctune_facts *f, const ctune_root *r);
+
+/* The result of a set request (changed, msg, per-tunable before/after,
+ * warnings, diff, backup_file). */
+json_t *ctune_plan_to_json(const ctune_plan *p, const ctune_plan_opts *o);
 
 /* {"failed": true, "changed": false, "msg": msg}. */
 json_t *ctune_error_response(const char *msg);
