@@ -302,7 +302,7 @@ int ctune_plan_run(const ctune_root *r, const ctune_plan_opts *o, const ctune_wa
 				       ctune_root_name(r));
 	p->scheme = d.scheme;
 
-	_cleanup_close_ int lock = ctune_lock_acquire(r, LOCK_WAIT_MS, err);
+	_cleanup_close_ int lock = ctune_lock_acquire(r, o->lock_wait_ms ? o->lock_wait_ms : LOCK_WAIT_MS, err);
 	if (lock < 0)
 		return lock;
 

@@ -47,6 +47,7 @@ typedef struct ctune_plan_opts {
 	bool diff;           /* keep before/after text */
 	bool migrate;        /* rewrite keys of the other scheme found in the file */
 	ctune_override override;
+	unsigned lock_wait_ms; /* how long to wait for another run's lock; 0: 30 s */
 	char file[256]; /* absolute as seen from the root; "" = /etc/sysctl.conf */
 } ctune_plan_opts;
 
@@ -93,7 +94,8 @@ typedef struct ctune_plan {
 /* Bring the host to the wanted state (see the file comment).  On failure
  * nothing is left changed: live values are restored and the file is as it
  * was.  Returns 0 (p describes what changed or would change) or -errno with
- * err naming the key or file and the reason.  Free with ctune_plan_free. */
+ * err naming the key or file and the reason.  Free with ctune_plan_free,
+ * after a failure too. */
 int ctune_plan_run(const ctune_root *r, const ctune_plan_opts *o, const ctune_want *want, size_t n,
 		   ctune_plan *p, ctune_error *err);
 
