@@ -32,6 +32,7 @@ static const char usage[] =
 	"       ctune set NAME=VALUE... [--check|--dry-run] [--diff] [--file F] [--backup]\n"
 	"                 [--no-live] [--no-persist] [--absent] [--migrate] [--override warn|fix]\n"
 	"                 [--root DIR] [--scheme auto|legacy|modern]\n"
+	"       ctune tunables         (the table of tunables: names, units, ranges, keys)\n"
 	"       ctune ARGS_FILE        (Ansible binary-module convention)\n"
 	"       ctune < REQUEST.json   (one JSON object on stdin)\n"
 	"       ctune --help | --version\n"
@@ -149,6 +150,10 @@ static int run(const ctune_request *req)
 		return run_facts(req);
 	case CTUNE_VERB_SET:
 		return run_set(req);
+	case CTUNE_VERB_TUNABLES: {
+		_cleanup_json_ json_t *o = ctune_tunables_to_json();
+		return o && ctune_response_print(o, req->origin == CTUNE_ORIGIN_CLI) == 0 ? EXIT_OK : EXIT_FAILED;
+	}
 	}
 	return fail(EXIT_USAGE, "unknown verb");
 }
@@ -181,7 +186,8 @@ int main(int argc, char **argv)
 		return run_json(STDIN_FILENO, "the request on standard input");
 
 	/* One argument that is not a verb or an option: Ansible's args file. */
-	if (argc == 2 && argv[1][0] != '-' && strcmp(argv[1], "facts") != 0 && strcmp(argv[1], "set") != 0) {
+	if (argc == 2 && argv[1][0] != '-' && strcmp(argv[1], "facts") != 0 && strcmp(argv[1], "set") != 0 &&
+	    strcmp(argv[1], "tunables") != 0) {
 		_cleanup_close_ int fd = open(argv[1], O_RDONLY | O_CLOEXEC);
 		if (fd < 0) {
 			char msg[512];

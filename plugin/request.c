@@ -71,7 +71,11 @@ static int set_verb(ctune_request *req, const char *v, ctune_error *err)
 		req->verb = CTUNE_VERB_SET;
 		return 0;
 	}
-	return ctune_error_set(err, -EINVAL, "verb: '%s' is not one of: facts, set", v);
+	if (strcmp(v, "tunables") == 0) {
+		req->verb = CTUNE_VERB_TUNABLES;
+		return 0;
+	}
+	return ctune_error_set(err, -EINVAL, "verb: '%s' is not one of: facts, set, tunables", v);
 }
 
 static int set_state(ctune_request *req, const char *v, ctune_error *err)
@@ -147,8 +151,9 @@ static int finish(ctune_request *req, ctune_error *err)
 {
 	if (!req->verb_given && req->nwant > 0)
 		req->verb = CTUNE_VERB_SET;
-	if (req->verb == CTUNE_VERB_FACTS && req->nwant > 0)
-		return ctune_error_set(err, -EINVAL, "verb facts takes no tunables (%s given)", req->want[0].t->name);
+	if (req->verb != CTUNE_VERB_SET && req->nwant > 0)
+		return ctune_error_set(err, -EINVAL, "verb %s takes no tunables (%s given)",
+				       req->verb == CTUNE_VERB_FACTS ? "facts" : "tunables", req->want[0].t->name);
 	if (req->verb == CTUNE_VERB_SET && req->nwant == 0)
 		return ctune_error_set(err, -EINVAL, "verb set needs at least one tunable, e.g. max=1210856");
 	if (req->plan.state == CTUNE_STATE_PRESENT)

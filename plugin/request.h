@@ -13,7 +13,8 @@
 
 typedef enum ctune_verb {
 	CTUNE_VERB_FACTS,
-	CTUNE_VERB_SET, /* tunables given: bring them to the wanted state */
+	CTUNE_VERB_SET,      /* tunables given: bring them to the wanted state */
+	CTUNE_VERB_TUNABLES, /* the table of tunables: names, units, ranges, keys */
 } ctune_verb;
 
 typedef enum ctune_format {

@@ -221,6 +221,37 @@ json_t *ctune_plan_to_json(const ctune_plan *p, const ctune_plan_opts *o)
 	return j;
 }
 
+json_t *ctune_tunables_to_json(void)
+{
+	static const char *const kinds[] = { [CTUNE_KIND_SIZE] = "size", [CTUNE_KIND_TIMEOUT] = "timeout",
+					      [CTUNE_KIND_SETTING] = "setting" };
+	size_t n;
+	const ctune_tunable *t = ctune_tunables(&n);
+	json_t *o = json_object();
+	for (size_t i = 0; i < n; i++) {
+		json_t *j = json_object(), *keys = json_object(), *aliases = json_object();
+		json_object_set_new(j, "kind", json_string(kinds[t[i].kind]));
+		const char *unit = ctune_unit_name(t[i].unit);
+		ctune_json_set(j, "unit", unit ? json_string(unit) : NULL);
+		json_object_set_new(j, "min", json_integer(t[i].min));
+		json_object_set_new(j, "max", json_integer(t[i].max));
+		json_object_set_new(j, "boolean", json_boolean(t[i].flags & CTUNE_TF_BOOL));
+		json_object_set_new(j, "read_only", json_boolean(t[i].flags & CTUNE_TF_READONLY));
+		json_object_set_new(j, "initial_netns_only", json_boolean(t[i].flags & CTUNE_TF_INIT_NS));
+		for (int s = 0; s < CTUNE_SCHEME_COUNT; s++) {
+			const char *name = ctune_scheme_name((ctune_scheme)s);
+			ctune_json_set(keys, name, t[i].key[s] ? json_string(t[i].key[s]) : NULL);
+			if (t[i].alias[s])
+				json_object_set_new(aliases, name, json_string(t[i].alias[s]));
+		}
+		json_object_set_new(j, "keys", keys);
+		json_object_set_new(j, "aliases", aliases);
+		json_object_set_new(j, "summary", json_string(t[i].summary));
+		json_object_set_new(o, t[i].name, j);
+	}
+	return o;
+}
+
 json_t *ctune_error_response(const char *msg)
 {
 	json_t *o = json_object();

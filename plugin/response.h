@@ -15,6 +15,10 @@ json_t *ctune_facts_to_json(const ctune_facts *f, const ctune_root *r);
  * warnings, diff, backup_file). */
 json_t *ctune_plan_to_json(const ctune_plan *p, const ctune_plan_opts *o);
 
+/* The table of tunables: {name: {kind, unit, min, max, read_only,
+ * initial_netns_only, keys: {legacy, modern}, aliases: {...}, summary}}. */
+json_t *ctune_tunables_to_json(void);
+
 /* {"failed": true, "changed": false, "msg": msg}. */
 json_t *ctune_error_response(const char *msg);
 
