@@ -29,10 +29,20 @@ typedef struct ctune_stats {
 } ctune_stats;
 
 /* Parse the text of a stat file into st (which it initialises).  Returns 0
- * or -EINVAL (err says which line) / -ENOMEM.  Free with ctune_stats_free. */
+ * or -EINVAL (err says which line) / -ENOMEM.  Free with ctune_stats_free.
+ * The first non-blank line is the header; blank lines are skipped.  A row
+ * whose field count differs from the header's, or with a value that is not
+ * hex (1..16 digits), fails the whole text.  Empty text (no header) is
+ * -EINVAL; a header alone is valid with ncpus = 0 and zero totals.  Columns
+ * past CTUNE_STAT_MAX_COLS are checked but not stored; more than
+ * CTUNE_STAT_MAX_CPUS rows is -EINVAL.  On failure st holds nothing to free
+ * (calling ctune_stats_free is still safe). */
 int ctune_stats_parse(const char *text, size_t len, ctune_stats *st, ctune_error *err);
 
-/* Read and parse the scheme's stat file under the root. */
+/* Read and parse the scheme's stat file under the root.  Returns 0, -ENOENT
+ * when the file is missing (or the scheme has none), or -errno; err names the
+ * file (also for -ENOENT: pass a scratch error or NULL where a missing file
+ * is an answer rather than a failure). */
 int ctune_stats_read(const ctune_root *r, ctune_scheme scheme, ctune_stats *st, ctune_error *err);
 
 /* Index of column name, or -1. */

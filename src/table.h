@@ -71,7 +71,14 @@ typedef struct ctune_table_summary {
 	uint64_t malformed;    /* lines that could not be parsed (counted, not fatal) */
 } ctune_table_summary;
 
-/* Names for JSON output: "ipv4", "tcp", "ESTABLISHED" ... */
+/* Longest line the parser accepts, in bytes before its '\n'.  The kernel's
+ * longest lines (full-width IPv6 with accounting, zones, secctx and
+ * delta-time) stay under 600 bytes; a longer line is counted as malformed and
+ * skipped without buffering it, so memory stays constant on any input. */
+#define CTUNE_TABLE_LINE_MAX 4096
+
+/* Names for JSON output: "ipv4", "tcp", "ESTABLISHED" ...  NULL for a value
+ * outside the enum. */
 const char *ctune_family_name(ctune_family f);
 const char *ctune_proto_name(ctune_proto p);
 const char *ctune_tcp_state_name(int state);
@@ -84,7 +91,13 @@ void ctune_table_summary_init(ctune_table_summary *s);
 
 /* Add the complete lines in buf[0..len) to s.  Either line format (modern
  * "ipv4 2 tcp 6 ..." or legacy "tcp 6 ...") is recognised per line.  A final
- * line without '\n' is counted as a line too. */
+ * line without '\n' is counted as a line too.  A line counts as malformed
+ * (and only there) when it is empty, longer than CTUNE_TABLE_LINE_MAX, has a
+ * header token that is not what the format needs, lacks the "src=" tuple,
+ * lacks the TCP state of a tcp line, or does not end in "use=N" as every
+ * complete kernel line does (so a cut-off line is never half counted).  A
+ * trailing '\r' is ignored.  A missing timeout is accepted only on an
+ * [OFFLOAD]/[HW_OFFLOAD] line, where current kernels leave it out. */
 void ctune_table_parse(const char *buf, size_t len, ctune_table_summary *s);
 
 /* Stream fd through a fixed buffer into s (s is not zeroed first).  Returns
@@ -92,9 +105,12 @@ void ctune_table_parse(const char *buf, size_t len, ctune_table_summary *s);
 int ctune_table_summarize_fd(int fd, ctune_table_summary *s);
 
 /* Summarise the table file of the scheme under the root (falls back to the
- * other scheme's file when the scheme's own is missing).  *path_used (may be
- * NULL) gets the absolute path read.  Returns 0, or -ENOENT when no table file
- * exists, or -errno; err names the file. */
+ * other scheme's file when the scheme's own is missing; CTUNE_SCHEME_NONE
+ * tries the modern file first).  s is zeroed first.  *path_used (may be NULL)
+ * gets the absolute path read, as the running system names it (a static
+ * string), or NULL.  Returns 0, or -ENOENT when no table file exists, or
+ * -errno; err names the file (also for -ENOENT: pass a scratch error or NULL
+ * where a missing table is an answer rather than a failure). */
 int ctune_table_summarize(const ctune_root *r, ctune_scheme scheme, ctune_table_summary *s,
 			  const char **path_used, ctune_error *err);
 
