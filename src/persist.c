@@ -369,10 +369,23 @@ static int entries(ctune_persist *p, strv *out, ctune_error *err)
 	return 0;
 }
 
-/* Keep only the entries whose key normalises to norm. */
-static int match_key(ctune_persist *p, const char *norm, strv *out, ctune_error *err)
+/* Refuse what the lens could not write back; norm gets the dotted key. */
+static int check_key(ctune_persist *p, const char *key, char norm[static 256], ctune_error *err)
 {
-	int r = entries(p, out, err);
+	if (!key_valid(key) || ctune_key_normalize(key, norm, 256) <= 0)
+		return ctune_error_set(err, -EINVAL, "%s: \"%.64s\" is not a sysctl key", p->target,
+				       key ? key : "");
+	return 0;
+}
+
+/* The entries whose key is key in any spelling, in file order; norm gets
+ * the normalised key. */
+static int match_key(ctune_persist *p, const char *key, char norm[static 256], strv *out, ctune_error *err)
+{
+	int r = check_key(p, key, norm, err);
+	if (r < 0)
+		return r;
+	r = entries(p, out, err);
 	if (r < 0)
 		return r;
 	int kept = 0;
@@ -389,23 +402,11 @@ static int match_key(ctune_persist *p, const char *norm, strv *out, ctune_error 
 	return 0;
 }
 
-static int normalize_arg(ctune_persist *p, const char *key, char *norm, size_t size, ctune_error *err)
-{
-	if (!key_valid(key) || ctune_key_normalize(key, norm, size) <= 0)
-		return ctune_error_set(err, -EINVAL, "%s: \"%.64s\" is not a sysctl key", p->target,
-				       key ? key : "");
-	return 0;
-}
-
-static void touched(ctune_persist *p)
-{
-	p->dirty = true;
-}
-
 /* --- public ------------------------------------------------------------- */
 
 int ctune_persist_open(ctune_persist **pp, const ctune_root *root, const char *path, ctune_error *err)
 {
+	*pp = NULL;
 	size_t n = path ? strlen(path) : 0;
 	if (n == 0 || path[0] != '/' || path[n - 1] == '/')
 		return ctune_error_set(err, -EINVAL, "\"%s\" is not an absolute file path", path ? path : "");
@@ -472,11 +473,8 @@ bool ctune_persist_exists(const ctune_persist *p)
 int ctune_persist_get(ctune_persist *p, const char *key, char *value, size_t size, ctune_error *err)
 {
 	char norm[256];
-	int r = normalize_arg(p, key, norm, sizeof(norm), err);
-	if (r < 0)
-		return r;
 	_cleanup_(strv_done) strv m = { 0 };
-	r = match_key(p, norm, &m, err);
+	int r = match_key(p, key, norm, &m, err);
 	if (r < 0)
 		return r;
 
@@ -535,19 +533,70 @@ int ctune_persist_list(ctune_persist *p, ctune_persist_key **keys, size_t *n, ct
 	return 0;
 }
 
+/* Give the entry at path a value.  An entry written without one ("key =")
+ * keeps the lens's empty-value form in its skeleton and cannot take a value
+ * in place, so it is replaced by a new entry right after it (keeping a
+ * trailing comment).  Augeas refuses to create labels with '/', so such an
+ * entry is respelt with dots (keeping its '-'). */
+static int set_node(ctune_persist *p, const char *path, const char *value, ctune_error *err)
+{
+	const char *old = NULL, *label = NULL;
+	char v[32];
+	if (aug_get(p->aug, path, &old) != 1 || aug_label(p->aug, path, &label) != 1 || !label)
+		return aug_failure(p, -EIO, "read a value", err);
+
+	if (old && *old) {
+		bool cr = !p->dos && old[strlen(old) - 1] == '\r';
+		snprintf(v, sizeof(v), "%s%s", value, cr ? "\r" : "");
+		if (strcmp(old, v) == 0)
+			return 0;
+		if (aug_set(p->aug, path, v) < 0)
+			return aug_failure(p, -EIO, "set a value", err);
+		p->dirty = true;
+		return 0;
+	}
+
+	/* path may lack an index; once a sibling of the same label exists it
+	 * would match both.  It is the last node with its label (the last entry
+	 * of its key), and the new entry will be the last with the new one. */
+	char newlabel[258], oldpath[1024], fresh[1024], from[1100], to[1100];
+	_cleanup_free_ char *esc_old = NULL, *esc_new = NULL;
+	snprintf(newlabel, sizeof(newlabel), "%s%s", label[0] == '-' ? "-" : "", label + (label[0] == '-'));
+	for (char *c = newlabel; *c; c++)
+		if (*c == '/')
+			*c = '.';
+	if (aug_escape_name(p->aug, label, &esc_old) < 0 || aug_escape_name(p->aug, newlabel, &esc_new) < 0)
+		return aug_failure(p, -ENOMEM, "escape a key", err);
+	snprintf(oldpath, sizeof(oldpath), "/parsed/%s", esc_old ? esc_old : label);
+	int k = aug_match(p->aug, oldpath, NULL);
+	if (k < 1)
+		return aug_failure(p, -EIO, "find an entry", err);
+	if (snprintf(oldpath, sizeof(oldpath), "/parsed/%s[%d]", esc_old ? esc_old : label, k) >= (int)sizeof(oldpath) ||
+	    snprintf(fresh, sizeof(fresh), "/parsed/%s[last()]", esc_new ? esc_new : newlabel) >= (int)sizeof(fresh))
+		return ctune_error_set(err, -ENAMETOOLONG, "%s: key too long", p->target);
+	snprintf(from, sizeof(from), "%s/#comment", oldpath);
+	snprintf(to, sizeof(to), "%s/#comment", fresh);
+
+	if (aug_insert(p->aug, oldpath, newlabel, 0) < 0 || aug_set(p->aug, fresh, value) < 0)
+		return aug_failure(p, -EIO, "replace an empty entry", err);
+	p->dirty = true;
+	if (aug_match(p->aug, from, NULL) == 1 && aug_mv(p->aug, from, to) < 0)
+		return aug_failure(p, -EIO, "keep a comment", err);
+	if (aug_rm(p->aug, oldpath) < 1)
+		return aug_failure(p, -EIO, "replace an empty entry", err);
+	return 0;
+}
+
 int ctune_persist_set(ctune_persist *p, const char *key, const char *value, ctune_error *err)
 {
 	char norm[256];
-	int r = normalize_arg(p, key, norm, sizeof(norm), err);
+	_cleanup_(strv_done) strv m = { 0 };
+	int r = match_key(p, key, norm, &m, err);
 	if (r < 0)
 		return r;
 	if (!value_valid(value))
 		return ctune_error_set(err, -EINVAL, "%s: %s: \"%.64s\" is not a decimal number without sign",
 				       p->target, norm, value ? value : "");
-	_cleanup_(strv_done) strv m = { 0 };
-	r = match_key(p, norm, &m, err);
-	if (r < 0)
-		return r;
 
 	if (m.n == 0) {
 		_cleanup_free_ char *escaped = NULL;
@@ -557,25 +606,18 @@ int ctune_persist_set(ctune_persist *p, const char *key, const char *value, ctun
 		snprintf(path, sizeof(path), "/parsed/%s[last()+1]", escaped ? escaped : key);
 		if (aug_set(p->aug, path, value) < 0)
 			return aug_failure(p, -EIO, "add a key", err);
-		touched(p);
+		p->dirty = true;
 		return 0;
 	}
 
 	/* Set the last occurrence first: removing earlier ones renumbers it. */
-	const char *old = NULL;
-	char v[32];
-	aug_get(p->aug, m.v[m.n - 1], &old);
-	bool cr = !p->dos && old && *old && old[strlen(old) - 1] == '\r';
-	snprintf(v, sizeof(v), "%s%s", value, cr ? "\r" : "");
-	if (!old || strcmp(old, v) != 0) {
-		if (aug_set(p->aug, m.v[m.n - 1], v) < 0)
-			return aug_failure(p, -EIO, "set a value", err);
-		touched(p);
-	}
+	r = set_node(p, m.v[m.n - 1], value, err);
+	if (r < 0)
+		return r;
 	for (int i = m.n - 2; i >= 0; i--) {
 		if (aug_rm(p->aug, m.v[i]) < 0)
 			return aug_failure(p, -EIO, "remove a duplicate", err);
-		touched(p);
+		p->dirty = true;
 	}
 	return m.n - 1;
 }
@@ -583,18 +625,15 @@ int ctune_persist_set(ctune_persist *p, const char *key, const char *value, ctun
 int ctune_persist_remove(ctune_persist *p, const char *key, ctune_error *err)
 {
 	char norm[256];
-	int r = normalize_arg(p, key, norm, sizeof(norm), err);
-	if (r < 0)
-		return r;
 	_cleanup_(strv_done) strv m = { 0 };
-	r = match_key(p, norm, &m, err);
+	int r = match_key(p, key, norm, &m, err);
 	if (r < 0)
 		return r;
 	/* Last first: removing a later node never renumbers an earlier one. */
 	for (int i = m.n - 1; i >= 0; i--) {
 		if (aug_rm(p->aug, m.v[i]) < 0)
 			return aug_failure(p, -EIO, "remove a key", err);
-		touched(p);
+		p->dirty = true;
 	}
 	return m.n;
 }
@@ -602,14 +641,11 @@ int ctune_persist_remove(ctune_persist *p, const char *key, ctune_error *err)
 int ctune_persist_rename(ctune_persist *p, const char *key, const char *new_key, ctune_error *err)
 {
 	char norm[256], new_norm[256];
-	int r = normalize_arg(p, key, norm, sizeof(norm), err);
-	if (r < 0)
-		return r;
-	r = normalize_arg(p, new_key, new_norm, sizeof(new_norm), err);
-	if (r < 0)
-		return r;
 	_cleanup_(strv_done) strv m = { 0 };
-	r = match_key(p, norm, &m, err);
+	int r = check_key(p, new_key, new_norm, err);
+	if (r < 0)
+		return r;
+	r = match_key(p, key, norm, &m, err);
 	if (r < 0)
 		return r;
 	for (int i = m.n - 1; i >= 0; i--) {
@@ -623,7 +659,7 @@ int ctune_persist_rename(ctune_persist *p, const char *key, const char *new_key,
 			continue;
 		if (aug_rename(p->aug, m.v[i], lbl) < 0)
 			return aug_failure(p, -EIO, "rename a key", err);
-		touched(p);
+		p->dirty = true;
 	}
 	return m.n;
 }

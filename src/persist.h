@@ -78,7 +78,10 @@ int ctune_persist_list(ctune_persist *p, ctune_persist_key **keys, size_t *n, ct
  * spelling, and the other occurrences are removed; otherwise `key = value`
  * is appended at the end, spelt as given.  value must be a decimal integer
  * without sign (ranges are the caller's business).  Returns the number of
- * duplicate lines removed, or -EINVAL for a malformed key or value. */
+ * duplicate lines removed, or -EINVAL for a malformed key or value.
+ * (One exception to "in place": a line without a value, `key =`, is
+ * replaced by a new line at the same position, with '/' written as '.',
+ * because the lens cannot give that form a value.) */
 int ctune_persist_set(ctune_persist *p, const char *key, const char *value, ctune_error *err);
 
 /* Remove every occurrence of key, in all spellings.  Returns the number of

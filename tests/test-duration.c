@@ -8,6 +8,7 @@
 
 #include "duration.h"
 #include "scheme.h"
+#include "testlib.h"
 
 static const struct {
 	const char *text;
@@ -220,9 +221,5 @@ static Suite *duration_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(duration_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return tl_run(duration_suite());
 }

@@ -288,6 +288,8 @@ static const struct set_case {
 	{ "crlf-mixed", "/etc/sysctl.conf", U, 1, "30", U, "60", 0, US, "120", "60", true, U, "60" },
 	{ "notrailing", "/etc/sysctl.conf", U, 1, "30", U, "60", 0, NULL, NULL, "60", true, U, "60" },
 	{ "empty", "/etc/sysctl.d/90-conntrack.conf", U, 0, "", U, "60", 0, NULL, NULL, "60", true, U, "60" },
+	/* "key =" cannot take a value in place: replaced, '/' respelt. */
+	{ "emptyvalue", "/etc/sysctl.conf", U, 1, "", U, "60", 0, US, "120", "60", true, US, "120" },
 };
 
 START_TEST(test_set)
@@ -897,6 +899,19 @@ START_TEST(test_session_after_save)
 }
 END_TEST
 
+/* A key that is absent is appended spelt as the caller wrote it. */
+START_TEST(test_append_spelling)
+{
+	ctune_persist *p = open_ok("/etc/sysctl.conf");
+	ck_assert_int_eq(ctune_persist_set(p, "net/netfilter/nf_conntrack_udp_timeout", "60", NULL), 0);
+	ck_assert_int_eq(ctune_persist_set(p, "-" US, "120", NULL), 0);
+	const char *text;
+	ck_assert_int_eq(ctune_persist_render(p, &text, NULL, NULL), 1);
+	ck_assert_str_eq(text, "net/netfilter/nf_conntrack_udp_timeout = 60\n-" US " = 120\n");
+	ctune_persist_close(p);
+}
+END_TEST
+
 /* --- backups -------------------------------------------------------------- */
 
 START_TEST(test_backup)
@@ -981,6 +996,7 @@ static Suite *persist_suite(void)
 	tcase_add_test(tc, test_stale);
 	tcase_add_test(tc, test_bad_arguments);
 	tcase_add_test(tc, test_session_after_save);
+	tcase_add_test(tc, test_append_spelling);
 	tcase_add_test(tc, test_backup);
 	tcase_add_test(tc, test_backup_missing);
 	suite_add_tcase(s, tc);
