@@ -538,6 +538,8 @@ mkdir -p "$r/usr/lib/sysctl.d" "$r/run/sysctl.d"
 printf -- '-net/netfilter/nf_conntrack_tcp_timeout_established=7200\n' >"$r/usr/lib/sysctl.d/99-zzz-vendor.conf"
 printf 'net.netfilter.nf_conntrack_udp_timeout = 9\n' >"$r/usr/lib/sysctl.d/10-early.conf"
 printf 'net.netfilter.nf_conntrack_udp_timeout = 45\n' >"$r/run/sysctl.d/99-zzzz-agrees.conf"
+# The kernel reads "45 # note" as 45 (as ctune reads its own file): agrees too.
+printf 'net.netfilter.nf_conntrack_udp_timeout = 45 # agrees, with a note\n' >"$r/etc/sysctl.d/99-zzzzz-agrees.conf"
 run "$tmp/o.json" max=1210856 tcp_timeout_established=12h udp_timeout=45 --check --root "$r"
 q "override by /etc/sysctl.d" "$tmp/o.json" "any('/etc/sysctl.d/99-zz.conf' in w and 'net.netfilter.nf_conntrack_max' in w for w in d['warnings'])"
 q "override by /usr/lib/sysctl.d" "$tmp/o.json" "any('/usr/lib/sysctl.d/99-zzz-vendor.conf' in w and 'tcp_timeout_established' in w for w in d['warnings'])"
