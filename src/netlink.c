@@ -27,6 +27,7 @@
 
 #include <errno.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -71,13 +72,11 @@ static int nl_fail(ctune_error *err, int code, const char *what)
 				       what);
 	case -ENOBUFS:
 		return ctune_error_set(err, code,
-				       "%s: netlink socket buffer overrun (ENOBUFS) on %d tries in a row; no "
-				       "count given rather than a short one",
-				       what, 1 + CTUNE_NETLINK_DUMP_RETRIES);
+				       "%s: netlink socket buffer overrun (ENOBUFS); no count given rather than a "
+				       "short one",
+				       what);
 	case -EINTR:
-		return ctune_error_set(err, code,
-				       "%s: the kernel interrupted the dump (NLM_F_DUMP_INTR) on %d tries in a row",
-				       what, 1 + CTUNE_NETLINK_DUMP_RETRIES);
+		return ctune_error_set(err, code, "%s: the kernel interrupted the dump (NLM_F_DUMP_INTR)", what);
 	default:
 		return ctune_error_set(err, code, "%s: %s", what, strerror(-code));
 	}
@@ -223,10 +222,10 @@ static int nl_run(ctune_netlink *nl, bool dump, mnl_cb_t cb, void *data, uint64_
 {
 	for (;;) {
 		ssize_t n = mnl_socket_recvfrom(nl->sock, nl->buf, CTUNE_NL_RECV_BUF);
-		if (n < 0) {
-			if (errno == EINTR)
+		if (n <= 0) {
+			if (n < 0 && errno == EINTR)
 				continue;
-			int r = -errno;
+			int r = n < 0 ? -errno : -EPROTO; /* netlink never reads 0 bytes */
 			if (dump) {
 				mnl_socket_close(nl->sock);
 				nl->sock = NULL;
@@ -658,7 +657,9 @@ int ctune_netlink_summarize(ctune_netlink *nl, ctune_table_summary *s, ctune_net
 		*info = local;
 	if (r < 0) {
 		ctune_table_summary_init(s);
-		return nl_fail(err, nl_map(r), "ctnetlink table dump");
+		char what[64];
+		snprintf(what, sizeof(what), "ctnetlink table dump (%u tries)", local.attempts);
+		return nl_fail(err, nl_map(r), what);
 	}
 	return 0;
 }
