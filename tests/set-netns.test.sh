@@ -171,6 +171,31 @@ PY
 	same "kernel refusal: file" "$r/etc/sysctl.conf" "$tmp/file.before"
 	untouched "kernel refusal" "$r/etc" "$tmp/snap"
 
+	# --- the largest timeout the scheme table allows, the kernel takes too ---
+	run "$out" tcp_timeout_established=2147483 --no-persist
+	rc_is "largest timeout" 0
+	[ "$(val tcp_timeout_established)" = 2147483 ] && ok || bad "largest timeout: live $(val tcp_timeout_established)"
+	run "$out" tcp_timeout_established=12h --no-persist
+
+	# --- thresholds that depend on each other: a valid wanted state is
+	# reached whatever the order of the request (the kernel wants
+	# low <= high at every single write) ---
+	high=$(val frag6_high_thresh) low=$(val frag6_low_thresh)
+	run "$out" frag6_low_thresh=$((high + 1000000)) frag6_high_thresh=$((high + 2000000)) --no-persist
+	rc_is "raise both thresholds, low first" 0
+	[ "$(live frag6_low_thresh frag6_high_thresh)" = "frag6_low_thresh=$((high + 1000000)) frag6_high_thresh=$((high + 2000000))" ] && ok ||
+		bad "raise both thresholds, low first: $(live frag6_low_thresh frag6_high_thresh) ($(cat "$out"))"
+	# back to where they were, then lower both, high first
+	printf '%s\n' "$high" >"${NF}frag6_high_thresh"
+	printf '%s\n' "$low" >"${NF}frag6_low_thresh"
+	printf '%s\n' "$high" >"${NF}frag6_high_thresh"
+	run_json "$out" '{"frag6_high_thresh": '$((low - 1000000))', "frag6_low_thresh": '$((low - 2000000))', "persist": false, "root": "'"$r"'"}'
+	rc_is "lower both thresholds, high first" 0
+	[ "$(live frag6_low_thresh frag6_high_thresh)" = "frag6_low_thresh=$((low - 2000000)) frag6_high_thresh=$((low - 1000000))" ] && ok ||
+		bad "lower both thresholds, high first: $(live frag6_low_thresh frag6_high_thresh) ($(cat "$out"))"
+	printf '%s\n' "$high" >"${NF}frag6_high_thresh"
+	printf '%s\n' "$low" >"${NF}frag6_low_thresh"
+
 	# --- the save fails after the live writes: roll back ---
 	# etc/ becomes a read-only tmpfs (this is a private mount namespace).
 	mount -t tmpfs -o size=64k,mode=0755 ctune-etc "$r/etc" || bad "mount tmpfs"
