@@ -56,6 +56,101 @@ else
 	printf '%s\n' "$out" | sed 's/^/     /'
 fi
 
+# 0b. expected.json against a second, independent count of the fixture text:
+# awk over the table file (either line format) and the stat file parsed by
+# its header.  Guards the generator's model against its own formatter.
+refcount() {
+	awk '
+	BEGIN {
+		split("ipv4 ipv6 other", F, " ")
+		split("tcp udp udplite icmp icmpv6 sctp dccp gre other", P, " ")
+		split("NONE SYN_SENT SYN_RECV ESTABLISHED FIN_WAIT CLOSE_WAIT LAST_ACK TIME_WAIT CLOSE SYN_SENT2 UNKNOWN", S, " ")
+		for (i in F) fam[F[i]] = 0
+		for (i in P) pro[P[i]] = 0
+		for (i in S) st[S[i]] = 0
+	}
+	NF == 0 { next }
+	{
+		total++
+		# modern lines start "ipv4 2", legacy ones at the protocol name
+		if ($1 == "ipv4" || $1 == "ipv6") { f = $1; o = 2 } else { f = "ipv4"; o = 0 }
+		fam[f]++
+		p = $(o + 1); if (!(p in pro)) p = "other"; pro[p]++
+		t = $(o + 3); timed = (t ~ /^[0-9]+$/)   # [OFFLOAD] flows print no timeout
+		if (p == "tcp") { s = timed ? $(o + 4) : $(o + 3); if (!(s in st)) s = "UNKNOWN"; st[s]++ }
+		if (timed && t + 0 > 86400) lng++
+		if ($0 ~ /\[ASSURED\]/) a++
+		if ($0 ~ /\[UNREPLIED\]/) u++
+		if ($0 ~ /\[(HW_)?OFFLOAD\]/) off++
+	}
+	END {
+		printf "total %d\nassured %d\nunreplied %d\noffload %d\nlong_timeout %d\nmalformed 0\n", total, a, u, off, lng
+		for (k in fam) printf "family.%s %d\n", k, fam[k]
+		for (k in pro) printf "protocol.%s %d\n", k, pro[k]
+		for (k in st) printf "tcp_state.%s %d\n", k, st[k]
+	}' "$1"
+}
+for r in $ROOTS; do
+	exp=$FIX/$r/expected.json
+	tfile=$("$PY" -c 'import json,sys; t=json.load(open(sys.argv[1])).get("table"); print(t["file"] if t else "")' "$exp")
+	if [ -n "$tfile" ]; then
+		refcount "$FIX/$r$tfile" >"$tmp/ref.$r"
+		if res=$("$PY" - "$exp" "$tmp/ref.$r" <<'EOF'
+import json, sys
+t = json.load(open(sys.argv[1]))["table"]
+flat = {}
+for k, v in t.items():
+    if isinstance(v, dict):
+        flat.update({"%s.%s" % (k, kk): vv for kk, vv in v.items()})
+    elif k != "file":
+        flat[k] = v
+ref = {l.split()[0]: int(l.split()[1]) for l in open(sys.argv[2])}
+d = ["%s: expected.json %s, awk %s" % (k, flat.get(k), ref.get(k))
+     for k in sorted(set(flat) | set(ref)) if flat.get(k) != ref.get(k)]
+print("\n".join(d))
+sys.exit(1 if d else 0)
+EOF
+		); then
+			ok "$r: expected.json table == awk count of $tfile"
+		else
+			bad "$r: expected.json table disagrees with an awk count of $tfile"
+			printf '%s\n' "$res" | sed 's/^/     /'
+		fi
+	fi
+	if res=$("$PY" - "$exp" "$FIX/$r" <<'EOF'
+import json, os, sys
+exp = json.load(open(sys.argv[1]))
+st = exp.get("stats")
+if st is None:
+    there = [f for f in ("proc/net/stat/nf_conntrack", "proc/net/stat/ip_conntrack")
+             if os.path.exists(os.path.join(sys.argv[2], f))]
+    print("\n".join("stats is null but %s exists" % f for f in there))
+    sys.exit(1 if there else 0)
+lines = open(os.path.join(sys.argv[2], st["file"].lstrip("/"))).read().splitlines()
+cols = lines[0].split()
+rows = [dict(zip(cols, (int(x, 16) for x in l.split()))) for l in lines[1:] if l.strip()]
+total = {c: sum(r[c] for r in rows) for c in cols}
+total["entries"] = rows[0]["entries"]
+d = []
+if cols != st["columns"]:
+    d.append("columns differ")
+if rows != st["per_cpu"]:
+    d.append("per_cpu differs")
+if total != st["total"]:
+    d.append("total differs")
+if total["entries"] != exp["count"]:
+    d.append("entries %d != count %d" % (total["entries"], exp["count"]))
+print("\n".join(d))
+sys.exit(1 if d else 0)
+EOF
+	); then
+		ok "$r: expected.json stats == the stat file parsed by header (or no stat file)"
+	else
+		bad "$r: expected.json stats disagree with the stat file"
+		printf '%s\n' "$res" | sed 's/^/     /'
+	fi
+done
+
 # Copy the roots with explicit modes.
 mkdir -p "$tmp/roots"
 for r in $ROOTS; do

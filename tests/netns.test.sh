@@ -1,0 +1,493 @@
+#!/bin/bash
+# netns.test.sh - ctune facts against the real kernel, in a private network
+# namespace.
+#
+# The test creates a network namespace (always removed by the EXIT trap),
+# makes the kernel track in it (an nft rule that uses `ct state`), creates a
+# known mix of entries with `conntrack -I` plus a little real loopback traffic,
+# and asserts that `ctune facts --table` run inside the namespace reports
+#   - count == nf_conntrack_count == `conntrack -C` == table.total
+#           == the number of entries created (mix + real traffic);
+#   - the table breakdown == a plain awk count of /proc/net/nf_conntrack
+#           == the created mix plus the real-traffic entries as the kernel
+#              lists them over netlink (`conntrack -L`);
+#   - max, buckets and expect_max not writable (0444 outside the initial
+#     namespace), count not writable, timeouts writable, no alias;
+#   - every tunable's value == the file under /proc/sys in the namespace, and
+#     the timeouts are the defaults a fresh namespace gets;
+#   - stats: entries == count, one row per CPU of the stat file.
+# Nothing in the host's own namespace is changed: its netfilter sysctls and
+# nft ruleset are compared before and after, and none of the test's
+# addresses may appear in the host's table.
+#
+# Environment: CTUNE (path of ctune, required), CTUNE_TESTS (tests/ dir).
+# Exit: 0 passed, 1 failed, 77 skipped (reason on stderr): not root, `ip`,
+# `nft`, `conntrack` or /usr/bin/python3 missing, or the kernel refusing a
+# namespace / an nft table / a conntrack entry.
+set -u
+
+PY=/usr/bin/python3
+NS=ctune-t-$$
+LONG=86400
+
+skip() { echo "skipped: $*" >&2; exit 77; }
+
+if [ -z "${CTUNE:-}" ] || [ ! -x "${CTUNE:-}" ]; then
+	echo "netns.test.sh: CTUNE is not set to an executable (${CTUNE:-unset})" >&2
+	exit 1
+fi
+[ "$(id -u)" -eq 0 ] || skip "needs root (creates a network namespace and conntrack entries)"
+for t in ip nft conntrack; do
+	command -v "$t" >/dev/null 2>&1 || skip "'$t' is not installed (Debian: iproute2, nftables, conntrack)"
+done
+[ -x "$PY" ] || skip "$PY is missing"
+[ -r /proc/sys/net/netfilter/nf_conntrack_count ] ||
+	skip "nf_conntrack is not available in this kernel (no /proc/sys/net/netfilter/nf_conntrack_count)"
+[ -r /proc/net/nf_conntrack ] ||
+	skip "no /proc/net/nf_conntrack (kernel built without CONFIG_NF_CONNTRACK_PROCFS): no reference count possible"
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/ctune-netns.XXXXXX") || exit 1
+ns_made=0
+listener=
+
+cleanup() {
+	if [ -n "$listener" ]; then
+		kill "$listener" 2>/dev/null
+		wait "$listener" 2>/dev/null
+		listener=
+	fi
+	if [ "$ns_made" -eq 1 ]; then
+		ip netns del "$NS" 2>/dev/null
+		ns_made=0
+	fi
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 129' HUP
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+pass=0
+fail=0
+ok() { pass=$((pass + 1)); echo "ok   $*"; }
+bad() { fail=$((fail + 1)); echo "FAIL $*"; }
+nsx() { ip netns exec "$NS" "$@"; }
+
+# --- the host before ------------------------------------------------------
+host_snapshot() {
+	local f
+	for f in /proc/sys/net/netfilter/nf_conntrack_* /proc/sys/net/nf_conntrack_max; do
+		[ -f "$f" ] || continue
+		[ "$f" = /proc/sys/net/netfilter/nf_conntrack_count ] && continue
+		printf '%s %s\n' "$f" "$(cat "$f" 2>/dev/null)"
+	done
+	echo "nft-ruleset $(nft list ruleset 2>&1 | sha256sum | cut -d' ' -f1)"
+	ip netns list 2>/dev/null | grep -c "^$NS\b" | sed 's/^/netns-present /'
+}
+host_snapshot >"$tmp/host.before"
+
+# --- the namespace ---------------------------------------------------------
+ip netns add "$NS" 2>"$tmp/err" || skip "cannot create a network namespace: $(cat "$tmp/err")"
+ns_made=1
+nsx ip link set lo up || { bad "bring lo up in $NS"; exit 1; }
+
+# What a fresh namespace starts with, before anything in it changes.
+nsx sh -c 'for f in /proc/sys/net/netfilter/nf_conntrack_*; do printf "%s %s\n" "${f##*/}" "$(cat "$f")"; done' \
+	>"$tmp/fresh.sysctl"
+
+if ! { nsx nft add table inet ctune_t &&
+	nsx nft add chain inet ctune_t out '{ type filter hook output priority 0; }' &&
+	nsx nft add rule inet ctune_t out ct state new,established accept; } 2>"$tmp/err"; then
+	skip "nft cannot make the namespace track: $(cat "$tmp/err")"
+fi
+
+# --- the known mix -----------------------------------------------------------
+# count family proto state flags timeout src dst first-port dport
+# (flags: - none, R = SEEN_REPLY, A = SEEN_REPLY,ASSURED).  Addresses are
+# documentation ranges, distinct per line, so no two entries collide.
+cat >"$tmp/mix" <<'EOF'
+40 ipv4 tcp ESTABLISHED A 200000 192.0.2.10 198.51.100.1 40000 443
+15 ipv4 tcp SYN_SENT - 1000 192.0.2.11 198.51.100.1 41000 80
+10 ipv4 tcp TIME_WAIT A 1200 192.0.2.12 198.51.100.1 42000 443
+3 ipv4 tcp CLOSE_WAIT A 1500 192.0.2.13 198.51.100.1 42100 443
+2 ipv4 tcp FIN_WAIT A 1500 192.0.2.14 198.51.100.1 42200 443
+2 ipv4 tcp SYN_RECV R 900 192.0.2.15 198.51.100.1 42300 443
+20 ipv4 udp - - 900 192.0.2.20 198.51.100.2 43000 53
+10 ipv4 udp - A 3000 192.0.2.21 198.51.100.2 44000 123
+3 ipv4 icmp - - 900 192.0.2.30 198.51.100.3 100 0
+2 ipv4 icmp - R 900 192.0.2.31 198.51.100.3 200 0
+2 ipv4 sctp ESTABLISHED A 100000 192.0.2.40 198.51.100.4 45000 3868
+12 ipv6 tcp ESTABLISHED A 100000 2001:db8::10 2001:db8::1 46000 443
+4 ipv6 tcp SYN_SENT - 1000 2001:db8::11 2001:db8::1 47000 22
+4 ipv6 udp - - 900 2001:db8::12 2001:db8::1 48000 53
+3 ipv6 icmpv6 - - 900 2001:db8::13 2001:db8::1 300 0
+EOF
+
+created=0
+while read -r n fam proto state flags tmo src dst port dport; do
+	for ((i = 0; i < n; i++)); do
+		args=(-I -s "$src" -d "$dst" -p "$proto" -t "$tmo")
+		case $proto in
+		tcp | udp | sctp) args+=(--sport $((port + i)) --dport "$dport") ;;
+		icmp) args+=(--icmp-type 8 --icmp-code 0 --icmp-id $((port + i))) ;;
+		icmpv6) args+=(--icmpv6-type 128 --icmpv6-code 0 --icmpv6-id $((port + i))) ;;
+		esac
+		[ "$state" != - ] && args+=(--state "$state")
+		[ "$proto" = sctp ] && args+=(--orig-vtag $((1000 + i)) --reply-vtag $((2000 + i)))
+		case $flags in
+		R) args+=(-u SEEN_REPLY) ;;
+		A) args+=(-u SEEN_REPLY,ASSURED) ;;
+		esac
+		if ! nsx conntrack "${args[@]}" >/dev/null 2>"$tmp/err"; then
+			if [ "$created" -eq 0 ]; then
+				skip "conntrack -I refused the first entry (ctnetlink?): $(cat "$tmp/err")"
+			fi
+			bad "conntrack ${args[*]}: $(cat "$tmp/err")"
+			continue
+		fi
+		created=$((created + 1))
+	done
+done <"$tmp/mix"
+ok "created $created entries with conntrack -I in $NS"
+
+# --- a little real traffic -----------------------------------------------------
+# A listener with one TCP connection over IPv4 and one over IPv6 held open
+# (ESTABLISHED, the default 5-day timeout), one UDP request answered, and
+# one UDP datagram to a closed port (unreplied).
+ip netns exec "$NS" "$PY" -c '
+import socket, sys, time
+srv4 = socket.socket(); srv4.bind(("127.0.0.1", 0)); srv4.listen(1)
+c4 = socket.create_connection(srv4.getsockname()); a4, _ = srv4.accept()
+srv6 = socket.socket(socket.AF_INET6); srv6.bind(("::1", 0)); srv6.listen(1)
+c6 = socket.create_connection(srv6.getsockname()[:2]); a6, _ = srv6.accept()
+c4.sendall(b"hello"); a4.recv(5); a4.sendall(b"world"); c4.recv(5)
+c6.sendall(b"hello"); a6.recv(5); a6.sendall(b"world"); c6.recv(5)
+u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.bind(("127.0.0.1", 0))
+e = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); e.sendto(b"ping", u.getsockname())
+data, peer = u.recvfrom(16); u.sendto(b"pong", peer); e.recvfrom(16)
+closed = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); closed.bind(("127.0.0.1", 0))
+port = closed.getsockname()[1]; closed.close()
+socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b"x", ("127.0.0.1", port))
+print("ready", flush=True)
+time.sleep(3600)
+' >"$tmp/listener.out" 2>"$tmp/listener.err" &
+listener=$!
+for _ in $(seq 1 100); do
+	grep -q ready "$tmp/listener.out" 2>/dev/null && break
+	kill -0 "$listener" 2>/dev/null || break
+	sleep 0.05
+done
+if grep -q ready "$tmp/listener.out"; then
+	ok "real loopback traffic in $NS (TCP v4+v6 held open, UDP answered, UDP unanswered)"
+else
+	bad "real traffic helper did not start: $(cat "$tmp/listener.err")"
+fi
+# UDP entries time out after 30 s: give them the mix's long timeout so
+# nothing expires between the reference counts and ctune.
+nsx conntrack -U -p udp -s 127.0.0.1 -t 900 >/dev/null 2>&1
+
+# --- the kernel's view and the reference counts ------------------------------------
+nsx conntrack -L -o extended >"$tmp/netlink.all" 2>/dev/null
+grep -E 'src=(127\.0\.0\.1|::1|0000:0000:0000:0000:0000:0000:0000:0001) ' "$tmp/netlink.all" >"$tmp/netlink.real"
+
+summarize() {
+	awk -v long="$LONG" '
+	BEGIN {
+		split("ipv4 ipv6 other", F, " ")
+		split("tcp udp udplite icmp icmpv6 sctp dccp gre other", P, " ")
+		split("NONE SYN_SENT SYN_RECV ESTABLISHED FIN_WAIT CLOSE_WAIT LAST_ACK TIME_WAIT CLOSE SYN_SENT2 UNKNOWN", S, " ")
+		for (i in F) fam[F[i]] = 0
+		for (i in P) pro[P[i]] = 0
+		for (i in S) st[S[i]] = 0
+	}
+	NF == 0 { next }
+	{
+		total++
+		f = ($1 == "ipv4" || $1 == "ipv6") ? $1 : "other"; fam[f]++
+		p = $3; if (!(p in pro)) p = "other"; pro[p]++
+		t = $5; timed = (t ~ /^[0-9]+$/)
+		if (p == "tcp") {
+			s = timed ? $6 : $5
+			if (!(s in st) || s == "UNKNOWN") s = "UNKNOWN"
+			st[s]++
+		}
+		if (timed && t + 0 > long) lng++
+		if ($0 ~ /\[ASSURED\]/) a++
+		if ($0 ~ /\[UNREPLIED\]/) u++
+		if ($0 ~ /\[(HW_)?OFFLOAD\]/) o++
+	}
+	END {
+		printf "total %d\nassured %d\nunreplied %d\noffload %d\nlong_timeout %d\nmalformed 0\n", total, a, u, o, lng
+		for (k in fam) printf "family.%s %d\n", k, fam[k]
+		for (k in pro) printf "protocol.%s %d\n", k, pro[k]
+		for (k in st) printf "tcp_state.%s %d\n", k, st[k]
+	}'
+}
+
+# Take everything twice around the ctune runs: the figures must not move.
+refs() {
+	nsx cat /proc/net/nf_conntrack >"$tmp/proc.table.$1"
+	summarize <"$tmp/proc.table.$1" >"$tmp/proc.summary.$1"
+	nsx cat /proc/sys/net/netfilter/nf_conntrack_count >"$tmp/count.$1"
+	nsx conntrack -C >"$tmp/conntrack-C.$1" 2>/dev/null
+}
+refs 1
+nsx "$CTUNE" facts --table >"$tmp/facts.json" 2>"$tmp/facts.err"
+rc_table=$?
+nsx "$CTUNE" facts >"$tmp/facts.notable.json" 2>"$tmp/facts.notable.err"
+rc_notable=$?
+refs 2
+summarize <"$tmp/netlink.real" >"$tmp/real.summary"
+
+# The namespace as it is now, for the tunable values and modes.
+nsx sh -c 'for f in /proc/sys/net/netfilter/nf_conntrack_*; do printf "%s %s %s\n" "${f##*/}" "$(stat -c %a "$f")" "$(cat "$f")"; done' \
+	>"$tmp/ns.sysctl"
+nsx sh -c 'test -e /proc/sys/net/nf_conntrack_max && echo present || echo absent' >"$tmp/ns.alias"
+nsx cat /proc/net/stat/nf_conntrack >"$tmp/ns.stat" 2>/dev/null
+if [ -e /sys/module/nf_conntrack/initstate ]; then
+	echo loaded >"$tmp/module"
+elif [ -d /sys/module/nf_conntrack ]; then
+	echo builtin >"$tmp/module"
+else
+	echo not_loaded >"$tmp/module"
+fi
+
+if [ "$rc_table" -ne 0 ]; then
+	bad "ip netns exec $NS ctune facts --table exited $rc_table: $(head -c 400 "$tmp/facts.err")"
+else
+	ok "ip netns exec $NS ctune facts --table exited 0"
+fi
+if [ "$rc_notable" -ne 0 ]; then
+	bad "ip netns exec $NS ctune facts exited $rc_notable: $(head -c 400 "$tmp/facts.notable.err")"
+fi
+
+# --- the assertions ------------------------------------------------------------------
+"$PY" - "$tmp" "$LONG" >"$tmp/results" <<'EOF'
+import json, os, sys
+tmp, LONG = sys.argv[1], int(sys.argv[2])
+out = []
+def check(cond, what, detail=""):
+    out.append(("ok   " if cond else "FAIL ") + what + ("" if cond else ": " + detail))
+
+def kv(path):
+    d = {}
+    for line in open(path):
+        k, v = line.split()
+        d[k] = int(v)
+    return d
+
+def nest(flat):
+    """awk's 'family.ipv4 3' lines -> the facts table shape."""
+    t = {"family": {}, "protocol": {}, "tcp_state": {}}
+    for k, v in flat.items():
+        if "." in k:
+            a, b = k.split(".", 1)
+            t[a][b] = v
+        else:
+            t[k] = v
+    return t
+
+def load(path):
+    try:
+        with open(path) as f:
+            text = f.read()
+        obj = json.loads(text)
+        if not isinstance(obj, dict):
+            raise ValueError("not an object")
+        return obj, None
+    except Exception as e:
+        return None, "%s: %s" % (os.path.basename(path), e)
+
+facts, err = load(os.path.join(tmp, "facts.json"))
+check(facts is not None, "facts --table printed exactly one JSON object", err or "")
+notable, err2 = load(os.path.join(tmp, "facts.notable.json"))
+check(notable is not None, "facts printed exactly one JSON object", err2 or "")
+if facts is None:
+    print("\n".join(out))
+    sys.exit(0)
+
+count1 = int(open(os.path.join(tmp, "count.1")).read())
+count2 = int(open(os.path.join(tmp, "count.2")).read())
+c1 = int(open(os.path.join(tmp, "conntrack-C.1")).read().split()[0])
+c2 = int(open(os.path.join(tmp, "conntrack-C.2")).read().split()[0])
+p1 = kv(os.path.join(tmp, "proc.summary.1"))
+p2 = kv(os.path.join(tmp, "proc.summary.2"))
+check(count1 == count2 and c1 == c2 and p1 == p2,
+      "the namespace did not change while ctune ran",
+      "count %d->%d, conntrack -C %d->%d, table summary changed: %s" % (count1, count2, c1, c2, p1 != p2))
+
+# the known mix, plus the real traffic as netlink lists it
+exp = {"total": 0, "assured": 0, "unreplied": 0, "offload": 0, "long_timeout": 0, "malformed": 0,
+       "family": {k: 0 for k in ("ipv4", "ipv6", "other")},
+       "protocol": {k: 0 for k in ("tcp", "udp", "udplite", "icmp", "icmpv6", "sctp", "dccp", "gre", "other")},
+       "tcp_state": {k: 0 for k in ("NONE", "SYN_SENT", "SYN_RECV", "ESTABLISHED", "FIN_WAIT",
+                                    "CLOSE_WAIT", "LAST_ACK", "TIME_WAIT", "CLOSE", "SYN_SENT2", "UNKNOWN")}}
+for line in open(os.path.join(tmp, "mix")):
+    n, fam, proto, state, flags, tmo = line.split()[:6]
+    n, tmo = int(n), int(tmo)
+    exp["total"] += n
+    exp["family"][fam] += n
+    exp["protocol"][proto] += n
+    if proto == "tcp":
+        exp["tcp_state"][state] += n
+    if flags == "A":
+        exp["assured"] += n
+    if flags == "-":
+        exp["unreplied"] += n
+    if tmo - 5 > LONG:
+        exp["long_timeout"] += n
+real = nest(kv(os.path.join(tmp, "real.summary")))
+check(real["total"] >= 4, "the kernel lists the real-traffic entries over netlink",
+      "only %d loopback entries" % real["total"])
+for k, v in real.items():
+    if isinstance(v, dict):
+        for kk, vv in v.items():
+            exp[k][kk] += vv
+    else:
+        exp[k] += v
+
+proc = nest(p1)
+table = facts.get("table")
+check(isinstance(table, dict), "facts --table has a table summary", "table = %r" % (table,))
+table = table if isinstance(table, dict) else {}
+
+def diff(a, b, prefix=""):
+    d = []
+    for k in sorted(set(a) | set(b)):
+        x, y = a.get(k), b.get(k)
+        if isinstance(x, dict) or isinstance(y, dict):
+            d += diff(x or {}, y or {}, prefix + k + ".")
+        elif x != y:
+            d.append("%s%s: %r vs %r" % (prefix, k, x, y))
+    return d
+
+keys = ("total", "family", "protocol", "tcp_state", "assured", "unreplied", "offload",
+        "long_timeout", "malformed")
+ctune_t = {k: table.get(k) for k in keys}
+d = diff(ctune_t, proc)
+check(not d, "table breakdown == awk count of /proc/net/nf_conntrack (%d entries)" % proc.get("total", 0),
+      "ctune vs awk: " + "; ".join(d))
+d = diff(proc, exp)
+check(not d, "awk count of /proc/net/nf_conntrack == created mix + real traffic (%d)" % exp["total"],
+      "awk vs expected: " + "; ".join(d))
+d = diff(ctune_t, exp)
+check(not d, "table breakdown == created mix + real traffic", "ctune vs expected: " + "; ".join(d))
+
+count = facts.get("count")
+check(count == count1 == c1 == table.get("total") == exp["total"],
+      "count == nf_conntrack_count == conntrack -C == table.total == created (%d)" % exp["total"],
+      "facts.count=%r nf_conntrack_count=%d conntrack -C=%d table.total=%r created=%d"
+      % (count, count1, c1, table.get("total"), exp["total"]))
+if notable is not None:
+    check(notable.get("count") == count1 and "table" not in notable,
+          "facts without --table: same count, no table",
+          "count=%r, table present=%s" % (notable.get("count"), "table" in notable))
+
+# tunables against /proc/sys in the namespace
+ns = {}
+for line in open(os.path.join(tmp, "ns.sysctl")):
+    name, mode, val = line.split(None, 2)
+    ns[name[len("nf_conntrack_"):]] = (mode, val.strip())
+fresh = {}
+for line in open(os.path.join(tmp, "fresh.sysctl")):
+    name, val = line.split(None, 1)
+    fresh[name[len("nf_conntrack_"):]] = val.strip()
+
+check(ns.get("max", ("",))[0] == "444" and ns.get("buckets", ("",))[0] == "444",
+      "max and buckets are mode 0444 in the namespace (premise)", "modes: %r" % ({k: ns.get(k) for k in ("max", "buckets")},))
+tun = facts.get("tunables") or {}
+for name, want in (("max", False), ("buckets", False), ("expect_max", False), ("count", False),
+                   ("tcp_timeout_established", True), ("udp_timeout", True)):
+    got = (tun.get(name) or {}).get("writable")
+    check(got is want, "tunables.%s.writable is %s" % (name, str(want).lower()), "got %r" % (got,))
+alias = facts.get("alias") or {}
+ns_alias = open(os.path.join(tmp, "ns.alias")).read().strip()
+check(ns_alias == "absent" and alias.get("present") is False and alias.get("key") == "net.nf_conntrack_max",
+      "alias net.nf_conntrack_max reported absent (it is %s in the namespace)" % ns_alias, "alias = %r" % (alias,))
+
+bad_vals = []
+for name, t in sorted(tun.items()):
+    key = t.get("key", "")
+    if not key.startswith("net.netfilter.nf_conntrack_"):
+        bad_vals.append("%s: key %r" % (name, key))
+        continue
+    short = key[len("net.netfilter.nf_conntrack_"):]
+    if short not in ns:
+        bad_vals.append("%s: no such file in the namespace" % name)
+    elif name != "count" and str(t.get("value")) != ns[short][1]:
+        bad_vals.append("%s: %r, /proc/sys says %s" % (name, t.get("value"), ns[short][1]))
+check(not bad_vals and len(tun) > 20, "every tunable (%d) has the value /proc/sys shows in the namespace" % len(tun),
+      "; ".join(bad_vals) or "only %d tunables" % len(tun))
+
+timeouts = facts.get("timeouts") or {}
+want_t = {k: int(v) for k, v in fresh.items() if "timeout" in k}
+got_t = {k: v for k, v in timeouts.items()}
+d = diff(got_t, want_t)
+check(not d, "timeouts (%d) == the fresh namespace's defaults read from /proc/sys" % len(want_t),
+      "facts vs /proc/sys: " + "; ".join(d))
+check(timeouts.get("tcp_timeout_established") == 432000,
+      "tcp_timeout_established is the kernel default 432000 in a fresh namespace",
+      "got %r" % (timeouts.get("tcp_timeout_established"),))
+settings = facts.get("settings") or {}
+want_s = {k: int(v) for k, v in fresh.items()
+          if "timeout" not in k and k not in ("count", "max", "buckets") and v.lstrip("-").isdigit()}
+d = diff(settings, want_s)
+check(not d, "settings (%d) == /proc/sys in the namespace" % len(want_s), "facts vs /proc/sys: " + "; ".join(d))
+
+for k, want in (("max", int(ns["max"][1])), ("buckets", int(ns["buckets"][1]))):
+    check(facts.get(k) == want, "%s == /proc/sys (%d)" % (k, want), "got %r" % (facts.get(k),))
+if facts.get("max"):
+    up = round(100.0 * count1 / facts["max"], 2)
+    check(isinstance(facts.get("usage_percent"), (int, float)) and abs(facts["usage_percent"] - up) < 0.0051,
+          "usage_percent == 100*count/max (%.2f)" % up, "got %r" % (facts.get("usage_percent"),))
+
+module = open(os.path.join(tmp, "module")).read().strip()
+check((facts.get("module") or {}).get("state") == module and facts.get("scheme") == "modern",
+      "scheme modern, module state %s" % module, "module=%r scheme=%r" % (facts.get("module"), facts.get("scheme")))
+tf = facts.get("table_file") or {}
+check(tf.get("present") is True and tf.get("path") == "/proc/net/nf_conntrack",
+      "table_file /proc/net/nf_conntrack present", "table_file = %r" % (tf,))
+
+stat_lines = [l for l in open(os.path.join(tmp, "ns.stat")).read().splitlines() if l.strip()]
+st = facts.get("stats") or {}
+ncpu = len(stat_lines) - 1
+check(st.get("columns") == stat_lines[0].split() if stat_lines else False,
+      "stats.columns == the stat file's header", "columns=%r" % (st.get("columns"),))
+check(len(st.get("per_cpu") or []) == ncpu and (st.get("total") or {}).get("entries") == count1,
+      "stats: %d CPU rows, total.entries == count" % ncpu,
+      "per_cpu rows=%d total.entries=%r" % (len(st.get("per_cpu") or []), (st.get("total") or {}).get("entries")))
+
+print("\n".join(out))
+EOF
+while IFS= read -r line; do
+	case $line in
+	"ok   "*) ok "${line#ok   }" ;;
+	"FAIL "*) bad "${line#FAIL }" ;;
+	*) echo "$line" ;;
+	esac
+done <"$tmp/results"
+if [ "$fail" -gt 0 ]; then
+	echo "     (ctune --table output: $(head -c 3000 "$tmp/facts.json"))"
+fi
+
+# --- the host after ---------------------------------------------------------------
+kill "$listener" 2>/dev/null
+wait "$listener" 2>/dev/null
+listener=
+ip netns del "$NS" 2>/dev/null
+ns_made=0
+host_snapshot >"$tmp/host.after"
+if cmp -s "$tmp/host.before" "$tmp/host.after"; then
+	ok "host namespace unchanged (netfilter sysctls, nf_conntrack_max alias, nft ruleset; $NS removed)"
+else
+	bad "host namespace changed: $(diff "$tmp/host.before" "$tmp/host.after" | tr '\n' ' ')"
+fi
+leaked=$(grep -c -E 'src=(192\.0\.2\.|198\.51\.100\.|2001:0db8:0000:0000:0000:0000:0000:00)' /proc/net/nf_conntrack)
+if [ "$leaked" -eq 0 ]; then
+	ok "none of the test's entries is in the host's table"
+else
+	bad "$leaked of the test's entries are in the host's table"
+fi
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
