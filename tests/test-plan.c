@@ -21,12 +21,14 @@
 #include <ftw.h>
 #include <linux/fs.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -1030,6 +1032,35 @@ START_TEST(test_rename_fails_removes_backup)
 }
 END_TEST
 
+/* A restore that fails must not go unmentioned: the caller would believe
+ * nothing changed.  Made with RLIMIT_FSIZE: the first write ("5\n") fits in
+ * 4 bytes, the second key's value does not (a short write), and neither does
+ * restoring the first key's old value ("432000\n"). */
+START_TEST(test_rollback_failure_reported)
+{
+	make_modern(true);
+	ctune_plan_opts o = opts();
+	ctune_want w[] = { want("tcp_timeout_established", 5), want("udp_timeout", 123456) };
+	ctune_plan p;
+	ctune_error err = { 0 };
+	struct rlimit old, small;
+	ck_assert_int_eq(getrlimit(RLIMIT_FSIZE, &old), 0);
+	small = old;
+	small.rlim_cur = 4;
+	signal(SIGXFSZ, SIG_IGN);
+	ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &small), 0);
+	int r = ctune_plan_run(&root, &o, w, 2, &p, &err);
+	setrlimit(RLIMIT_FSIZE, &old);
+	ctune_plan_free(&p);
+	ck_assert_int_lt(r, 0);
+	char *tcp = slurp(host(NF "tcp_timeout_established"));
+	bool restored = strcmp(tcp, "432000\n") == 0;
+	ck_assert_msg(restored || strstr(err.msg, K_TCP),
+		      "the live value of %s is left at \"%s\" and the error does not say so: %s", K_TCP, tcp, err.msg);
+	free(tcp);
+}
+END_TEST
+
 static Suite *plan_suite(void)
 {
 	Suite *s = suite_create("plan");
@@ -1058,6 +1089,7 @@ static Suite *plan_suite(void)
 	tcase_add_test(tc, test_live_refused_rolls_back);
 	tcase_add_test(tc, test_save_fails_rolls_back);
 	tcase_add_test(tc, test_rename_fails_removes_backup);
+	tcase_add_test(tc, test_rollback_failure_reported);
 	suite_add_tcase(s, tc);
 	return s;
 }
