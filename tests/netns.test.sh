@@ -124,7 +124,7 @@ cat >"$tmp/mix" <<'EOF'
 EOF
 
 created=0
-while read -r n fam proto state flags tmo src dst port dport; do
+while read -r n _fam proto state flags tmo src dst port dport; do
 	for ((i = 0; i < n; i++)); do
 		args=(-I -s "$src" -d "$dst" -p "$proto" -t "$tmo")
 		case $proto in
@@ -136,7 +136,7 @@ while read -r n fam proto state flags tmo src dst port dport; do
 		[ "$proto" = sctp ] && args+=(--orig-vtag $((1000 + i)) --reply-vtag $((2000 + i)))
 		case $flags in
 		R) args+=(-u SEEN_REPLY) ;;
-		A) args+=(-u SEEN_REPLY,ASSURED) ;;
+		A) args+=(-u "SEEN_REPLY,ASSURED") ;;
 		esac
 		if ! nsx conntrack "${args[@]}" >/dev/null 2>"$tmp/err"; then
 			if [ "$created" -eq 0 ]; then
