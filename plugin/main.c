@@ -28,7 +28,8 @@
 enum { EXIT_OK = 0, EXIT_FAILED = 1, EXIT_USAGE = 2 };
 
 static const char usage[] =
-	"Usage: ctune facts [--root DIR] [--table] [--scheme auto|legacy|modern] [--format json]\n"
+	"Usage: ctune facts [--root DIR] [--table] [--source auto|proc|netlink] [--no-events]\n"
+	"                   [--no-advice] [--scheme auto|legacy|modern] [--format json]\n"
 	"       ctune set NAME=VALUE... [--check|--dry-run] [--diff] [--file F] [--backup]\n"
 	"                 [--no-live] [--no-persist] [--absent] [--migrate] [--override warn|fix]\n"
 	"                 [--root DIR] [--scheme auto|legacy|modern]\n"
@@ -98,7 +99,11 @@ static int run_facts(const ctune_request *req)
 		return fail(EXIT_USAGE, err.msg);
 
 	ctune_facts facts;
-	ctune_facts_opts opts = { .scheme = req->scheme, .table = req->table };
+	ctune_facts_opts opts = { .scheme = req->scheme,
+				  .source = req->source,
+				  .table = req->table,
+				  .events = req->events,
+				  .advice = req->advice };
 	if (ctune_facts_gather(&root, &opts, &facts, &err) < 0)
 		return fail(EXIT_FAILED, err.msg);
 

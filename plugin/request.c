@@ -20,6 +20,9 @@ static void request_init(ctune_request *req, ctune_origin origin)
 	req->origin = origin;
 	req->format = CTUNE_FORMAT_JSON;
 	req->scheme = CTUNE_SCHEME_NONE;
+	req->events = true;
+	req->advice = true;
+	req->source = CTUNE_SOURCE_AUTO;
 	req->plan.state = CTUNE_STATE_PRESENT;
 	req->plan.live = true;
 	req->plan.persist = true;
@@ -76,6 +79,19 @@ static int set_verb(ctune_request *req, const char *v, ctune_error *err)
 		return 0;
 	}
 	return ctune_error_set(err, -EINVAL, "verb: '%s' is not one of: facts, set, tunables", v);
+}
+
+static int set_source(ctune_request *req, const char *v, ctune_error *err)
+{
+	if (strcmp(v, "auto") == 0)
+		req->source = CTUNE_SOURCE_AUTO;
+	else if (strcmp(v, "proc") == 0)
+		req->source = CTUNE_SOURCE_PROC;
+	else if (strcmp(v, "netlink") == 0)
+		req->source = CTUNE_SOURCE_NETLINK;
+	else
+		return ctune_error_set(err, -EINVAL, "source: '%s' is not one of auto, proc, netlink", v);
+	return 0;
 }
 
 static int set_state(ctune_request *req, const char *v, ctune_error *err)
@@ -177,6 +193,7 @@ static const struct {
 } cli_valued[] = {
 	{ "--root", set_root },   { "--scheme", set_scheme }, { "--format", set_format },
 	{ "--file", set_file },   { "--state", set_state },   { "--override", set_override },
+	{ "--source", set_source },
 };
 
 static const struct {
@@ -192,6 +209,8 @@ static const struct {
 	{ "--migrate", offsetof(ctune_request, plan.migrate), true },
 	{ "--no-live", offsetof(ctune_request, plan.live), false },
 	{ "--no-persist", offsetof(ctune_request, plan.persist), false },
+	{ "--no-events", offsetof(ctune_request, events), false },
+	{ "--no-advice", offsetof(ctune_request, advice), false },
 };
 
 /* "max=1210856" or, for state absent, "max". */
@@ -301,6 +320,7 @@ static const struct {
 } string_fields[] = {
 	{ "verb", set_verb }, { "root", set_root },   { "scheme", set_scheme },
 	{ "file", set_file }, { "state", set_state }, { "override", set_override },
+	{ "source", set_source },
 };
 
 static const struct {
@@ -308,6 +328,8 @@ static const struct {
 	size_t offset;
 } bool_fields[] = {
 	{ "table", offsetof(ctune_request, table) },
+	{ "events", offsetof(ctune_request, events) },
+	{ "advice", offsetof(ctune_request, advice) },
 	{ "live", offsetof(ctune_request, plan.live) },
 	{ "persist", offsetof(ctune_request, plan.persist) },
 	{ "backup", offsetof(ctune_request, plan.backup) },

@@ -8,6 +8,7 @@
 #include <stddef.h>
 
 #include "error.h"
+#include "facts.h"
 #include "plan.h"
 #include "scheme.h"
 
@@ -34,6 +35,9 @@ typedef struct ctune_request {
 	char root[4096]; /* "" for the real root */
 	ctune_scheme scheme; /* CTUNE_SCHEME_NONE: detect */
 	bool table;
+	bool events;
+	bool advice;
+	ctune_source source;
 	bool check_mode;
 	bool diff;
 	bool verb_given;

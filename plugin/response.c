@@ -7,6 +7,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "json-util.h"
 
@@ -32,7 +33,8 @@ static json_t *stats_to_json(const ctune_facts *f)
 			json_object_set_new(row, st->names[c], json_integer((json_int_t)ctune_stats_cpu(st, i, c)));
 		json_array_append_new(cpus, row);
 	}
-	json_object_set_new(o, "file", json_string(f->stat_file));
+	ctune_json_set(o, "file", f->stat_file ? json_string(f->stat_file) : NULL);
+	json_object_set_new(o, "source", json_string(f->source));
 	json_object_set_new(o, "columns", cols);
 	json_object_set_new(o, "total", total);
 	json_object_set_new(o, "per_cpu", cpus);
@@ -50,6 +52,7 @@ static json_t *table_to_json(const ctune_facts *f)
 	for (int i = 0; i < CTUNE_TCP_STATE_COUNT; i++)
 		json_object_set_new(tcp, ctune_tcp_state_name(i), json_integer((json_int_t)t->tcp_state[i]));
 	ctune_json_set(o, "file", f->table_file ? json_string(f->table_file) : NULL);
+	json_object_set_new(o, "source", json_string(f->source));
 	json_object_set_new(o, "total", json_integer((json_int_t)t->total));
 	json_object_set_new(o, "family", fam);
 	json_object_set_new(o, "protocol", proto);
@@ -62,6 +65,95 @@ static json_t *table_to_json(const ctune_facts *f)
 	return o;
 }
 
+/* ISO 8601 UTC of microseconds since the epoch, or null. */
+static json_t *wall_time(int64_t usec)
+{
+	if (usec < 0)
+		return json_null();
+	time_t t = (time_t)(usec / 1000000);
+	struct tm tm;
+	char buf[40];
+	if (!gmtime_r(&t, &tm) || !strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm))
+		return json_null();
+	return json_string(buf);
+}
+
+static json_t *event_time(const ctune_event_time *t)
+{
+	json_t *o = json_object();
+	ctune_json_set(o, "time", wall_time(t->wall_usec));
+	ctune_json_set(o, "boot_seconds", t->boot_usec >= 0 ? json_real((double)t->boot_usec / 1e6) : NULL);
+	ctune_json_set(o, "text", t->text[0] ? ctune_json_text(t->text) : NULL);
+	return o;
+}
+
+static json_t *stat_total(const ctune_facts *f, const char *name)
+{
+	int c = f->have_stats ? ctune_stats_col(&f->stats, name) : -1;
+	return c >= 0 ? json_integer((json_int_t)f->stats.total[c]) : json_null();
+}
+
+static json_t *events_to_json(const ctune_facts *f)
+{
+	const ctune_events *e = &f->events;
+	json_t *o = json_object();
+	json_object_set_new(o, "checked", json_boolean(f->have_events));
+	if (!f->have_events) {
+		json_object_set_new(o, "error", ctune_json_text(f->events_error));
+	} else {
+		json_object_set_new(o, "source", json_string(e->source));
+		json_object_set_new(o, "path", ctune_json_text(e->path));
+		json_object_set_new(o, "count", json_integer((json_int_t)e->count));
+		for (int k = 0; k < CTUNE_EVENT_KIND_COUNT; k++)
+			json_object_set_new(o, ctune_event_kind_name((ctune_event_kind)k),
+					    json_integer((json_int_t)e->kind[k]));
+		json_object_set_new(o, "in_netns", json_integer((json_int_t)e->in_netns));
+		ctune_json_set(o, "limit", e->limit ? json_integer((json_int_t)e->limit) : NULL);
+		json_object_set_new(o, "suppressed", json_integer((json_int_t)e->suppressed));
+		ctune_json_set(o, "first", e->count ? event_time(&e->first) : NULL);
+		ctune_json_set(o, "last", e->count ? event_time(&e->last) : NULL);
+		json_object_set_new(o, "lost", json_integer((json_int_t)e->lost));
+	}
+	/* The counters that move with those messages, from the statistics. */
+	json_t *c = json_object();
+	json_object_set_new(c, "drop", stat_total(f, "drop"));
+	json_object_set_new(c, "early_drop", stat_total(f, "early_drop"));
+	json_object_set_new(c, "insert_failed", stat_total(f, "insert_failed"));
+	json_object_set_new(o, "counters", c);
+	return o;
+}
+
+static json_t *u64_or_null(bool known, uint64_t v)
+{
+	return known ? json_integer((json_int_t)v) : json_null();
+}
+
+static json_t *advice_to_json(const ctune_advice *a)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "era", json_string(ctune_era_name(a->era)));
+	json_object_set_new(o, "memory_total_bytes", json_integer((json_int_t)a->mem_total_bytes));
+	json_object_set_new(o, "default_max", json_integer((json_int_t)a->default_max));
+	json_object_set_new(o, "default_buckets", json_integer((json_int_t)a->default_buckets));
+	json_object_set_new(o, "bytes_per_entry", json_integer((json_int_t)a->bytes_per_entry));
+	json_object_set_new(o, "bytes_per_entry_source", json_string(a->bytes_per_entry_source));
+	ctune_json_set(o, "memory_at_max_bytes", u64_or_null(a->memory_at_max > 0, a->memory_at_max));
+	ctune_json_set(o, "peak", a->peak >= 0 ? json_integer(a->peak) : NULL);
+	ctune_json_set(o, "peak_source", a->peak_source ? json_string(a->peak_source) : NULL);
+	json_object_set_new(o, "table_full_seen", json_boolean(a->table_full));
+	json_object_set_new(o, "recommended_max", json_integer((json_int_t)a->recommended_max));
+	json_object_set_new(o, "recommended_buckets", json_integer((json_int_t)a->recommended_buckets));
+	json_object_set_new(o, "recommended_memory_bytes", json_integer((json_int_t)a->recommended_memory));
+	json_object_set_new(o, "change_max", json_boolean(a->change_max));
+	json_object_set_new(o, "change_buckets", json_boolean(a->change_buckets));
+	json_object_set_new(o, "capped_by_memory", json_boolean(a->capped));
+	json_t *reasons = json_array();
+	for (size_t i = 0; i < a->nreasons; i++)
+		json_array_append_new(reasons, ctune_json_text(a->reasons[i]));
+	json_object_set_new(o, "reasons", reasons);
+	return o;
+}
+
 json_t *ctune_facts_to_json(const ctune_facts *f, const ctune_root *r)
 {
 	const ctune_detect *d = &f->detect;
@@ -69,6 +161,7 @@ json_t *ctune_facts_to_json(const ctune_facts *f, const ctune_root *r)
 	json_object_set_new(o, "ctune_version", json_string(CTUNE_VERSION));
 	json_object_set_new(o, "root", ctune_json_text(ctune_root_name(r)));
 	json_object_set_new(o, "source", json_string(f->source));
+	json_object_set_new(o, "source_reason", ctune_json_text(f->source_reason));
 	json_object_set_new(o, "scheme", json_string(ctune_scheme_name(d->scheme)));
 	json_object_set_new(o, "scheme_detected_from", json_string(d->detected_from));
 	ctune_json_set(o, "kernel_release", d->kernel_release[0] ? ctune_json_text(d->kernel_release) : NULL);
@@ -122,8 +215,12 @@ json_t *ctune_facts_to_json(const ctune_facts *f, const ctune_root *r)
 	json_object_set_new(o, "settings", settings);
 	json_object_set_new(o, "tunables", tunables);
 	json_object_set_new(o, "stats", stats_to_json(f));
-	if (f->have_table)
-		json_object_set_new(o, "table", table_to_json(f));
+	if (f->want_table)
+		json_object_set_new(o, "table", f->have_table ? table_to_json(f) : json_null());
+	if (f->want_events)
+		json_object_set_new(o, "events", events_to_json(f));
+	if (f->have_advice)
+		json_object_set_new(o, "advice", advice_to_json(&f->advice));
 
 	json_t *warnings = json_array();
 	for (size_t i = 0; i < f->nwarnings; i++)

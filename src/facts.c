@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cleanup.h"
+#include "netlink.h"
 #include "procsys.h"
 
 __attribute__((format(printf, 2, 3))) static void warn(ctune_facts *f, const char *fmt, ...)
@@ -63,6 +65,81 @@ static void read_stats(const ctune_root *r, ctune_facts *f)
 	}
 }
 
+static ctune_fact_value *value_of(ctune_facts *f, const char *name)
+{
+	size_t n;
+	const ctune_tunable *t = ctune_tunables(&n);
+	size_t i = (size_t)(ctune_tunable_find(name) - t);
+	return i < f->nvalues ? &f->values[i] : NULL;
+}
+
+/* Decide the source.  Returns 1 and an open handle for netlink, 0 for
+ * /proc, or -errno when netlink was demanded and cannot be had. */
+static int choose_source(const ctune_root *r, const ctune_facts_opts *opts, ctune_facts *f, ctune_netlink **nl,
+			 uint64_t *count, ctune_error *err)
+{
+	if (opts->source == CTUNE_SOURCE_PROC) {
+		snprintf(f->source_reason, sizeof(f->source_reason), "requested");
+		return 0;
+	}
+	if (r->len) {
+		if (opts->source == CTUNE_SOURCE_NETLINK)
+			return ctune_error_set(err, -EINVAL,
+					       "source netlink reads the running kernel and cannot be combined "
+					       "with a root prefix (%s)",
+					       r->dir);
+		snprintf(f->source_reason, sizeof(f->source_reason), "a root prefix is read from its files");
+		return 0;
+	}
+	ctune_error e = { 0 };
+	int rr = ctune_netlink_open(nl, &e);
+	if (rr == 0)
+		rr = ctune_netlink_count(*nl, count, NULL, &e);
+	if (rr == 0) {
+		snprintf(f->source_reason, sizeof(f->source_reason), "%s",
+			 opts->source == CTUNE_SOURCE_NETLINK ? "requested" : "ctnetlink is usable (CAP_NET_ADMIN)");
+		return 1;
+	}
+	ctune_netlink_close(*nl);
+	*nl = NULL;
+	if (opts->source == CTUNE_SOURCE_NETLINK)
+		return ctune_error_set(err, rr, "source netlink: %s", e.msg);
+	snprintf(f->source_reason, sizeof(f->source_reason), "netlink not usable: %s", e.msg);
+	return 0;
+}
+
+static void read_events(const ctune_root *r, ctune_facts *f)
+{
+	ctune_error e = { 0 };
+	if (ctune_events_scan(r, NULL, &f->events, &e) == 0)
+		f->have_events = true;
+	else
+		snprintf(f->events_error, sizeof(f->events_error), "%s", e.msg);
+}
+
+static void read_advice(const ctune_root *r, ctune_facts *f)
+{
+	ctune_advise_input in;
+	ctune_advise_input_init(&in);
+	in.scheme = f->detect.scheme;
+	const ctune_fact_value *v;
+	if ((v = ctune_facts_get(f, "count")))
+		in.count = v->value;
+	if ((v = ctune_facts_get(f, "max")))
+		in.max = v->value;
+	if ((v = ctune_facts_get(f, "buckets")))
+		in.buckets = v->value;
+	if ((v = ctune_facts_get(f, "tcp_timeout_established")))
+		in.tcp_timeout_established = v->value;
+	if (f->have_events)
+		in.table_full_events = f->events.count;
+	ctune_error e = { 0 };
+	if (ctune_advise(r, &in, &f->advice, &e) == 0)
+		f->have_advice = true;
+	else
+		warn(f, "no sizing advice: %s", e.msg);
+}
+
 int ctune_facts_gather(const ctune_root *r, const ctune_facts_opts *opts, ctune_facts *f, ctune_error *err)
 {
 	memset(f, 0, sizeof(*f));
@@ -77,21 +154,67 @@ int ctune_facts_gather(const ctune_root *r, const ctune_facts_opts *opts, ctune_
 		warn(f, "the %s module is not loaded: its keys do not exist until it is", f->detect.module);
 
 	read_tunables(r, f);
-	read_stats(r, f);
+
+	ctune_netlink *nl = NULL;
+	uint64_t nl_count = 0;
+	rr = f->detect.scheme == CTUNE_SCHEME_NONE && opts->source != CTUNE_SOURCE_NETLINK
+		     ? 0
+		     : choose_source(r, opts, f, &nl, &nl_count, err);
+	if (rr < 0)
+		return rr;
+	if (rr == 1) {
+		f->source = "netlink";
+		ctune_fact_value *c = value_of(f, "count");
+		if (c && nl_count <= INT64_MAX) {
+			c->present = true;
+			c->value = (long long)nl_count;
+			if (!c->key)
+				c->key = ctune_tunable_find("count")->key[f->detect.scheme];
+		}
+		ctune_error e = { 0 };
+		if (ctune_netlink_stats(nl, &f->stats, &e) == 0) {
+			f->have_stats = true;
+			f->stat_file = NULL;
+		} else {
+			warn(f, "statistics not reported: %s", e.msg);
+		}
+	} else {
+		read_stats(r, f);
+	}
 
 	if (opts->table) {
-		if (f->detect.scheme == CTUNE_SCHEME_NONE) {
-			ctune_facts_free(f);
-			return ctune_error_set(err, -ENOENT, "no conntrack table: the kernel has no conntrack");
+		if (nl) {
+			rr = ctune_netlink_summarize(nl, &f->table, NULL, err);
+			f->table_file = NULL;
+		} else {
+			/* No table file (a kernel without CONFIG_NF_CONNTRACK_PROCFS, or
+			 * no conntrack at all) is an answer: table null and why. */
+			ctune_error e = { 0 };
+			ctune_table_summary_init(&f->table);
+			rr = ctune_table_summarize(r, f->detect.scheme, &f->table, &f->table_file, &e);
+			if (rr == -ENOENT) {
+				warn(f, "no table summary: %s%s", e.msg,
+				     r->len ? "" : "; ctnetlink (source netlink, with CAP_NET_ADMIN) reads it without /proc");
+				rr = 1;
+			} else if (rr < 0) {
+				rr = ctune_error_set(err, rr, "%s", e.msg);
+			}
 		}
-		ctune_table_summary_init(&f->table);
-		rr = ctune_table_summarize(r, f->detect.scheme, &f->table, &f->table_file, err);
 		if (rr < 0) {
+			ctune_netlink_close(nl);
 			ctune_facts_free(f);
 			return rr;
 		}
-		f->have_table = true;
+		f->have_table = rr == 0;
 	}
+	f->want_table = opts->table;
+	ctune_netlink_close(nl);
+
+	f->want_events = opts->events;
+	if (opts->events)
+		read_events(r, f);
+	if (opts->advice && f->detect.scheme != CTUNE_SCHEME_NONE)
+		read_advice(r, f);
 	return 0;
 }
 

@@ -10,7 +10,9 @@
 
 #include <stdbool.h>
 
+#include "advise.h"
 #include "detect.h"
+#include "events.h"
 #include "error.h"
 #include "root.h"
 #include "scheme.h"
@@ -27,30 +29,48 @@ typedef struct ctune_fact_value {
 	const char *key; /* the key read, in the running scheme */
 } ctune_fact_value;
 
+typedef enum ctune_source {
+	CTUNE_SOURCE_AUTO,    /* netlink with CAP_NET_ADMIN on the running system, else /proc */
+	CTUNE_SOURCE_PROC,    /* /proc under the root prefix */
+	CTUNE_SOURCE_NETLINK, /* ctnetlink of the running kernel (no root prefix) */
+} ctune_source;
+
 typedef struct ctune_facts_opts {
 	ctune_scheme scheme; /* CTUNE_SCHEME_NONE: detect */
-	bool table;          /* walk the table for a summary */
+	ctune_source source;
+	bool table;  /* walk the table for a summary */
+	bool events; /* scan the kernel log for table-full events */
+	bool advice; /* sizing advice */
 } ctune_facts_opts;
 
 typedef struct ctune_facts {
 	ctune_detect detect;
-	const char *source; /* "proc" */
+	const char *source; /* "proc" or "netlink": what gave count, stats and table */
+	char source_reason[1100];
 	/* indexed like ctune_tunables() */
 	ctune_fact_value values[CTUNE_FACTS_MAX_TUNABLES];
 	size_t nvalues;
 	bool have_stats;
 	const char *stat_file;
 	ctune_stats stats;
+	bool want_table; /* a summary was asked for (have_table: and made) */
 	bool have_table;
 	const char *table_file;
 	ctune_table_summary table;
+	bool want_events; /* events were asked for (have_events: and read) */
+	bool have_events;
+	ctune_events events;
+	char events_error[1100]; /* why events were not read, when asked for */
+	bool have_advice;
+	ctune_advice advice;
 	size_t nwarnings;
 	char warnings[CTUNE_FACTS_MAX_WARNINGS][256];
 } ctune_facts;
 
 /* Gather facts under the root.  Missing pieces become warnings, not
  * failures: only a table walk that was asked for and cannot be done fails
- * (-ENOENT, -EACCES, ...).  Free with ctune_facts_free. */
+ * (-ENOENT, -EACCES, ...), and a netlink source that was asked for and
+ * cannot be used.  Free with ctune_facts_free. */
 int ctune_facts_gather(const ctune_root *r, const ctune_facts_opts *opts, ctune_facts *f, ctune_error *err);
 
 /* The value of one tunable by canonical name, or NULL when not present. */

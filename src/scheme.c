@@ -58,6 +58,8 @@ static const ctune_tunable table[] = {
 	TIMEOUT("sctp_timeout_shutdown_recd", L("sctp_timeout_shutdown_recd"), "SCTP SHUTDOWN_RECD"),
 	TIMEOUT("sctp_timeout_shutdown_ack_sent", L("sctp_timeout_shutdown_ack_sent"), "SCTP SHUTDOWN_ACK_SENT"),
 	TIMEOUT("sctp_timeout_heartbeat_sent", NULL, "SCTP HEARTBEAT_SENT"),
+	TIMEOUT("sctp_timeout_heartbeat_acked", NULL, "SCTP HEARTBEAT_ACKED (kernels before 6.4)"),
+	TIMEOUT("events_retry_timeout", NULL, "retry of an undelivered conntrack event (kernels before 5.19)"),
 	TIMEOUT("dccp_timeout_request", NULL, "DCCP REQUEST (kernels before 6.4)"),
 	TIMEOUT("dccp_timeout_respond", NULL, "DCCP RESPOND"),
 	TIMEOUT("dccp_timeout_partopen", NULL, "DCCP PARTOPEN"),
