@@ -104,6 +104,8 @@ static size_t nmounts;
 
 static void teardown(void)
 {
+	if (!rootdir[0])
+		return; /* already done by the test itself */
 	while (nmounts > 0)
 		umount2(mounts[--nmounts], MNT_DETACH);
 	/* Undo what a failure case may have left: an immutable flag. */
@@ -120,6 +122,7 @@ static void teardown(void)
 		}
 	}
 	tl_rmrf(rootdir);
+	rootdir[0] = '\0';
 }
 
 /* A whole file; NULL when it does not exist. */
@@ -817,6 +820,8 @@ START_TEST(test_override_fix)
 	ctune_plan_free(&p);
 	char *z = slurp(host("/etc/sysctl.d/99-zz.conf"));
 	ck_assert_ptr_nonnull(z);
+	/* A failed check ends the process before teardown: clean up first. */
+	teardown();
 	ck_assert_msg(strstr(z, "\nnet.netfilter.nf_conntrack_max = 5\n") == NULL,
 		      "override: fix left the overriding line in force:\n%s", z);
 	ck_assert_msg(strstr(z, "net.netfilter.nf_conntrack_max = 5"), "the line should be commented out, not lost:\n%s",
@@ -1055,6 +1060,7 @@ START_TEST(test_rollback_failure_reported)
 	ck_assert_int_lt(r, 0);
 	char *tcp = slurp(host(NF "tcp_timeout_established"));
 	bool restored = strcmp(tcp, "432000\n") == 0;
+	teardown(); /* before a failed check ends the process */
 	ck_assert_msg(restored || strstr(err.msg, K_TCP),
 		      "the live value of %s is left at \"%s\" and the error does not say so: %s", K_TCP, tcp, err.msg);
 	free(tcp);
