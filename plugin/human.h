@@ -1,0 +1,18 @@
+/* human.h - the facts object as a plain-text report for a person at a
+ * terminal: `ctune facts` on a tty, or `--format human`.
+ *
+ * It works from the facts JSON object (docs/facts.md), not from the C
+ * structs, so what a person reads is exactly what the JSON contract says. */
+#ifndef CTUNE_HUMAN_H
+#define CTUNE_HUMAN_H
+
+#include <stdio.h>
+
+#include <jansson.h>
+
+/* Write the report of facts (the object of docs/facts.md) to out.
+ * Returns 0, -EINVAL when facts is not an object, or -EIO when out cannot
+ * take the text. */
+int ctune_human_print(FILE *out, json_t *facts);
+
+#endif
