@@ -3,6 +3,7 @@
  *
  * Three ways in:
  *   ctune facts [--root DIR] [--table] ...   command line
+ *                                            (--format human|prometheus: text)
  *   ctune ARGS_FILE                          Ansible's binary-module call
  *   ctune < request.json                     Salt, scripts, anything
  * Diagnostics go to stderr; stdout carries the one response object, also on
@@ -18,7 +19,9 @@
 
 #include "cleanup.h"
 #include "facts.h"
+#include "human.h"
 #include "json-util.h"
+#include "prometheus.h"
 #include "request.h"
 #include "response.h"
 #include "root.h"
@@ -29,7 +32,7 @@ enum { EXIT_OK = 0, EXIT_FAILED = 1, EXIT_USAGE = 2 };
 
 static const char usage[] =
 	"Usage: ctune facts [--root DIR] [--table] [--source auto|proc|netlink] [--no-events]\n"
-	"                   [--no-advice] [--scheme auto|legacy|modern] [--format json]\n"
+	"                   [--no-advice] [--scheme auto|legacy|modern] [--format json|human|prometheus]\n"
 	"       ctune set NAME=VALUE... [--check|--dry-run] [--diff] [--file F] [--backup]\n"
 	"                 [--no-live] [--no-persist] [--absent] [--migrate] [--override warn|fix]\n"
 	"                 [--root DIR] [--scheme auto|legacy|modern]\n"
@@ -42,6 +45,9 @@ static const char usage[] =
 	"  facts      print one JSON object: scheme, count, max, usage, buckets, every timeout,\n"
 	"             per-CPU statistics; --table adds a summary of the table by family,\n"
 	"             protocol, TCP state, ASSURED, UNREPLIED and long remaining timeouts.\n"
+	"             --format: json (the default when stdout is not a terminal), human (a\n"
+	"             report, the default on a terminal) or prometheus (node_exporter's textfile\n"
+	"             collector; metrics named ctune_*).\n"
 	"  set        bring tunables (canonical names: max, buckets, tcp_timeout_established,\n"
 	"             udp_timeout, ...) to the given values, live through /proc/sys and persisted\n"
 	"             in --file (default /etc/sysctl.conf) through Augeas, all or nothing.\n"
@@ -112,6 +118,13 @@ static int run_facts(const ctune_request *req)
 	if (!f)
 		return fail(EXIT_FAILED, "out of memory");
 
+	ctune_format format = req->format;
+	if (format == CTUNE_FORMAT_AUTO)
+		format = isatty(STDOUT_FILENO) ? CTUNE_FORMAT_HUMAN : CTUNE_FORMAT_JSON;
+	if (format == CTUNE_FORMAT_HUMAN)
+		return ctune_human_print(stdout, f) < 0 ? EXIT_FAILED : EXIT_OK;
+	if (format == CTUNE_FORMAT_PROMETHEUS)
+		return ctune_prometheus_print(stdout, f) < 0 ? EXIT_FAILED : EXIT_OK;
 	if (req->origin == CTUNE_ORIGIN_CLI)
 		return ctune_response_print(f, true) < 0 ? EXIT_FAILED : EXIT_OK;
 

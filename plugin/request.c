@@ -18,7 +18,7 @@ static void request_init(ctune_request *req, ctune_origin origin)
 	memset(req, 0, sizeof(*req));
 	req->verb = CTUNE_VERB_FACTS;
 	req->origin = origin;
-	req->format = CTUNE_FORMAT_JSON;
+	req->format = origin == CTUNE_ORIGIN_CLI ? CTUNE_FORMAT_AUTO : CTUNE_FORMAT_JSON;
 	req->scheme = CTUNE_SCHEME_NONE;
 	req->events = true;
 	req->advice = true;
@@ -56,11 +56,18 @@ static int set_scheme(ctune_request *req, const char *v, ctune_error *err)
 
 static int set_format(ctune_request *req, const char *v, ctune_error *err)
 {
-	if (strcmp(v, "json") == 0) {
-		req->format = CTUNE_FORMAT_JSON;
-		return 0;
-	}
-	return ctune_error_set(err, -EINVAL, "format: '%s' is not supported (json)", v);
+	static const struct {
+		const char *name;
+		ctune_format format;
+	} formats[] = { { "json", CTUNE_FORMAT_JSON },
+			{ "human", CTUNE_FORMAT_HUMAN },
+			{ "prometheus", CTUNE_FORMAT_PROMETHEUS } };
+	for (size_t i = 0; i < ELEMENTSOF(formats); i++)
+		if (strcmp(v, formats[i].name) == 0) {
+			req->format = formats[i].format;
+			return 0;
+		}
+	return ctune_error_set(err, -EINVAL, "format: '%s' is not one of json, human, prometheus", v);
 }
 
 static int set_verb(ctune_request *req, const char *v, ctune_error *err)
@@ -172,6 +179,14 @@ static int finish(ctune_request *req, ctune_error *err)
 				       req->verb == CTUNE_VERB_FACTS ? "facts" : "tunables", req->want[0].t->name);
 	if (req->verb == CTUNE_VERB_SET && req->nwant == 0)
 		return ctune_error_set(err, -EINVAL, "verb set needs at least one tunable, e.g. max=1210856");
+	/* Text formats are other faces of the facts; Ansible reads only JSON. */
+	if (req->format == CTUNE_FORMAT_HUMAN || req->format == CTUNE_FORMAT_PROMETHEUS) {
+		const char *f = req->format == CTUNE_FORMAT_HUMAN ? "human" : "prometheus";
+		if (req->verb != CTUNE_VERB_FACTS)
+			return ctune_error_set(err, -EINVAL, "format: %s is for the facts verb only", f);
+		if (req->origin == CTUNE_ORIGIN_ANSIBLE)
+			return ctune_error_set(err, -EINVAL, "format: %s cannot go to Ansible, which reads JSON", f);
+	}
 	if (req->plan.state == CTUNE_STATE_PRESENT)
 		for (size_t i = 0; i < req->nwant; i++)
 			if (!req->want_has_value[i])
@@ -320,7 +335,7 @@ static const struct {
 } string_fields[] = {
 	{ "verb", set_verb }, { "root", set_root },   { "scheme", set_scheme },
 	{ "file", set_file }, { "state", set_state }, { "override", set_override },
-	{ "source", set_source },
+	{ "source", set_source }, { "format", set_format },
 };
 
 static const struct {

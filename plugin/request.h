@@ -19,7 +19,10 @@ typedef enum ctune_verb {
 } ctune_verb;
 
 typedef enum ctune_format {
+	CTUNE_FORMAT_AUTO,       /* command line, not given: human on a terminal, else JSON */
 	CTUNE_FORMAT_JSON,
+	CTUNE_FORMAT_HUMAN,      /* facts as a plain-text report (human.h) */
+	CTUNE_FORMAT_PROMETHEUS, /* facts as Prometheus text (prometheus.h) */
 } ctune_format;
 
 typedef enum ctune_origin {
