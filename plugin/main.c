@@ -152,7 +152,7 @@ static int run_set(const ctune_request *req)
 	int r = ctune_plan_run(&root, &req->plan, req->want, req->nwant, &plan, &err);
 	if (r < 0) {
 		ctune_plan_free(&plan);
-		return fail(r == -EINVAL || r == -ERANGE ? EXIT_USAGE : EXIT_FAILED, err.msg);
+		return fail(plan.bad_request ? EXIT_USAGE : EXIT_FAILED, err.msg);
 	}
 	_cleanup_json_ json_t *o = ctune_plan_to_json(&plan, &req->plan);
 	ctune_plan_free(&plan);

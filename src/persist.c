@@ -54,11 +54,17 @@ struct ctune_persist {
 	char *input; /* what Augeas parsed: "\r\n" -> "\n" when dos, final "\n" */
 	bool dos;    /* every line ended in "\r\n" */
 
+	char *tmp;          /* a prepared temporary file awaiting commit, or NULL */
+	struct stat tmp_st; /* of that file */
+	size_t tmp_len;
+
 	bool dirty;     /* the tree changed since the last render */
 	bool changed;   /* the last render differs from the original */
 	char *rendered; /* the last render when changed */
 	size_t rendered_len;
 };
+
+static void discard_prepared(ctune_persist *p);
 
 /* --- small helpers ------------------------------------------------------ */
 
@@ -447,6 +453,7 @@ void ctune_persist_close(ctune_persist *p)
 {
 	if (!p)
 		return;
+	discard_prepared(p);
 	if (p->aug)
 		aug_close(p->aug);
 	free(p->original);
@@ -776,8 +783,18 @@ static void sync_dir(const char *file)
 		(void)fsync(fd); /* the rename is done; a failed flush here is not a failed save */
 }
 
-int ctune_persist_save(ctune_persist *p, ctune_error *err)
+static void discard_prepared(ctune_persist *p)
 {
+	if (!p->tmp)
+		return;
+	unlink(p->tmp);
+	free(p->tmp);
+	p->tmp = NULL;
+}
+
+int ctune_persist_prepare(ctune_persist *p, ctune_error *err)
+{
+	discard_prepared(p);
 	const char *text;
 	size_t len;
 	int r = ctune_persist_render(p, &text, &len, err);
@@ -808,26 +825,84 @@ int ctune_persist_save(ctune_persist *p, ctune_error *err)
 		return r;
 	if (fsync(fd) < 0)
 		return ctune_error_set(err, -errno, "%s: fsync: %s", p->target, strerror(errno));
-	struct stat st;
-	if (fstat(fd, &st) < 0)
+	if (fstat(fd, &p->tmp_st) < 0)
 		return ctune_error_set(err, -errno, "%s: %s", p->target, strerror(errno));
 	if (close(TAKE_FD(fd)) < 0)
 		return ctune_error_set(err, -errno, "%s: writing: %s", p->target, strerror(errno));
-	if (rename(tmp, p->host) < 0)
-		return ctune_error_set(err, -errno, "%s: cannot replace it: %s", p->target, strerror(errno));
+	p->tmp = strdup(tmp);
+	if (!p->tmp)
+		return ctune_error_set(err, -ENOMEM, "out of memory");
+	p->tmp_len = len;
 	cleanup_tmp = NULL;
+	return 1;
+}
+
+int ctune_persist_commit(ctune_persist *p, ctune_error *err)
+{
+	if (!p->tmp)
+		return 0;
+	int r = check_unchanged(p, err);
+	if (r < 0) {
+		discard_prepared(p);
+		return r;
+	}
+	if (rename(p->tmp, p->host) < 0) {
+		r = ctune_error_set(err, -errno, "%s: cannot replace it: %s", p->target, strerror(errno));
+		discard_prepared(p);
+		return r;
+	}
+	free(p->tmp);
+	p->tmp = NULL;
 	sync_dir(p->host);
 
 	/* The session goes on from the file as now written. */
 	free(p->original);
 	p->original = TAKE_PTR(p->rendered);
-	p->original_len = len;
+	p->original_len = p->tmp_len;
 	p->exists = true;
-	p->st = st;
+	p->st = p->tmp_st;
 	r = load_tree(p, err);
 	if (r < 0)
 		return r;
 	return 1;
+}
+
+int ctune_persist_save(ctune_persist *p, ctune_error *err)
+{
+	int r = ctune_persist_prepare(p, err);
+	if (r <= 0)
+		return r;
+	return ctune_persist_commit(p, err);
+}
+
+/* Replace every occurrence of key (all spellings) with a comment that keeps
+ * the line's text and says why: "# key = value  # <note>". */
+int ctune_persist_comment_out(ctune_persist *p, const char *key, const char *note, ctune_error *err)
+{
+	char norm[256];
+	_cleanup_(strv_done) strv m = { 0 };
+	int r = match_key(p, key, norm, &m, err);
+	if (r < 0)
+		return r;
+	for (int i = m.n - 1; i >= 0; i--) {
+		const char *label = NULL, *value = NULL;
+		if (aug_label(p->aug, m.v[i], &label) != 1 || !label || aug_get(p->aug, m.v[i], &value) < 0)
+			return aug_failure(p, -EIO, "read a key", err);
+		char text[1024];
+		snprintf(text, sizeof(text), "%s = %s  # %s", label, value ? value : "", note);
+		for (char *c = text; *c; c++)
+			if (*c == '\n' || *c == '\r')
+				*c = ' ';
+		if (aug_insert(p->aug, m.v[i], "#comment", 1) < 0)
+			return aug_failure(p, -EIO, "insert a comment", err);
+		/* The new node is the matched node's preceding sibling. */
+		char path[600];
+		snprintf(path, sizeof(path), "%s/preceding-sibling::*[1]", m.v[i]);
+		if (aug_set(p->aug, path, text) < 0 || aug_rm(p->aug, m.v[i]) < 0)
+			return aug_failure(p, -EIO, "comment a key out", err);
+		p->dirty = true;
+	}
+	return m.n;
 }
 
 int ctune_persist_backup(ctune_persist *p, char *path, size_t size, ctune_error *err)

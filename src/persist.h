@@ -75,7 +75,10 @@ int ctune_persist_list(ctune_persist *p, ctune_persist_key **keys, size_t *n, ct
 
 /* Make the file say key = value once.  When the key is present (any
  * spelling) its last occurrence gets the value in place, keeping its
- * spelling, and the other occurrences are removed; otherwise `key = value`
+ * spelling, and the other occurrences are removed.  (Augeas matches the
+ * layout of the lines it keeps to the original lines by label in order, so
+ * when the earlier duplicates are spelt exactly like the last one, the line
+ * kept takes the first one's spacing; its place and spelling are kept.) otherwise `key = value`
  * is appended at the end, spelt as given.  value must be a decimal integer
  * without sign (ranges are the caller's business).  Returns the number of
  * duplicate lines removed, or -EINVAL for a malformed key or value.
@@ -112,6 +115,21 @@ int ctune_persist_render(ctune_persist *p, const char **text, size_t *len, ctune
  * temporary file survives a failure.  Returns 1 when the file was written,
  * 0 when nothing changed (the file is not touched), or -errno. */
 int ctune_persist_save(ctune_persist *p, ctune_error *err);
+
+/* Two-phase save, for changes that span several files: prepare writes the
+ * rendered text into the temporary file (mode, owner, fsync) without
+ * replacing anything and returns 1 (0 when nothing changed, -errno on
+ * failure, leaving nothing behind); commit renames it over the target (and
+ * returns 1, or 0 when nothing was prepared).  Closing a session discards a
+ * prepared file that was not committed. */
+int ctune_persist_prepare(ctune_persist *p, ctune_error *err);
+int ctune_persist_commit(ctune_persist *p, ctune_error *err);
+
+/* Turn every occurrence of key (all spellings) into a comment holding the
+ * line's text and note ("# key = value  # note"), so a file stops assigning
+ * it while a reader still sees what it said.  Returns the number of lines
+ * commented out or -errno. */
+int ctune_persist_comment_out(ctune_persist *p, const char *key, const char *note, ctune_error *err);
 
 /* Copy the file, as it is on disk now, next to the target under Ansible's
  * backup name `<target>.<pid>.<YYYY-MM-DD@HH:MM:SS>~` (local time), keeping

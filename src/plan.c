@@ -83,13 +83,15 @@ static int validate(const ctune_plan_opts *o, const ctune_want *want, size_t n, 
 	return ctune_plan_check_file(o->file[0] ? o->file : "/etc/sysctl.conf", err);
 }
 
-/* Parse a persisted value; LLONG_MIN for text that is not an integer. */
+/* Parse a persisted value as the kernel reads it: one integer, then white
+ * space and anything (a trailing "# note" is ignored); LLONG_MIN for text
+ * that does not start with an integer. */
 static long long parse_persisted(const char *s)
 {
 	char *end;
 	errno = 0;
 	long long v = strtoll(s, &end, 10);
-	return errno || end == s || *end ? LLONG_MIN : v;
+	return errno || end == s || (*end && *end != ' ' && *end != '\t') ? LLONG_MIN : v;
 }
 
 static int read_key(const ctune_root *r, ctune_persist *ps, ctune_plan_key *k, ctune_error *err)
@@ -113,12 +115,15 @@ static int read_key(const ctune_root *r, ctune_persist *ps, ctune_plan_key *k, c
 
 /* The keys one tunable covers here: its key in the running scheme, and the
  * alias where the kernel has it or the file already says it. */
-static int plan_keys(const ctune_root *r, ctune_persist *ps, ctune_scheme s, ctune_plan_item *it, ctune_error *err)
+static int plan_keys(const ctune_root *r, ctune_persist *ps, ctune_scheme s, ctune_plan *p, ctune_plan_item *it,
+		     ctune_error *err)
 {
 	const ctune_tunable *t = it->t;
-	if (!t->key[s])
+	if (!t->key[s]) {
+		p->bad_request = true;
 		return ctune_error_set(err, -EINVAL, "%s does not exist in the %s naming scheme", t->name,
 				       ctune_scheme_name(s));
+	}
 	it->keys[0].key = t->key[s];
 	it->nkeys = 1;
 	int rr = read_key(r, ps, &it->keys[0], err);
@@ -218,8 +223,56 @@ static int plan_stale(const ctune_plan_opts *o, ctune_persist *ps, ctune_scheme 
 	return 0;
 }
 
-/* Warn when a file applied after ours assigns another value at boot. */
-static int check_overrides(const ctune_root *r, const ctune_plan_opts *o, ctune_plan *p, ctune_error *err)
+/* Files that never apply our value at boot: a same-named file in a
+ * directory read earlier masks ours; systemd-sysctl does not read
+ * /etc/sysctl.conf unless a sysctl.d entry links to it. */
+static void check_masking(const ctune_root *r, const ctune_sysctld *l, ctune_plan *p)
+{
+	const char *name = strrchr(p->file, '/') + 1;
+	for (size_t i = 0; i < ELEMENTSOF(sysctl_dirs); i++) {
+		if (strncmp(p->file, sysctl_dirs[i], strlen(sysctl_dirs[i])) == 0)
+			break;
+		char other[300];
+		snprintf(other, sizeof(other), "%s%s", sysctl_dirs[i], name);
+		if (ctune_root_exists(r, other)) {
+			warn(p, "%s masks %s: the file ctune writes is never read at boot", other, p->file);
+			return;
+		}
+	}
+	if (strcmp(p->file, "/etc/sysctl.conf") != 0)
+		return;
+	bool systemd = ctune_root_exists(r, "/lib/systemd/systemd-sysctl") ||
+		       ctune_root_exists(r, "/usr/lib/systemd/systemd-sysctl");
+	for (size_t i = 0; i < l->n; i++)
+		if (l->via_link[i])
+			return;
+	if (systemd)
+		warn(p, "systemd-sysctl does not read /etc/sysctl.conf on this host (no /etc/sysctl.d entry links to "
+			"it): at boot only `sysctl --system` or an init script applies it; a file in /etc/sysctl.d "
+			"is read by both");
+}
+
+static int fix_session(const ctune_root *r, ctune_persist **fix, size_t *nfix, const char *file,
+		       ctune_persist **out, ctune_error *err)
+{
+	for (size_t i = 0; i < *nfix; i++)
+		if (strcmp(ctune_persist_path(fix[i]), file) == 0) {
+			*out = fix[i];
+			return 0;
+		}
+	if (*nfix >= 8)
+		return ctune_error_set(err, -E2BIG, "more than 8 files override the values; fix them by hand");
+	int rr = ctune_persist_open(&fix[*nfix], r, file, err);
+	if (rr < 0)
+		return rr;
+	*out = fix[(*nfix)++];
+	return 0;
+}
+
+/* A file applied after ours that assigns another value wins at boot: warn,
+ * or with override: fix comment its line out (saved with ours). */
+static int check_overrides(const ctune_root *r, const ctune_plan_opts *o, ctune_plan *p, ctune_persist **fix,
+			   size_t *nfix, ctune_error *err)
 {
 	_cleanup_free_ ctune_sysctld *l = malloc(sizeof(*l));
 	if (!l)
@@ -227,60 +280,153 @@ static int check_overrides(const ctune_root *r, const ctune_plan_opts *o, ctune_
 	int rr = ctune_sysctld_list(r, l, err);
 	if (rr < 0)
 		return rr;
+	check_masking(r, l, p);
 	size_t after = ctune_sysctld_after(r, l, p->file);
-	for (size_t i = 0; i < p->n; i++) {
-		for (size_t k = 0; k < p->items[i].nkeys; k++) {
-			ctune_sysctl_assign a;
-			rr = ctune_sysctld_lookup(r, l, after, p->items[i].keys[k].key, &a, err);
-			if (rr < 0)
-				return rr;
-			if (rr == 0 || parse_persisted(a.value) == p->items[i].desired)
-				continue;
-			warn(p, "%s line %u sets %s = %s and is applied after %s at boot, so it overrides %lld",
-			     a.file, a.line, p->items[i].keys[k].key, a.value, p->file, p->items[i].desired);
+	for (size_t f = after; f < l->n; f++) {
+		if (ctune_sysctld_same_file(r, l->files[f], p->file))
+			continue;
+		_cleanup_free_ char *text = NULL;
+		if (ctune_root_read_all(r, l->files[f], 16u << 20, &text, NULL) < 0)
+			continue;
+		for (size_t i = 0; i < p->n; i++) {
+			for (size_t k = 0; k < p->items[i].nkeys; k++) {
+				const char *key = p->items[i].keys[k].key;
+				ctune_sysctl_assign a;
+				if (!ctune_sysctl_text_lookup(text, key, &a) ||
+				    parse_persisted(a.value) == p->items[i].desired)
+					continue;
+				if (o->override != CTUNE_OVERRIDE_FIX) {
+					warn(p, "%s line %u sets %s = %s and is applied after %s at boot, so it overrides %lld",
+					     l->files[f], a.line, key, a.value, p->file, p->items[i].desired);
+					continue;
+				}
+				ctune_persist *fp = NULL;
+				char note[300];
+				snprintf(note, sizeof(note), "disabled by ctune: it overrode %s", p->file);
+				if ((rr = fix_session(r, fix, nfix, l->files[f], &fp, err)) < 0 ||
+				    (rr = ctune_persist_comment_out(fp, key, note, err)) < 0)
+					return rr;
+				if (p->nfixed < ELEMENTSOF(p->fixed))
+					snprintf(p->fixed[p->nfixed++], sizeof(p->fixed[0]), "%s: %s", l->files[f], key);
+				warn(p, "%s line %u set %s = %s after %s at boot: commented out (override: fix)",
+				     l->files[f], a.line, key, a.value, p->file);
+				p->items[i].persist_changed = true;
+				p->persist_changed = true;
+			}
 		}
 	}
-	(void)o;
 	return 0;
 }
 
-static int apply(const ctune_root *r, const ctune_plan_opts *o, ctune_persist *ps, ctune_plan *p, ctune_error *err)
+/* Write the live values.  The kernel checks some keys against others at
+ * every write (frag6_low_thresh <= frag6_high_thresh), so a refused write is
+ * retried after the rest: any order the request names then works. */
+static int write_live(const ctune_root *r, ctune_plan *p, ctune_journal *j, ctune_error *err)
 {
-	ctune_journal j = { 0 };
-	for (size_t i = 0; i < p->n; i++) {
-		for (size_t k = 0; k < p->items[i].nkeys; k++) {
-			ctune_plan_key *pk = &p->items[i].keys[k];
-			if (!pk->live_change)
-				continue;
-			int rr = ctune_procsys_write_journaled(r, &j, pk->key, p->items[i].desired, err);
-			if (rr < 0) {
-				ctune_journal_rollback(r, &j, NULL);
-				return rr;
+	bool done[CTUNE_PLAN_MAX_ITEMS][2] = { { false } };
+	for (;;) {
+		size_t progress = 0, left = 0;
+		ctune_error first = { 0 };
+		int first_rr = 0;
+		for (size_t i = 0; i < p->n; i++) {
+			for (size_t k = 0; k < p->items[i].nkeys; k++) {
+				const ctune_plan_key *pk = &p->items[i].keys[k];
+				if (!pk->live_change || done[i][k])
+					continue;
+				int rr = ctune_procsys_write_journaled(r, j, pk->key, p->items[i].desired, &first);
+				if (rr == 0) {
+					done[i][k] = true;
+					progress++;
+				} else {
+					left++;
+					if (!first_rr)
+						first_rr = rr;
+					if (rr != -EINVAL)
+						return ctune_error_set(err, rr, "%s", first.msg);
+				}
 			}
 		}
+		if (left == 0)
+			return 0;
+		if (progress == 0)
+			return ctune_error_set(err, first_rr, "%s", first.msg);
+	}
+}
+
+/* Undo the live writes; when that fails too, say which keys stay changed. */
+static void rollback(const ctune_root *r, ctune_journal *j, ctune_error *err)
+{
+	ctune_journal copy = *j;
+	ctune_error e = { 0 };
+	if (ctune_journal_rollback(r, j, &e) == 0)
+		return;
+	size_t len = strlen(err->msg);
+	len += (size_t)snprintf(err->msg + len, sizeof(err->msg) - len,
+				"; restoring the previous live values failed too (%s):", e.msg);
+	for (size_t i = 0; i < copy.n && len < sizeof(err->msg); i++) {
+		long long now;
+		if (ctune_procsys_read(r, copy.entry[i].key, &now, NULL) == 0 && now != copy.entry[i].before)
+			len += (size_t)snprintf(err->msg + len, sizeof(err->msg) - len, " %s is %lld (was %lld)",
+						copy.entry[i].key, now, copy.entry[i].before);
+	}
+}
+
+static void remove_backup(const ctune_root *r, ctune_plan *p)
+{
+	char path[4608];
+	if (p->backup_file[0] && ctune_root_path(r, p->backup_file, path, sizeof(path)) >= 0)
+		unlink(path);
+	p->backup_file[0] = '\0';
+}
+
+/* Live first, then every file at once: each is prepared (written beside the
+ * target) before any is committed (renamed over it), so a full disk or a
+ * read-only mount leaves every file as it was and the live values undone. */
+static int apply(const ctune_root *r, const ctune_plan_opts *o, ctune_persist *ps, ctune_persist **fix, size_t nfix,
+		 ctune_plan *p, ctune_error *err)
+{
+	ctune_journal j = { 0 };
+	int rr = write_live(r, p, &j, err);
+	if (rr < 0) {
+		rollback(r, &j, err);
+		return rr;
 	}
 	if (!ps || !p->persist_changed)
 		return 0;
 
-	if (o->backup) {
-		int rr = ctune_persist_backup(ps, p->backup_file, sizeof(p->backup_file), err);
-		if (rr < 0) {
-			ctune_journal_rollback(r, &j, NULL);
-			return rr;
-		}
-	}
-	int rr = ctune_persist_save(ps, err);
-	if (rr < 0) {
-		ctune_journal_rollback(r, &j, NULL);
-		if (p->backup_file[0]) {
-			char path[4608];
-			if (ctune_root_path(r, p->backup_file, path, sizeof(path)) >= 0)
-				unlink(path);
-			p->backup_file[0] = '\0';
-		}
+	if (o->backup && (rr = ctune_persist_backup(ps, p->backup_file, sizeof(p->backup_file), err)) < 0) {
+		rollback(r, &j, err);
 		return rr;
 	}
+	rr = ctune_persist_prepare(ps, err);
+	for (size_t i = 0; rr >= 0 && i < nfix; i++)
+		rr = ctune_persist_prepare(fix[i], err);
+	if (rr < 0) {
+		rollback(r, &j, err);
+		remove_backup(r, p);
+		return rr;
+	}
+	/* Renames within one directory: what can fail here failed above. */
+	if ((rr = ctune_persist_commit(ps, err)) < 0) {
+		rollback(r, &j, err);
+		remove_backup(r, p);
+		return rr;
+	}
+	for (size_t i = 0; i < nfix; i++)
+		if ((rr = ctune_persist_commit(fix[i], err)) < 0)
+			return rr;
 	return 0;
+}
+
+struct fixes {
+	ctune_persist **v;
+	size_t *n;
+};
+
+static void close_fixp(struct fixes *f)
+{
+	for (size_t i = 0; i < *f->n; i++)
+		ctune_persist_close(f->v[i]);
 }
 
 int ctune_plan_run(const ctune_root *r, const ctune_plan_opts *o, const ctune_want *want, size_t n,
@@ -289,8 +435,10 @@ int ctune_plan_run(const ctune_root *r, const ctune_plan_opts *o, const ctune_wa
 	memset(p, 0, sizeof(*p));
 	snprintf(p->file, sizeof(p->file), "%s", o->file[0] ? o->file : "/etc/sysctl.conf");
 	int rr = validate(o, want, n, err);
-	if (rr < 0)
+	if (rr < 0) {
+		p->bad_request = true;
 		return rr;
+	}
 
 	ctune_detect d;
 	if ((rr = ctune_detect_run(r, o->scheme, &d, err)) < 0)
@@ -307,6 +455,9 @@ int ctune_plan_run(const ctune_root *r, const ctune_plan_opts *o, const ctune_wa
 		return lock;
 
 	_cleanup_persist_ ctune_persist *ps = NULL;
+	ctune_persist *fix[8];
+	size_t nfix = 0;
+	_cleanup_(close_fixp) struct fixes fixes = { fix, &nfix };
 	if (o->persist && (rr = ctune_persist_open(&ps, r, p->file, err)) < 0)
 		return rr;
 	/* Read everything as it is before changing anything. */
@@ -315,7 +466,7 @@ int ctune_plan_run(const ctune_root *r, const ctune_plan_opts *o, const ctune_wa
 		ctune_plan_item *it = &p->items[i];
 		it->t = want[i].t;
 		it->desired = want[i].value;
-		if ((rr = plan_keys(r, ps, d.scheme, it, err)) < 0)
+		if ((rr = plan_keys(r, ps, d.scheme, p, it, err)) < 0)
 			return rr;
 	}
 	if (ps && o->state == CTUNE_STATE_PRESENT && (rr = plan_stale(o, ps, d.scheme, p, err)) < 0)
@@ -337,7 +488,7 @@ int ctune_plan_run(const ctune_root *r, const ctune_plan_opts *o, const ctune_wa
 			if (!p->before_text || !p->after_text)
 				return ctune_error_set(err, -ENOMEM, "out of memory");
 		}
-		if (o->state == CTUNE_STATE_PRESENT && (rr = check_overrides(r, o, p, err)) < 0)
+		if (o->state == CTUNE_STATE_PRESENT && (rr = check_overrides(r, o, p, fix, &nfix, err)) < 0)
 			return rr;
 	}
 
@@ -347,7 +498,7 @@ int ctune_plan_run(const ctune_root *r, const ctune_plan_opts *o, const ctune_wa
 	p->changed = live_changes || p->persist_changed;
 	if (o->check_mode || !p->changed)
 		return 0;
-	return apply(r, o, ps, p, err);
+	return apply(r, o, ps, fix, nfix, p, err);
 }
 
 void ctune_plan_free(ctune_plan *p)

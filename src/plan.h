@@ -85,6 +85,9 @@ typedef struct ctune_plan {
 	ctune_plan_stale stale[CTUNE_PLAN_MAX_STALE];
 	bool changed;
 	bool persist_changed;
+	bool bad_request; /* the failure was in the request itself, not the host */
+	size_t nfixed;    /* lines commented out in other files (override: fix) */
+	char fixed[8][300];
 	char *before_text, *after_text; /* with opts.diff and a persisted file */
 	char backup_file[512];          /* "" when none was made */
 	size_t nwarnings;
