@@ -1,12 +1,473 @@
-/* human.c - see human.h. */
+/* human.c - see human.h.
+ *
+ * The report is read top-down by someone deciding whether the table is in
+ * trouble: what kernel and scheme this is, how full the table is, the
+ * timeouts that decide how long entries stay, what the kernel log says, what
+ * ctune advises and why, then the table summary and the warnings.  Every
+ * value comes from the facts object; a value the object lacks or holds as
+ * null reads "unknown", never 0.  Lines are plain ASCII, labels padded to
+ * one column so the values line up, and long text is wrapped at WIDTH.
+ */
 #include "human.h"
 
 #include <errno.h>
+#include <stdbool.h>
+#include <string.h>
 
-int ctune_human_print(FILE *out, json_t *facts)
+#include "duration.h"
+#include "json-util.h"
+
+#define WIDTH 78
+#define LABEL 23 /* "  " + the label column */
+
+/* The timeouts a person tunes, in the order the runbook talks about them;
+ * the JSON output has all of them. */
+static const char *const key_timeouts[] = {
+	"tcp_timeout_established", "tcp_timeout_time_wait", "tcp_timeout_close_wait", "tcp_timeout_fin_wait",
+	"tcp_timeout_syn_sent",    "tcp_timeout_syn_recv",  "udp_timeout",            "udp_timeout_stream",
+	"icmp_timeout",            "generic_timeout",
+};
+
+static const char *str(json_t *o, const char *key)
 {
-	if (!json_is_object(facts))
+	return json_string_value(json_object_get(o, key));
+}
+
+/* True and *v when o[key] is an integer. */
+static bool num(json_t *o, const char *key, long long *v)
+{
+	json_t *j = json_object_get(o, key);
+	if (!json_is_integer(j))
+		return false;
+	*v = (long long)json_integer_value(j);
+	return true;
+}
+
+static void section(FILE *out, const char *title)
+{
+	fprintf(out, "\n%s\n", title);
+}
+
+/* "  label                value..." with the value left to the caller. */
+static void label(FILE *out, const char *l)
+{
+	fprintf(out, "  %-*s", LABEL - 2, l);
+}
+
+/* A number followed by its unit ("7.6 GiB", "432000 s") is not split
+ * across lines. */
+static bool unit_follows(const char *word, size_t n)
+{
+	static const char *const units[] = { "bytes", "KiB", "MiB", "GiB", "TiB", "s", "s,", "s)", "entries",
+					     "days", "days)", "days):", "h", "h)", "GiB,", "MiB,", "KiB," };
+	size_t skip = word[0] == '(';
+	if (n <= skip || strspn(word + skip, "0123456789.") != n - skip)
+		return false;
+	const char *next = word + n + 1;
+	size_t m = strcspn(next, " ");
+	for (size_t i = 0; i < ELEMENTSOF(units); i++)
+		if (strlen(units[i]) == m && strncmp(next, units[i], m) == 0)
+			return true;
+	return false;
+}
+
+/* Write text wrapped at WIDTH, the first line starting at column col and
+ * continuation lines indented by indent. */
+static void wrap(FILE *out, const char *text, int col, int indent)
+{
+	const char *p = text;
+	while (*p) {
+		while (*p == ' ')
+			p++;
+		size_t n = strcspn(p, " ");
+		if (n == 0)
+			break;
+		if (p[n] == ' ' && unit_follows(p, n))
+			n += 1 + strcspn(p + n + 1, " ");
+		if (col > indent && col + 1 + (int)n > WIDTH) {
+			fprintf(out, "\n%*s", indent, "");
+			col = indent;
+		} else if (col > indent) {
+			fputc(' ', out);
+			col++;
+		}
+		fwrite(p, 1, n, out);
+		col += (int)n;
+		p += n;
+	}
+	fputc('\n', out);
+}
+
+static void value_line(FILE *out, const char *l, const char *text)
+{
+	label(out, l);
+	wrap(out, text, LABEL, LABEL);
+}
+
+/* "name N, name N, ..." of an object of integers (null: "unknown"), wrapped
+ * under the value column between items, never inside one; zero entries
+ * left out when skip_zero ("none" if nothing is left). */
+static void pairs(FILE *out, const char *l, json_t *o, bool skip_zero)
+{
+	const char *k;
+	json_t *v;
+	int col = LABEL;
+	size_t n = 0;
+	label(out, l);
+	json_object_foreach(o, k, v)
+	{
+		char item[256];
+		if (json_is_integer(v) && !(skip_zero && json_integer_value(v) == 0))
+			snprintf(item, sizeof(item), "%s %lld", k, (long long)json_integer_value(v));
+		else if (json_is_null(v) && !skip_zero)
+			snprintf(item, sizeof(item), "%s unknown", k);
+		else
+			continue;
+		int w = (int)strlen(item);
+		if (n > 0 && col + 2 + w > WIDTH) {
+			fprintf(out, ",\n%*s", LABEL, "");
+			col = LABEL;
+		} else if (n > 0) {
+			fputs(", ", out);
+			col += 2;
+		}
+		fputs(item, out);
+		col += w;
+		n++;
+	}
+	fputs(n ? "\n" : "none\n", out);
+}
+
+static void bytes_text(long long b, char *buf, size_t size)
+{
+	static const char *const unit[] = { "bytes", "KiB", "MiB", "GiB", "TiB" };
+	double v = (double)b;
+	size_t u = 0;
+	while (v >= 1024 && u + 1 < ELEMENTSOF(unit)) {
+		v /= 1024;
+		u++;
+	}
+	if (u == 0)
+		snprintf(buf, size, "%lld bytes", b);
+	else
+		snprintf(buf, size, "%.1f %s", v, unit[u]);
+}
+
+static void identity(FILE *out, json_t *f)
+{
+	const char *kr = str(f, "kernel_release");
+	fprintf(out, "ctune %s: conntrack on %s (kernel %s)\n\n", str(f, "ctune_version") ?: "?",
+		str(f, "root") ?: "/", kr ?: "unknown");
+
+	char buf[1024];
+	snprintf(buf, sizeof(buf), "%s (detected from %s)", str(f, "scheme") ?: "unknown",
+		 str(f, "scheme_detected_from") ?: "unknown");
+	value_line(out, "scheme", buf);
+
+	json_t *m = json_object_get(f, "module");
+	const char *state = str(m, "state");
+	snprintf(buf, sizeof(buf), "%s, %s", str(m, "name") ?: "none",
+		 !state			      ? "unknown"
+		 : strcmp(state, "not_loaded") == 0 ? "not loaded"
+		 : strcmp(state, "builtin") == 0    ? "built into the kernel"
+						    : state);
+	value_line(out, "module", buf);
+
+	const char *reason = str(f, "source_reason");
+	snprintf(buf, sizeof(buf), "%s%s%s", str(f, "source") ?: "unknown", reason ? ": " : "", reason ?: "");
+	value_line(out, "source", buf);
+
+	json_t *a = json_object_get(f, "alias");
+	if (str(a, "key")) {
+		snprintf(buf, sizeof(buf), "%s (%s)", str(a, "key"),
+			 json_is_true(json_object_get(a, "present")) ? "present" : "absent");
+		value_line(out, "alias", buf);
+	}
+	json_t *t = json_object_get(f, "table_file");
+	snprintf(buf, sizeof(buf), "%s (%s)", str(t, "path") ?: "none",
+		 json_is_true(json_object_get(t, "present")) ? "present" : "absent");
+	value_line(out, "table file", buf);
+}
+
+static void size(FILE *out, json_t *f)
+{
+	long long count = 0, max = 0, buckets = 0;
+	bool have_count = num(f, "count", &count), have_max = num(f, "max", &max);
+	json_t *pct = json_object_get(f, "usage_percent");
+	char buf[256];
+
+	section(out, "Size");
+	label(out, "entries");
+	if (have_count)
+		fprintf(out, "%lld", count);
+	else
+		fputs("unknown", out);
+	if (have_max)
+		fprintf(out, " of max %lld", max);
+	else
+		fputs(" of max unknown", out);
+	if (json_is_number(pct)) {
+		double p = json_number_value(pct);
+		fprintf(out, ", %.2f%% used", p);
+		if (p >= 100.0)
+			fputs("  <- FULL: the kernel drops new connections", out);
+		else if (p >= 90.0)
+			fputs("  <- near full (90% or more)", out);
+	}
+	fputc('\n', out);
+
+	if (num(f, "buckets", &buckets)) {
+		if (have_max && buckets > 0)
+			snprintf(buf, sizeof(buf), "%lld (%.1f entries per bucket when full)", buckets,
+				 (double)max / (double)buckets);
+		else
+			snprintf(buf, sizeof(buf), "%lld", buckets);
+		value_line(out, "buckets", buf);
+	} else {
+		value_line(out, "buckets", "unknown");
+	}
+}
+
+static void timeouts(FILE *out, json_t *f)
+{
+	json_t *t = json_object_get(f, "timeouts");
+	size_t all = json_object_size(t), shown = 0;
+	section(out, "Timeouts");
+	for (size_t i = 0; i < ELEMENTSOF(key_timeouts); i++) {
+		long long s;
+		char d[32];
+		if (!num(t, key_timeouts[i], &s) || ctune_duration_format(s, d, sizeof(d)) < 0)
+			continue;
+		fprintf(out, "  %-*s%-10s%lld s\n", 25, key_timeouts[i], d, s);
+		shown++;
+	}
+	if (all == 0)
+		fputs("  none readable\n", out);
+	else if (all > shown)
+		fprintf(out, "  (%zu more; ctune facts --format json lists all %zu)\n", all - shown, all);
+}
+
+static void event_time(FILE *out, const char *l, json_t *e)
+{
+	/* A wall-clock time, else the log's own stamp (syslog: no year), else
+	 * seconds since boot. */
+	const char *when = str(e, "time") ?: str(e, "text");
+	json_t *boot = json_object_get(e, "boot_seconds");
+	char buf[256];
+	if (when && json_is_number(boot))
+		snprintf(buf, sizeof(buf), "%s (%.1f s after boot)", when, json_number_value(boot));
+	else if (json_is_number(boot))
+		snprintf(buf, sizeof(buf), "%.1f s after boot", json_number_value(boot));
+	else
+		snprintf(buf, sizeof(buf), "%s", when ?: "unknown time");
+	value_line(out, l, buf);
+}
+
+static void events(FILE *out, json_t *f)
+{
+	json_t *e = json_object_get(f, "events");
+	if (!json_is_object(e))
+		return;
+	char buf[1024];
+	long long n, k;
+	section(out, "Kernel log: table full");
+	if (!json_is_true(json_object_get(e, "checked"))) {
+		snprintf(buf, sizeof(buf), "not checked: %s", str(e, "error") ?: "no reason given");
+		value_line(out, "log", buf);
+	} else {
+		snprintf(buf, sizeof(buf), "%s (%s)", str(e, "path") ?: "?", str(e, "source") ?: "?");
+		value_line(out, "log", buf);
+		long long full = 0, sup = 0;
+		num(e, "table_full", &full);
+		num(e, "suppressed", &sup);
+		if (sup > 0)
+			snprintf(buf, sizeof(buf), "%lld message%s, and %lld more suppressed by the kernel's rate limit",
+				 full, full == 1 ? "" : "s", sup);
+		else
+			snprintf(buf, sizeof(buf), "%lld message%s", full, full == 1 ? "" : "s");
+		value_line(out, "table full", buf);
+		if (num(e, "limit_exceeded", &k) && k > 0) {
+			snprintf(buf, sizeof(buf), "%lld message%s", k, k == 1 ? "" : "s");
+			value_line(out, "limit exceeded", buf);
+		}
+		if (num(e, "in_netns", &k) && k > 0) {
+			snprintf(buf, sizeof(buf), "%lld of them in other network namespaces", k);
+			value_line(out, "in a netns", buf);
+		}
+		if (num(e, "limit", &k)) {
+			snprintf(buf, sizeof(buf), "%lld entries (as the kernel logged it)", k);
+			value_line(out, "limit", buf);
+		}
+		if (num(e, "count", &n) && n > 0) {
+			json_t *first = json_object_get(e, "first"), *last = json_object_get(e, "last");
+			if (json_is_object(first))
+				event_time(out, "first seen", first);
+			if (json_is_object(last))
+				event_time(out, "last seen", last);
+		}
+		if (num(e, "lost", &k) && k > 0) {
+			snprintf(buf, sizeof(buf), "%lld log records were overwritten before they were read", k);
+			value_line(out, "lost", buf);
+		}
+	}
+	pairs(out, "counters", json_object_get(e, "counters"), false);
+}
+
+static void advice(FILE *out, json_t *f, long long max, bool have_max, long long buckets, bool have_buckets)
+{
+	json_t *a = json_object_get(f, "advice");
+	if (!json_is_object(a))
+		return;
+	char buf[1024], b1[32], b2[32];
+	long long v, d, m;
+	section(out, "Advice");
+	if (num(a, "recommended_max", &v)) {
+		if (have_max)
+			snprintf(buf, sizeof(buf), "%lld (now %lld: %s)", v, max,
+				 json_is_true(json_object_get(a, "change_max")) ? "change" : "keep");
+		else
+			snprintf(buf, sizeof(buf), "%lld (now unknown)", v);
+		value_line(out, "recommended max", buf);
+	}
+	if (num(a, "recommended_buckets", &v)) {
+		if (have_buckets)
+			snprintf(buf, sizeof(buf), "%lld (now %lld: %s)", v, buckets,
+				 json_is_true(json_object_get(a, "change_buckets")) ? "change" : "keep");
+		else
+			snprintf(buf, sizeof(buf), "%lld (now unknown)", v);
+		value_line(out, "recommended buckets", buf);
+	}
+	if (num(a, "default_max", &v) && num(a, "default_buckets", &d) && num(a, "memory_total_bytes", &m)) {
+		bytes_text(m, b1, sizeof(b1));
+		snprintf(buf, sizeof(buf), "max %lld, buckets %lld (with %s of RAM)", v, d, b1);
+		value_line(out, "kernel default", buf);
+	}
+	if (num(a, "bytes_per_entry", &v)) {
+		const char *src = str(a, "bytes_per_entry_source");
+		const char *how = !src ? "source unknown"
+				  : strcmp(src, "slabinfo") == 0 ? "measured in /proc/slabinfo"
+				  : strcmp(src, "estimate") == 0 ? "estimated for this kernel"
+								  : src;
+		long long at_max;
+		if (num(a, "memory_at_max_bytes", &at_max)) {
+			bytes_text(at_max, b1, sizeof(b1));
+			snprintf(buf, sizeof(buf), "%s when full (%lld bytes per entry, %s)", b1, v, how);
+		} else {
+			snprintf(buf, sizeof(buf), "%lld bytes per entry (%s)", v, how);
+		}
+		value_line(out, "memory", buf);
+	}
+	if (num(a, "recommended_memory_bytes", &v)) {
+		bytes_text(v, b2, sizeof(b2));
+		snprintf(buf, sizeof(buf), "%s when full at the recommended max%s", b2,
+			 json_is_true(json_object_get(a, "capped_by_memory")) ? " (capped by memory)" : "");
+		value_line(out, "memory advised", buf);
+	}
+	if (num(a, "peak", &v)) {
+		snprintf(buf, sizeof(buf), "%lld entries (from %s)", v, str(a, "peak_source") ?: "?");
+		value_line(out, "highest use known", buf);
+	}
+	value_line(out, "table full seen", json_is_true(json_object_get(a, "table_full_seen")) ? "yes" : "no");
+	json_t *reasons = json_object_get(a, "reasons");
+	size_t i;
+	json_t *r;
+	if (json_array_size(reasons))
+		fputs("  why\n", out);
+	json_array_foreach(reasons, i, r)
+	{
+		if (!json_is_string(r))
+			continue;
+		fputs("    - ", out);
+		wrap(out, json_string_value(r), 6, 6);
+	}
+}
+
+static void stats(FILE *out, json_t *f)
+{
+	json_t *s = json_object_get(f, "stats");
+	if (!json_is_object(s))
+		return;
+	char title[512];
+	size_t cpus = json_array_size(json_object_get(s, "per_cpu"));
+	snprintf(title, sizeof(title), "Statistics (summed over %zu CPU%s, from %s)", cpus, cpus == 1 ? "" : "s",
+		 str(s, "file") ?: str(s, "source") ?: "?");
+	section(out, title);
+	/* entries is the count again, shown above. */
+	_cleanup_json_ json_t *total = json_deep_copy(json_object_get(s, "total"));
+	if (!total)
+		return;
+	json_object_del(total, "entries");
+	pairs(out, "counters", total, false);
+}
+
+static void table(FILE *out, json_t *f)
+{
+	json_t *t = json_object_get(f, "table");
+	if (!json_is_object(t))
+		return;
+	char title[512], buf[256];
+	long long total = 0, v;
+	num(t, "total", &total);
+	snprintf(title, sizeof(title), "Table: %lld entries walked (%s%s%s)", total, str(t, "source") ?: "?",
+		 str(t, "file") ? ", " : "", str(t, "file") ?: "");
+	section(out, title);
+	pairs(out, "family", json_object_get(t, "family"), true);
+	pairs(out, "protocol", json_object_get(t, "protocol"), true);
+	pairs(out, "tcp state", json_object_get(t, "tcp_state"), true);
+	static const struct {
+		const char *key, *label, *what;
+	} flags[] = {
+		{ "assured", "assured", "seen traffic both ways: kept when the table is full" },
+		{ "unreplied", "unreplied", "no reply yet: dropped first when the table is full" },
+		{ "offload", "offloaded", "handled by a flowtable" },
+		{ "long_timeout", "long timeout", "expire in more than 1d" },
+		{ "malformed", "unreadable", "lines ctune could not parse" },
+	};
+	for (size_t i = 0; i < ELEMENTSOF(flags); i++) {
+		if (!num(t, flags[i].key, &v))
+			continue;
+		if ((strcmp(flags[i].key, "offload") == 0 || strcmp(flags[i].key, "malformed") == 0) && v == 0)
+			continue;
+		if (total > 0)
+			snprintf(buf, sizeof(buf), "%lld (%.1f%%) %s", v, 100.0 * (double)v / (double)total,
+				 flags[i].what);
+		else
+			snprintf(buf, sizeof(buf), "%lld %s", v, flags[i].what);
+		value_line(out, flags[i].label, buf);
+	}
+}
+
+static void warnings(FILE *out, json_t *f)
+{
+	json_t *w = json_object_get(f, "warnings");
+	size_t i;
+	json_t *v;
+	if (!json_array_size(w))
+		return;
+	section(out, "Warnings");
+	json_array_foreach(w, i, v)
+	{
+		if (!json_is_string(v))
+			continue;
+		fputs("  ! ", out);
+		wrap(out, json_string_value(v), 4, 4);
+	}
+}
+
+int ctune_human_print(FILE *out, json_t *f)
+{
+	if (!json_is_object(f))
 		return -EINVAL;
-	fprintf(out, "scheme  %s\n", json_string_value(json_object_get(facts, "scheme")));
+	long long max = 0, buckets = 0;
+	bool have_max = num(f, "max", &max), have_buckets = num(f, "buckets", &buckets);
+
+	identity(out, f);
+	size(out, f);
+	timeouts(out, f);
+	events(out, f);
+	advice(out, f, max, have_max, buckets, have_buckets);
+	stats(out, f);
+	table(out, f);
+	warnings(out, f);
 	return fflush(out) == EOF || ferror(out) ? -EIO : 0;
 }
