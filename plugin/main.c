@@ -109,7 +109,8 @@ static int run_facts(const ctune_request *req)
 				  .source = req->source,
 				  .table = req->table,
 				  .events = req->events,
-				  .advice = req->advice };
+				  .advice = req->advice,
+				  .boot = req->boot };
 	if (ctune_facts_gather(&root, &opts, &facts, &err) < 0)
 		return fail(EXIT_FAILED, err.msg);
 

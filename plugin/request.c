@@ -22,6 +22,7 @@ static void request_init(ctune_request *req, ctune_origin origin)
 	req->scheme = CTUNE_SCHEME_NONE;
 	req->events = true;
 	req->advice = true;
+	req->boot = true;
 	req->source = CTUNE_SOURCE_AUTO;
 	req->plan.state = CTUNE_STATE_PRESENT;
 	req->plan.live = true;
@@ -226,6 +227,7 @@ static const struct {
 	{ "--no-persist", offsetof(ctune_request, plan.persist), false },
 	{ "--no-events", offsetof(ctune_request, events), false },
 	{ "--no-advice", offsetof(ctune_request, advice), false },
+	{ "--no-boot", offsetof(ctune_request, boot), false },
 };
 
 /* "max=1210856" or, for state absent, "max". */
@@ -345,6 +347,7 @@ static const struct {
 	{ "table", offsetof(ctune_request, table) },
 	{ "events", offsetof(ctune_request, events) },
 	{ "advice", offsetof(ctune_request, advice) },
+	{ "boot", offsetof(ctune_request, boot) },
 	{ "live", offsetof(ctune_request, plan.live) },
 	{ "persist", offsetof(ctune_request, plan.persist) },
 	{ "backup", offsetof(ctune_request, plan.backup) },

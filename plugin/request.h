@@ -40,6 +40,7 @@ typedef struct ctune_request {
 	bool table;
 	bool events;
 	bool advice;
+	bool boot;
 	ctune_source source;
 	bool check_mode;
 	bool diff;

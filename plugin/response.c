@@ -154,6 +154,32 @@ static json_t *advice_to_json(const ctune_advice *a)
 	return o;
 }
 
+static json_t *boot_to_json(const ctune_facts *f)
+{
+	const ctune_boot *b = &f->boot;
+	json_t *o = json_object(), *tun = json_object();
+	json_object_set_new(o, "init", json_string(b->systemd ? "systemd" : "sysv"));
+	json_object_set_new(o, "files_read", json_integer((json_int_t)b->nfiles));
+	ctune_json_set(o, "module_early", b->module_early < 0 ? NULL : json_boolean(b->module_early));
+	json_object_set_new(o, "module_reason", ctune_json_text(b->module_reason));
+	for (size_t i = 0; i < b->n; i++) {
+		const ctune_boot_value *v = &b->v[i];
+		const ctune_fact_value *live = ctune_facts_get(f, v->t->name);
+		json_t *j = json_object();
+		json_object_set_new(j, "key", ctune_json_text(v->key));
+		ctune_json_set(j, "value", v->integer ? json_integer(v->value) : NULL);
+		json_object_set_new(j, "raw", ctune_json_text(v->raw));
+		json_object_set_new(j, "file", ctune_json_text(v->file));
+		json_object_set_new(j, "line", json_integer(v->line));
+		ctune_json_set(j, "live", live ? json_integer(live->value) : NULL);
+		ctune_json_set(j, "matches_live", live && v->integer ? json_boolean(live->value == v->value) : NULL);
+		ctune_json_set(j, "applies", b->module_early < 0 ? NULL : json_boolean(b->module_early));
+		json_object_set_new(tun, v->t->name, j);
+	}
+	json_object_set_new(o, "tunables", tun);
+	return o;
+}
+
 json_t *ctune_facts_to_json(const ctune_facts *f, const ctune_root *r)
 {
 	const ctune_detect *d = &f->detect;
@@ -221,6 +247,8 @@ json_t *ctune_facts_to_json(const ctune_facts *f, const ctune_root *r)
 		json_object_set_new(o, "events", events_to_json(f));
 	if (f->have_advice)
 		json_object_set_new(o, "advice", advice_to_json(&f->advice));
+	if (f->have_boot)
+		json_object_set_new(o, "effective_at_boot", boot_to_json(f));
 
 	json_t *warnings = json_array();
 	for (size_t i = 0; i < f->nwarnings; i++)

@@ -210,6 +210,13 @@ int ctune_facts_gather(const ctune_root *r, const ctune_facts_opts *opts, ctune_
 	f->want_table = opts->table;
 	ctune_netlink_close(nl);
 
+	if (opts->boot && f->detect.scheme != CTUNE_SCHEME_NONE) {
+		ctune_error e = { 0 };
+		if (ctune_boot_effective(r, &f->detect, &f->boot, &e) == 0)
+			f->have_boot = true;
+		else
+			warn(f, "effective_at_boot not reported: %s", e.msg);
+	}
 	f->want_events = opts->events;
 	if (opts->events)
 		read_events(r, f);

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 
 #include "advise.h"
+#include "boot.h"
 #include "detect.h"
 #include "events.h"
 #include "error.h"
@@ -41,6 +42,7 @@ typedef struct ctune_facts_opts {
 	bool table;  /* walk the table for a summary */
 	bool events; /* scan the kernel log for table-full events */
 	bool advice; /* sizing advice */
+	bool boot;   /* effective_at_boot: replay the boot's sysctl step */
 } ctune_facts_opts;
 
 typedef struct ctune_facts {
@@ -61,6 +63,8 @@ typedef struct ctune_facts {
 	bool have_events;
 	ctune_events events;
 	char events_error[1100]; /* why events were not read, when asked for */
+	bool have_boot;
+	ctune_boot boot;
 	bool have_advice;
 	ctune_advice advice;
 	size_t nwarnings;

@@ -22,6 +22,11 @@ static int cmp_names(const void *a, const void *b)
 	return strcmp(x, y);
 }
 
+static int cmp_files(const void *a, const void *b)
+{
+	return strcmp((const char *)a, (const char *)b);
+}
+
 bool ctune_sysctld_same_file(const ctune_root *r, const char *a, const char *b)
 {
 	char pa[4608], pb[4608];
@@ -89,9 +94,8 @@ static bool is_space(char c)
 	return c == ' ' || c == '\t' || c == '\r';
 }
 
-int ctune_sysctl_text_lookup(const char *text, const char *key, ctune_sysctl_assign *out)
+void ctune_sysctl_text_foreach(const char *text, ctune_sysctl_fn fn, void *data)
 {
-	int found = 0;
 	unsigned lineno = 0;
 	const char *p = text;
 	while (*p) {
@@ -106,33 +110,91 @@ int ctune_sysctl_text_lookup(const char *text, const char *key, ctune_sysctl_ass
 			const char *ke = eq;
 			while (ke > s && is_space(ke[-1]))
 				ke--;
-			char raw[256], norm[256];
+			char raw[256], norm[256], value[128];
 			size_t kl = (size_t)(ke - s);
 			if (kl > 0 && kl < sizeof(raw)) {
 				memcpy(raw, s, kl);
 				raw[kl] = '\0';
-				if (ctune_key_normalize(raw, norm, sizeof(norm)) >= 0 && strcmp(norm, key) == 0) {
-					const char *vs = eq + 1, *ve = e;
-					while (vs < ve && is_space(*vs))
-						vs++;
-					while (ve > vs && is_space(ve[-1]))
-						ve--;
-					size_t vl = (size_t)(ve - vs);
-					if (vl >= sizeof(out->value))
-						vl = sizeof(out->value) - 1;
-					memcpy(out->value, vs, vl);
-					out->value[vl] = '\0';
-					out->line = lineno;
-					out->ignore_failure = raw[0] == '-';
-					found = 1;
-				}
+				const char *vs = eq + 1, *ve = e;
+				while (vs < ve && is_space(*vs))
+					vs++;
+				while (ve > vs && is_space(ve[-1]))
+					ve--;
+				size_t vl = (size_t)(ve - vs);
+				if (vl >= sizeof(value))
+					vl = sizeof(value) - 1;
+				memcpy(value, vs, vl);
+				value[vl] = '\0';
+				if (ctune_key_normalize(raw, norm, sizeof(norm)) >= 0)
+					fn(norm, value, lineno, raw[0] == '-', data);
 			}
 		}
 		if (!end)
 			break;
 		p = end + 1;
 	}
-	return found;
+}
+
+struct lookup {
+	const char *key;
+	ctune_sysctl_assign *out;
+	int found;
+};
+
+static void lookup_one(const char *key, const char *value, unsigned line, bool ignore_failure, void *data)
+{
+	struct lookup *l = data;
+	if (strcmp(key, l->key) != 0)
+		return;
+	snprintf(l->out->value, sizeof(l->out->value), "%s", value);
+	l->out->line = line;
+	l->out->ignore_failure = ignore_failure;
+	l->found = 1;
+}
+
+int ctune_sysctl_text_lookup(const char *text, const char *key, ctune_sysctl_assign *out)
+{
+	struct lookup l = { key, out, 0 };
+	ctune_sysctl_text_foreach(text, lookup_one, &l);
+	return l.found;
+}
+
+int ctune_sysctld_list_boot(const ctune_root *r, ctune_sysctld *l, bool *systemd, ctune_error *err)
+{
+	*systemd = ctune_root_exists(r, "/lib/systemd/systemd-sysctl") ||
+		   ctune_root_exists(r, "/usr/lib/systemd/systemd-sysctl");
+	if (*systemd) {
+		int rr = ctune_sysctld_list(r, l, err);
+		if (rr < 0)
+			return rr;
+		/* procps appends an unlinked /etc/sysctl.conf; systemd-sysctl does not. */
+		if (l->n > 0 && !l->via_link[l->n - 1] && strcmp(l->files[l->n - 1], "/etc/sysctl.conf") == 0)
+			l->n--;
+		return 0;
+	}
+	memset(l, 0, sizeof(*l));
+	if (ctune_root_exists(r, "/etc/sysctl.conf"))
+		snprintf(l->files[l->n++], sizeof(l->files[0]), "/etc/sysctl.conf");
+	char path[4608];
+	if (ctune_root_path(r, "/etc/sysctl.d", path, sizeof(path)) < 0)
+		return 0;
+	_cleanup_closedir_ DIR *dir = opendir(path);
+	if (!dir)
+		return 0;
+	size_t first = l->n;
+	struct dirent *de;
+	while ((de = readdir(dir)) && l->n < CTUNE_SYSCTLD_MAX_FILES) {
+		size_t len = strlen(de->d_name);
+		if (len < 6 || de->d_name[0] == '.' || strcmp(de->d_name + len - 5, ".conf") != 0)
+			continue;
+		char f[300];
+		snprintf(f, sizeof(f), "/etc/sysctl.d/%s", de->d_name);
+		if (strlen(f) >= sizeof(l->files[0]) || ctune_sysctld_same_file(r, f, "/etc/sysctl.conf"))
+			continue;
+		snprintf(l->files[l->n++], sizeof(l->files[0]), "%s", f);
+	}
+	qsort(l->files[first], l->n - first, sizeof(l->files[0]), cmp_files);
+	return 0;
 }
 
 int ctune_sysctld_lookup(const ctune_root *r, const ctune_sysctld *l, size_t from, const char *key,

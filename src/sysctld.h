@@ -51,6 +51,19 @@ int ctune_sysctld_lookup(const ctune_root *r, const ctune_sysctld *l, size_t fro
  * Files at and beyond the result can override it. */
 size_t ctune_sysctld_after(const ctune_root *r, const ctune_sysctld *l, const char *file);
 
+/* Call fn for every assignment in one file's text, in order: the key
+ * normalised (no '-', '.' separators), the value trimmed, the 1-based line
+ * and whether the line had the ignore-failure '-'. */
+typedef void (*ctune_sysctl_fn)(const char *key, const char *value, unsigned line, bool ignore_failure, void *data);
+void ctune_sysctl_text_foreach(const char *text, ctune_sysctl_fn fn, void *data);
+
+/* Boot order: with systemd-sysctl on the root (/lib/systemd/systemd-sysctl
+ * or /usr/lib/systemd/systemd-sysctl) the sysctl.d directories only, where
+ * /etc/sysctl.conf counts only through a link; without it (SysV init:
+ * CentOS 5/6) /etc/sysctl.conf, then /etc/sysctl.d/\*.conf as CentOS 6's
+ * init scripts apply them.  *systemd tells which. */
+int ctune_sysctld_list_boot(const ctune_root *r, ctune_sysctld *l, bool *systemd, ctune_error *err);
+
 /* Find the last assignment of key in one file's text.  Returns 1 (filled),
  * 0 (none). */
 int ctune_sysctl_text_lookup(const char *text, const char *key, ctune_sysctl_assign *out);
