@@ -3,7 +3,8 @@
  * The report is read top-down by someone deciding whether the table is in
  * trouble: what kernel and scheme this is, how full the table is, the
  * timeouts that decide how long entries stay, what the kernel log says, what
- * ctune advises and why, then the table summary and the warnings.  Every
+ * ctune advises and why, then the table summary, what the next boot
+ * applies, and the warnings.  Every
  * value comes from the facts object; a value the object lacks or holds as
  * null reads "unknown", never 0.  Lines are plain ASCII, labels padded to
  * one column so the values line up, and long text is wrapped at WIDTH.
@@ -48,10 +49,14 @@ static void section(FILE *out, const char *title)
 	fprintf(out, "\n%s\n", title);
 }
 
-/* "  label                value..." with the value left to the caller. */
+/* "  label                value..." with the value left to the caller; a
+ * label too long for the column gets a line of its own. */
 static void label(FILE *out, const char *l)
 {
-	fprintf(out, "  %-*s", LABEL - 2, l);
+	if ((int)strlen(l) > LABEL - 3)
+		fprintf(out, "  %s\n%*s", l, LABEL, "");
+	else
+		fprintf(out, "  %-*s", LABEL - 2, l);
 }
 
 /* A number followed by its unit ("7.6 GiB", "432000 s") is not split
@@ -437,6 +442,49 @@ static void table(FILE *out, json_t *f)
 	}
 }
 
+/* What the next boot applies, where a sysctl file assigns a tunable. */
+static void boot(FILE *out, json_t *f)
+{
+	json_t *b = json_object_get(f, "effective_at_boot");
+	if (!json_is_object(b))
+		return;
+	char title[256], buf[1024];
+	long long files = 0;
+	num(b, "files_read", &files);
+	snprintf(title, sizeof(title), "At boot (%s, %lld sysctl file%s read)", str(b, "init") ?: "?", files,
+		 files == 1 ? "" : "s");
+	section(out, title);
+	json_t *early = json_object_get(b, "module_early");
+	snprintf(buf, sizeof(buf), "%s%s%s", json_is_boolean(early) ? (json_is_true(early) ? "yes" : "NO") : "unknown",
+		 str(b, "module_reason") ? ": " : "", str(b, "module_reason") ?: "");
+	value_line(out, "module early", buf);
+	const char *k;
+	json_t *v;
+	size_t n = 0;
+	json_object_foreach(json_object_get(b, "tunables"), k, v)
+	{
+		long long val, live, line = 0;
+		char value[160], running[96];
+		num(v, "line", &line);
+		if (num(v, "value", &val))
+			snprintf(value, sizeof(value), "%lld", val);
+		else
+			snprintf(value, sizeof(value), "'%s'", str(v, "raw") ?: "?");
+		json_t *matches = json_object_get(v, "matches_live");
+		if (num(v, "live", &live))
+			snprintf(running, sizeof(running), "running %lld: %s", live,
+				 json_is_true(matches) ? "same" : json_is_false(matches) ? "DIFFERS" : "?");
+		else
+			snprintf(running, sizeof(running), "not running now");
+		snprintf(buf, sizeof(buf), "%s from %s:%lld (%s)%s", value, str(v, "file") ?: "?", line, running,
+			 json_is_false(json_object_get(v, "applies")) ? "; skipped: conntrack loads after sysctl" : "");
+		value_line(out, k, buf);
+		n++;
+	}
+	if (n == 0)
+		value_line(out, "tunables", "no sysctl file sets a conntrack key: kernel defaults at boot");
+}
+
 static void warnings(FILE *out, json_t *f)
 {
 	json_t *w = json_object_get(f, "warnings");
@@ -468,6 +516,7 @@ int ctune_human_print(FILE *out, json_t *f)
 	advice(out, f, max, have_max, buckets, have_buckets);
 	stats(out, f);
 	table(out, f);
+	boot(out, f);
 	warnings(out, f);
 	return fflush(out) == EOF || ferror(out) ? -EIO : 0;
 }

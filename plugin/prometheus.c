@@ -14,14 +14,13 @@
  * (with --table), the table-full messages of the kernel log, the usage
  * ratio, the sizing advice and the effective-at-boot mismatch.
  *
- * effective_at_boot (not in the facts yet; planned in the boot issue): when
- * the facts carry it, ctune_conntrack_effective_at_boot_mismatch{name=...}
- * is 1 where the value the next boot applies differs from the running one.
- * Read from a top-level "effective_at_boot" map of tunable name -> entry, or
- * from "effective_at_boot" inside each tunables.<name>; an entry is the
- * integer the boot applies, or an object with a boolean "mismatch", or an
- * object whose integer "value" is compared with tunables.<name>.value.
- * Entries that say neither give no sample.
+ * effective_at_boot (docs/facts.md, when the facts carry it): for every
+ * tunable some sysctl file assigns, ctune_conntrack_effective_at_boot_mismatch
+ * {name=...} is 1 when the next boot will not leave the running value in
+ * force (the file's value differs, matches_live false, or conntrack loads
+ * after sysctl runs, applies false), 0 when it will, and absent when that
+ * cannot be told (a non-integer value).  ctune_conntrack_boot_module_early
+ * says whether conntrack is there before sysctl runs.
  */
 #include "prometheus.h"
 
@@ -305,37 +304,39 @@ static void advice(FILE *out, json_t *f)
 	       "buckets", NULL);
 }
 
-/* 1/0 for one effective_at_boot entry of tunable name, or -1 when it does
- * not say (see the comment at the top). */
-static int boot_mismatch(json_t *f, const char *name, json_t *entry)
+/* 1 when the boot will not leave the running value in force, 0 when it
+ * will, -1 when unknown. */
+static int boot_mismatch(json_t *entry)
 {
-	long long boot, live;
-	json_t *m = json_object_get(entry, "mismatch");
-	if (json_is_boolean(m))
-		return json_is_true(m);
-	bool have_boot = json_is_integer(entry) ? (boot = (long long)json_integer_value(entry), true)
-						: num(entry, "value", &boot);
-	if (!have_boot || !num(json_object_get(json_object_get(f, "tunables"), name), "value", &live))
+	json_t *matches = json_object_get(entry, "matches_live"), *applies = json_object_get(entry, "applies");
+	if (!json_is_boolean(matches))
 		return -1;
-	return boot != live;
+	return json_is_false(matches) || json_is_false(applies);
 }
 
 static void effective_at_boot(FILE *out, json_t *f)
 {
 	static const char name[] = "ctune_conntrack_effective_at_boot_mismatch";
-	json_t *top = json_object_get(f, "effective_at_boot");
+	json_t *b = json_object_get(f, "effective_at_boot");
+	if (!json_is_object(b))
+		return;
+	json_t *early = json_object_get(b, "module_early");
+	if (json_is_boolean(early)) {
+		family(out, "ctune_conntrack_boot_module_early", "gauge",
+		       "1 when conntrack is loaded before the boot applies sysctl files, else 0.");
+		sample(out, "ctune_conntrack_boot_module_early", json_is_true(early), NULL);
+	}
 	const char *k;
 	json_t *v;
 	bool any = false;
-	json_object_foreach(json_is_object(top) ? top : json_object_get(f, "tunables"), k, v)
+	json_object_foreach(json_object_get(b, "tunables"), k, v)
 	{
-		json_t *entry = json_is_object(top) ? v : json_object_get(v, "effective_at_boot");
-		int r = entry ? boot_mismatch(f, k, entry) : -1;
+		int r = boot_mismatch(v);
 		if (r < 0)
 			continue;
 		if (!any)
 			family(out, name, "gauge",
-			       "1 when the value the next boot applies differs from the running value, by tunable.");
+			       "1 when the next boot will not leave the running value in force, by tunable.");
 		any = true;
 		sample(out, name, r, "name", k, NULL);
 	}
