@@ -1,0 +1,76 @@
+"""
+Salt grain ``conntrack``: ctune's facts object (docs/facts.md) for every
+minion, so targeting and the mine can use it::
+
+    salt -G 'conntrack:scheme:legacy' test.ping
+    salt '*' grains.get conntrack:usage_percent
+
+Grains are computed when the minion starts and on ``saltutil.refresh_grains``;
+they are a snapshot, not a monitor.  Default facts never walk the table, so
+the cost does not grow with it.  The executable and the request come from the
+minion config::
+
+    ctune:
+      bin: /usr/local/bin/ctune
+      grains: {events: false}      # extra facts options (root, source, events, advice)
+
+A grain must never break the minion's start: when ctune is missing or fails,
+the grain is left out (and the reason logged).
+"""
+
+import json
+import logging
+import os
+import shutil
+import subprocess
+
+log = logging.getLogger(__name__)
+
+DEFAULT_BIN = "/usr/bin/ctune"
+TIMEOUT = 30  # seconds
+
+
+def _config():
+    opts = globals().get("__opts__") or {}
+    conf = opts.get("ctune")
+    return conf if isinstance(conf, dict) else {}
+
+
+def _binary_path():
+    configured = _config().get("bin") or (globals().get("__opts__") or {}).get("ctune.bin")
+    if configured:
+        return configured if os.access(configured, os.X_OK) else None
+    return shutil.which("ctune") or (DEFAULT_BIN if os.access(DEFAULT_BIN, os.X_OK) else None)
+
+
+def conntrack():
+    """The ``conntrack`` grain: ctune's facts, or nothing when unavailable."""
+    binary = _binary_path()
+    if not binary:
+        log.debug("ctune grain: no ctune executable")
+        return {}
+    request = {"verb": "facts"}
+    extra = _config().get("grains")
+    if isinstance(extra, dict):
+        request.update({k: v for k, v in extra.items() if k in ("root", "source", "events", "advice", "scheme")})
+    try:
+        proc = subprocess.run(
+            [binary],
+            input=json.dumps(request),
+            capture_output=True,
+            text=True,
+            timeout=TIMEOUT,
+            check=False,
+        )
+        response = json.loads(proc.stdout)
+    except (OSError, subprocess.SubprocessError, ValueError) as exc:
+        log.warning("ctune grain: %s", exc)
+        return {}
+    if not isinstance(response, dict) or response.get("failed"):
+        log.warning("ctune grain: %s", response.get("msg") if isinstance(response, dict) else "no JSON object")
+        return {}
+    facts = dict((response.get("ansible_facts") or {}).get("conntrack") or {})
+    if not facts:
+        return {}
+    facts["warnings"] = list(response.get("warnings") or [])
+    return {"conntrack": facts}
