@@ -1,0 +1,1644 @@
+/* bootfiles.c - see bootfiles.h.
+ *
+ * How data moves.  A find function lists the configuration files in force
+ * the way their reader does (conf_list: directories in order, a name seen
+ * in an earlier directory masks it in later ones, then lexical order of the
+ * names), reads each one through the root (links followed inside it) and
+ * scans its text with a few lines of C that copy the reader's own parsing:
+ * systemd-modules-load's strip-and-skip for modules-load.d, kmod's
+ * continuation lines and `options` tokens plus the kernel's parameter
+ * splitting for modprobe.d.  No Augeas there: a find must see exactly what
+ * the boot will see, including lines a lens would refuse.
+ *
+ * A session edits one file, as persist.c does for sysctl files: open()
+ * resolves the path inside the root, reads the bytes and hands them to
+ * Augeas as a string (aug_text_store into /parsed, with only the one lens
+ * compiled: AUG_NO_MODL_AUTOLOAD | AUG_NO_LOAD).  Edits change the tree;
+ * render() runs the lens backwards over the original text
+ * (aug_text_retrieve); prepare() writes that text to a hidden temporary
+ * file beside the target with its mode and owner, fsync'ed, and commit()
+ * renames it over the target - so check and diff modes see exactly what a
+ * save writes, a save that changes nothing touches nothing, and no .augnew
+ * file ever exists.  A file every line of which was removed is deleted by
+ * commit rather than left empty.  The file machinery (struct augfile) is
+ * shared by the two kinds of session; only the lens and the tree edits
+ * differ.
+ *
+ * Line endings: a file whose every line ends in "\r\n" is given to the
+ * lens with the "\r" removed and written back with it; in a file that mixes
+ * endings the "\r" stays (Modules_Load treats it as whitespace, as systemd
+ * does).  A file without a final newline is given one for the lens.
+ */
+#include "bootfiles.h"
+
+#include <augeas.h>
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#ifndef CTUNE_LENS_DIR
+#define CTUNE_LENS_DIR "/usr/local/share/ctune/lenses"
+#endif
+
+#define MODLOAD_LENS "Modules_Load.lns"
+#define MODPROBE_LENS "Modprobe.lns"
+#define MAX_FILE_BYTES (4u << 20) /* these files are a few hundred bytes */
+#define MAX_LINKS 40
+#define MAX_FILES 512
+#define HOST_MAX (PATH_MAX + 4096 + 64)
+
+static const char *const modload_dirs[] = {
+	"/etc/modules-load.d", "/run/modules-load.d", "/usr/local/lib/modules-load.d",
+	"/usr/lib/modules-load.d", "/lib/modules-load.d",
+};
+static const char *const modprobe_dirs[] = {
+	"/etc/modprobe.d", "/run/modprobe.d", "/usr/local/lib/modprobe.d", "/usr/lib/modprobe.d", "/lib/modprobe.d",
+};
+static const char *const legacy_modprobe_dirs[] = { "/etc/modprobe.d" };
+
+/* --- small helpers ------------------------------------------------------ */
+
+typedef struct strv {
+	char **v;
+	int n;
+} strv;
+
+static void strv_done(strv *s)
+{
+	for (int i = 0; i < s->n; i++)
+		free(s->v[i]);
+	free(s->v);
+	s->v = NULL;
+	s->n = 0;
+}
+
+static void unlink_pathp(char **path)
+{
+	if (*path) {
+		int saved = errno;
+		unlink(*path);
+		errno = saved;
+	}
+}
+
+static int write_all(int fd, const char *buf, size_t len)
+{
+	while (len) {
+		ssize_t k = write(fd, buf, len);
+		if (k < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		buf += k;
+		len -= (size_t)k;
+	}
+	return 0;
+}
+
+/* kmod's rule for module names, the kernel's for parameter names: '-' and
+ * '_' are one character.  a is compared over alen bytes. */
+static bool name_eq_n(const char *a, size_t alen, const char *b)
+{
+	size_t i = 0;
+	for (; i < alen && b[i]; i++) {
+		char x = a[i] == '-' ? '_' : a[i], y = b[i] == '-' ? '_' : b[i];
+		if (x != y)
+			return false;
+	}
+	return i == alen && b[i] == '\0';
+}
+
+static bool name_eq(const char *a, const char *b)
+{
+	return name_eq_n(a, strlen(a), b);
+}
+
+/* A module or parameter name ctune writes: what kernel module names are
+ * made of. */
+static bool word_valid(const char *s)
+{
+	size_t n = s ? strlen(s) : 0;
+	if (n == 0 || n > 64)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!isalnum((unsigned char)s[i]) && s[i] != '_' && s[i] != '-')
+			return false;
+	return true;
+}
+
+static bool number_valid(const char *s)
+{
+	size_t n = s ? strlen(s) : 0;
+	if (n == 0 || n > 20)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+	return true;
+}
+
+static const char *base_name(const char *path)
+{
+	const char *s = strrchr(path, '/');
+	return s ? s + 1 : path;
+}
+
+/* --- the lens load path ------------------------------------------------- */
+
+const char *ctune_modload_lens_path(void)
+{
+	static char path[2 * PATH_MAX + 2];
+	const char *env = getenv("CTUNE_LENS_DIR");
+	if (env && *env)
+		snprintf(path, sizeof(path), "%s", env);
+#ifdef CTUNE_LENS_SRCDIR
+	else
+		snprintf(path, sizeof(path), "%s:%s", CTUNE_LENS_DIR, CTUNE_LENS_SRCDIR);
+#else
+	else
+		snprintf(path, sizeof(path), "%s", CTUNE_LENS_DIR);
+#endif
+	return path;
+}
+
+/* --- following a path inside the root ----------------------------------- */
+
+/* Resolve path component by component like the kernel would inside a chroot
+ * at the root prefix: an absolute link target starts again at the root, and
+ * ".." may not climb above a root prefix (for the real root it stays at "/",
+ * as the kernel does).  The last component may be missing.  Writes the
+ * result, as seen from the root, into out. */
+static int resolve(const ctune_root *root, const char *path, char *out, size_t size, ctune_error *err)
+{
+	char todo[2 * PATH_MAX], done[PATH_MAX] = "";
+	size_t dlen = 0;
+	unsigned links = 0;
+
+	if (snprintf(todo, sizeof(todo), "%s", path) >= (int)sizeof(todo))
+		return ctune_error_set(err, -ENAMETOOLONG, "%s: path too long", path);
+	const char *s = todo;
+	for (;;) {
+		while (*s == '/')
+			s++;
+		if (!*s)
+			break;
+		const char *e = strchrnul(s, '/'), *rest = e;
+		while (*rest == '/')
+			rest++;
+		bool last = *rest == '\0';
+		size_t clen = (size_t)(e - s);
+
+		if (clen == 1 && s[0] == '.') {
+			s = e;
+			continue;
+		}
+		if (clen == 2 && s[0] == '.' && s[1] == '.') {
+			if (dlen == 0 && root->len)
+				return ctune_error_set(err, -EXDEV, "%s: a symbolic link leads outside the root %s",
+						       path, ctune_root_name(root));
+			while (dlen > 0 && done[dlen] != '/')
+				dlen--;
+			done[dlen] = '\0';
+			s = e;
+			continue;
+		}
+
+		size_t before = dlen;
+		if (dlen + 1 + clen >= sizeof(done))
+			return ctune_error_set(err, -ENAMETOOLONG, "%s: path too long", path);
+		done[dlen++] = '/';
+		memcpy(done + dlen, s, clen);
+		dlen += clen;
+		done[dlen] = '\0';
+
+		char host[HOST_MAX];
+		if (ctune_root_path(root, done, host, sizeof(host)) < 0)
+			return ctune_error_set(err, -ENAMETOOLONG, "%s: path too long", path);
+		struct stat st;
+		if (lstat(host, &st) < 0) {
+			if (errno == ENOENT && last)
+				break; /* a file still to be created */
+			return ctune_error_set(err, -errno, "%s: %s: %s", path, done, strerror(errno));
+		}
+		if (S_ISLNK(st.st_mode)) {
+			char link[PATH_MAX], next[2 * PATH_MAX];
+			if (++links > MAX_LINKS)
+				return ctune_error_set(err, -ELOOP, "%s: too many levels of symbolic links", path);
+			ssize_t k = readlink(host, link, sizeof(link) - 1);
+			if (k < 0)
+				return ctune_error_set(err, -errno, "%s: reading link %s: %s", path, done,
+						       strerror(errno));
+			link[k] = '\0';
+			if (snprintf(next, sizeof(next), "%s%s%s", link, *e ? "/" : "", e) >= (int)sizeof(next))
+				return ctune_error_set(err, -ENAMETOOLONG, "%s: path too long", path);
+			memcpy(todo, next, strlen(next) + 1);
+			s = todo;
+			dlen = link[0] == '/' ? 0 : before;
+			done[dlen] = '\0';
+			continue;
+		}
+		if (!last && !S_ISDIR(st.st_mode))
+			return ctune_error_set(err, -ENOTDIR, "%s: %s is not a directory", path, done);
+		s = e;
+	}
+	if (dlen == 0)
+		return ctune_error_set(err, -EISDIR, "%s: names the root directory, not a file", path);
+	if (dlen + 1 > size)
+		return ctune_error_set(err, -ENAMETOOLONG, "%s: path too long", path);
+	memcpy(out, done, dlen + 1);
+	return 0;
+}
+
+/* Read the regular file at host (already resolved: O_NOFOLLOW) into a fresh
+ * NUL-terminated buffer.  -ENOENT when it does not exist; st (may be NULL)
+ * gets its status.  what names the file in messages. */
+static int read_host(const char *host, const char *what, char **out, size_t *len, struct stat *st,
+		     ctune_error *err)
+{
+	_cleanup_close_ int fd = open(host, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return -ENOENT;
+		return ctune_error_set(err, -errno, "%s: %s", what, strerror(errno));
+	}
+	struct stat sb;
+	if (fstat(fd, &sb) < 0)
+		return ctune_error_set(err, -errno, "%s: %s", what, strerror(errno));
+	if (!S_ISREG(sb.st_mode))
+		return ctune_error_set(err, -EINVAL, "%s: not a regular file", what);
+	if ((unsigned long long)sb.st_size > MAX_FILE_BYTES)
+		return ctune_error_set(err, -EFBIG, "%s: too large for a configuration file (%lld bytes)", what,
+				       (long long)sb.st_size);
+
+	size_t cap = (size_t)sb.st_size + 1, got = 0;
+	_cleanup_free_ char *buf = malloc(cap);
+	if (!buf)
+		return -ENOMEM;
+	for (;;) {
+		if (got + 1 == cap) {
+			/* The file grew while we read it. */
+			if (cap > MAX_FILE_BYTES)
+				return ctune_error_set(err, -EFBIG, "%s: too large for a configuration file", what);
+			char *nb = realloc(buf, cap * 2);
+			if (!nb)
+				return -ENOMEM;
+			buf = nb;
+			cap *= 2;
+		}
+		ssize_t k = read(fd, buf + got, cap - 1 - got);
+		if (k < 0) {
+			if (errno == EINTR)
+				continue;
+			return ctune_error_set(err, -errno, "%s: %s", what, strerror(errno));
+		}
+		if (k == 0)
+			break;
+		got += (size_t)k;
+	}
+	buf[got] = '\0';
+	if (memchr(buf, '\0', got))
+		return ctune_error_set(err, -EBADMSG, "%s: contains a NUL byte, not a configuration file", what);
+	if (st)
+		*st = sb;
+	*out = TAKE_PTR(buf);
+	if (len)
+		*len = got;
+	return 0;
+}
+
+/* Read abs under the root, links followed inside it; *target (may be NULL)
+ * gets the file actually read.  -ENOENT for a missing file (or a dangling
+ * link, such as a mask pointing at /dev/null outside a test root). */
+static int read_in_root(const ctune_root *root, const char *abs, char **out, char *target, size_t tsize,
+			ctune_error *err)
+{
+	char resolved[PATH_MAX], host[HOST_MAX];
+	ctune_error ignored;
+	int r = resolve(root, abs, resolved, sizeof(resolved), &ignored);
+	if (r == -ENOENT || r == -ENOTDIR)
+		return -ENOENT;
+	if (r < 0)
+		return ctune_error_set(err, r, "%s", ignored.msg);
+	if (target)
+		snprintf(target, tsize, "%s", resolved);
+	if (ctune_root_path(root, resolved, host, sizeof(host)) < 0)
+		return ctune_error_set(err, -ENAMETOOLONG, "%s: path too long", abs);
+	return read_host(host, abs, out, NULL, NULL, err);
+}
+
+/* --- which files are in force ------------------------------------------- */
+
+typedef struct conf_list {
+	size_t n;
+	char **files; /* absolute paths under the root, in reading order */
+} conf_list;
+
+static void conf_list_done(conf_list *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->files[i]);
+	free(l->files);
+	l->files = NULL;
+	l->n = 0;
+}
+
+static int cmp_base(const void *a, const void *b)
+{
+	return strcmp(base_name(*(char *const *)a), base_name(*(char *const *)b));
+}
+
+static bool listed_name(const conf_list *l, const char *name)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (strcmp(base_name(l->files[i]), name) == 0)
+			return true;
+	return false;
+}
+
+static int conf_add(conf_list *l, const char *dir, const char *name, ctune_error *err)
+{
+	if (l->n >= MAX_FILES)
+		return ctune_error_set(err, -E2BIG, "more than %d configuration files in %s and its siblings",
+				       MAX_FILES, dir);
+	char **grown = realloc(l->files, (l->n + 1) * sizeof(*grown));
+	if (!grown)
+		return -ENOMEM;
+	l->files = grown;
+	if (asprintf(&l->files[l->n], "%s/%s", dir, name) < 0)
+		return -ENOMEM;
+	l->n++;
+	return 0;
+}
+
+/* The files a reader takes from dirs, in its reading order.  conf_only:
+ * names ending in ".conf" (kmod, systemd); otherwise every name but hidden
+ * files and '~' backups (module-init-tools).  A name in an earlier
+ * directory masks it in later ones, whatever the entry is (a link to
+ * /dev/null masks).  extra (may be NULL) is an absolute path whose
+ * presence is given by extra_present rather than by the disk: a file a
+ * session is about to create or remove. */
+static int conf_list_make(const ctune_root *root, const char *const *dirs, size_t ndirs, bool conf_only,
+			  const char *extra, bool extra_present, conf_list *l, ctune_error *err)
+{
+	for (size_t d = 0; d < ndirs; d++) {
+		size_t dlen = strlen(dirs[d]);
+		const char *extra_name = NULL;
+		if (extra && strncmp(extra, dirs[d], dlen) == 0 && extra[dlen] == '/' && !strchr(extra + dlen + 1, '/'))
+			extra_name = extra + dlen + 1;
+		if (extra_name && extra_present && !listed_name(l, extra_name)) {
+			int r = conf_add(l, dirs[d], extra_name, err);
+			if (r < 0)
+				return r;
+		}
+
+		char host[HOST_MAX];
+		if (ctune_root_path(root, dirs[d], host, sizeof(host)) < 0)
+			continue;
+		_cleanup_closedir_ DIR *dir = opendir(host);
+		if (!dir)
+			continue;
+		struct dirent *de;
+		while ((de = readdir(dir))) {
+			const char *name = de->d_name;
+			size_t len = strlen(name);
+			if (name[0] == '.' || name[len - 1] == '~')
+				continue;
+			if (conf_only && (len < 6 || strcmp(name + len - 5, ".conf") != 0))
+				continue;
+			struct stat st;
+			if (fstatat(dirfd(dir), name, &st, 0) == 0 && S_ISDIR(st.st_mode))
+				continue;
+			if ((extra_name && strcmp(name, extra_name) == 0) || listed_name(l, name))
+				continue;
+			int r = conf_add(l, dirs[d], name, err);
+			if (r < 0)
+				return r;
+		}
+	}
+	qsort(l->files, l->n, sizeof(l->files[0]), cmp_base);
+	return 0;
+}
+
+/* The directory of path if it is one of dirs, else NULL. */
+static const char *dir_of(const char *path, const char *const *dirs, size_t ndirs, size_t *index)
+{
+	for (size_t d = 0; d < ndirs; d++) {
+		size_t dlen = strlen(dirs[d]);
+		if (strncmp(path, dirs[d], dlen) == 0 && path[dlen] == '/' && !strchr(path + dlen + 1, '/')) {
+			if (index)
+				*index = d;
+			return dirs[d];
+		}
+	}
+	return NULL;
+}
+
+/* --- reading modules-load.d as systemd does ----------------------------- */
+
+static bool is_ws(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+/* The lines of text naming module, as systemd-modules-load reads them:
+ * each line stripped of whitespace, empty and '#'/';' lines skipped, the
+ * rest one module name.  Fills *hit with the first (when hit is non-NULL)
+ * and returns how many lines name it. */
+static int modload_scan(const char *text, const char *module, ctune_modload_hit *hit)
+{
+	int count = 0;
+	unsigned lineno = 0;
+	for (const char *p = text; *p;) {
+		const char *end = strchrnul(p, '\n');
+		lineno++;
+		const char *s = p, *e = end;
+		while (s < e && is_ws(*s))
+			s++;
+		while (e > s && is_ws(e[-1]))
+			e--;
+		if (s < e && *s != '#' && *s != ';' && name_eq_n(s, (size_t)(e - s), module)) {
+			if (count++ == 0 && hit) {
+				hit->line = lineno;
+				snprintf(hit->name, sizeof(hit->name), "%.*s", (int)(e - s), s);
+			}
+		}
+		p = *end ? end + 1 : end;
+	}
+	return count;
+}
+
+/* How many files of the list name module, with *hit for the first.  When
+ * session_target is set, the file that resolves to it is read from
+ * session_text instead of the disk. */
+static int modload_count(const ctune_root *root, const conf_list *l, const char *module, const char *session_target,
+			 const char *session_text, ctune_modload_hit *hit, ctune_error *err)
+{
+	int files = 0;
+	for (size_t i = 0; i < l->n; i++) {
+		_cleanup_free_ char *text = NULL;
+		char target[PATH_MAX] = "";
+		ctune_modload_hit h = { 0 };
+		int r = read_in_root(root, l->files[i], &text, target, sizeof(target), err);
+		if (r < 0 && r != -ENOENT)
+			return r;
+		const char *t = text;
+		if (session_target && strcmp(target, session_target) == 0)
+			t = session_text;
+		else if (r == -ENOENT)
+			continue;
+		if (modload_scan(t, module, &h) > 0) {
+			if (files++ == 0 && hit) {
+				*hit = h;
+				snprintf(hit->file, sizeof(hit->file), "%s", l->files[i]);
+			}
+		}
+	}
+	return files;
+}
+
+int ctune_modload_find(const ctune_root *root, const char *module, ctune_modload_hit *hit, ctune_error *err)
+{
+	if (hit)
+		memset(hit, 0, sizeof(*hit));
+	if (!word_valid(module))
+		return ctune_error_set(err, -EINVAL, "\"%.64s\" is not a module name", module ? module : "");
+	_cleanup_(conf_list_done) conf_list l = { 0 };
+	int r = conf_list_make(root, modload_dirs, ELEMENTSOF(modload_dirs), true, NULL, false, &l, err);
+	if (r < 0)
+		return r;
+	return modload_count(root, &l, module, NULL, NULL, hit, err);
+}
+
+/* --- reading modprobe configuration as kmod and the kernel do ------------ */
+
+/* The next parameter of an options string, split as the kernel's
+ * next_arg() does: whitespace separates, double quotes group (and are not
+ * part of the value).  name, nlen and val, vlen (val NULL when there is
+ * no '=') point into s; returns where to go on, or NULL at the end. */
+static const char *next_param(const char *s, const char **name, size_t *nlen, const char **val, size_t *vlen)
+{
+	while (*s && isspace((unsigned char)*s))
+		s++;
+	if (!*s)
+		return NULL;
+	bool quoted = *s == '"', in_quote = quoted;
+	const char *a = s + quoted, *eq = NULL;
+	size_t i = 0;
+	for (; a[i]; i++) {
+		if (isspace((unsigned char)a[i]) && !in_quote)
+			break;
+		if (!eq && a[i] == '=')
+			eq = a + i;
+		if (a[i] == '"')
+			in_quote = !in_quote;
+	}
+	const char *end = a + i; /* one past the argument */
+	const char *stop = (quoted || (eq && eq[1] == '"')) && end > a && end[-1] == '"' ? end - 1 : end;
+	*name = a;
+	*nlen = (size_t)((eq ? eq : stop) - a);
+	*val = NULL;
+	*vlen = 0;
+	if (eq) {
+		const char *v = eq + 1;
+		if (*v == '"')
+			v++;
+		*val = v;
+		*vlen = stop > v ? (size_t)(stop - v) : 0;
+	}
+	return end;
+}
+
+/* Record an assignment of the wanted parameter found in params. */
+static void take_params(const char *params, const char *param, const char *file, unsigned line,
+			ctune_modprobe_assign *out, int *found)
+{
+	const char *name, *val;
+	size_t nlen, vlen;
+	for (const char *p = params; (p = next_param(p, &name, &nlen, &val, &vlen));) {
+		if (!name_eq_n(name, nlen, param))
+			continue;
+		snprintf(out->file, sizeof(out->file), "%s", file);
+		out->line = line;
+		snprintf(out->value, sizeof(out->value), "%.*s", (int)(val ? vlen : 0), val ? val : "");
+		out->count++;
+		*found = 1;
+	}
+}
+
+/* Scan one file's text for `options <module> ...` lines, kmod's way: a
+ * trailing backslash joins the next line, a line starting with '#' is a
+ * comment, tokens are separated by spaces and tabs. */
+static void modprobe_scan(const char *text, const char *file, const char *module, const char *param,
+			  ctune_modprobe_assign *out, int *found)
+{
+	unsigned lineno = 0;
+	const char *p = text;
+	while (*p) {
+		/* One logical line into buf. */
+		char buf[8192];
+		size_t n = 0;
+		unsigned first = lineno + 1;
+		for (;;) {
+			const char *end = strchrnul(p, '\n');
+			size_t len = (size_t)(end - p);
+			lineno++;
+			bool cont = len > 0 && p[len - 1] == '\\';
+			if (cont)
+				len--;
+			if (n + len >= sizeof(buf))
+				len = sizeof(buf) - 1 - n;
+			memcpy(buf + n, p, len);
+			n += len;
+			p = *end ? end + 1 : end;
+			if (!cont || !*p)
+				break;
+		}
+		buf[n] = '\0';
+		if (buf[0] == '\0' || buf[0] == '#')
+			continue;
+
+		char *save = NULL, *cmd = strtok_r(buf, " \t", &save);
+		if (!cmd || strcmp(cmd, "options") != 0)
+			continue;
+		char *mod = strtok_r(NULL, " \t", &save);
+		if (!mod || !name_eq(mod, module) || !save)
+			continue;
+		for (char *c = save; *c; c++)
+			if (*c == '\t' || *c == '\r')
+				*c = ' ';
+		take_params(save, param, file, first, out, found);
+	}
+}
+
+/* Parameters from the kernel command line: `module.param=value` words,
+ * before a "--" (what follows is init's). */
+static void cmdline_scan(const char *text, const char *module, const char *param, ctune_modprobe_assign *out,
+			 int *found)
+{
+	const char *name, *val;
+	size_t nlen, vlen;
+	for (const char *p = text; (p = next_param(p, &name, &nlen, &val, &vlen));) {
+		if (nlen == 2 && memcmp(name, "--", 2) == 0 && !val)
+			break;
+		const char *dot = memchr(name, '.', nlen);
+		if (!dot || !name_eq_n(name, (size_t)(dot - name), module) ||
+		    !name_eq_n(dot + 1, nlen - (size_t)(dot + 1 - name), param))
+			continue;
+		snprintf(out->file, sizeof(out->file), "/proc/cmdline");
+		out->line = 0;
+		snprintf(out->value, sizeof(out->value), "%.*s", (int)(val ? vlen : 0), val ? val : "");
+		out->count++;
+		*found = 1;
+	}
+}
+
+/* module-init-tools, not kmod: /sbin/modprobe is a program of its own
+ * rather than a link to kmod. */
+static bool legacy_tools(const ctune_root *root)
+{
+	char host[HOST_MAX];
+	struct stat st;
+	if (ctune_root_path(root, "/sbin/modprobe", host, sizeof(host)) < 0 || lstat(host, &st) < 0)
+		return false;
+	return S_ISREG(st.st_mode);
+}
+
+int ctune_modprobe_find(const ctune_root *root, const char *module, const char *param, ctune_modprobe_assign *out,
+			ctune_error *err)
+{
+	memset(out, 0, sizeof(*out));
+	if (!word_valid(module) || !word_valid(param))
+		return ctune_error_set(err, -EINVAL, "\"%.64s\" / \"%.64s\" is not a module and parameter name",
+				       module ? module : "", param ? param : "");
+	out->legacy_tools = legacy_tools(root);
+
+	_cleanup_(conf_list_done) conf_list l = { 0 };
+	int r, found = 0;
+	if (out->legacy_tools)
+		r = conf_list_make(root, legacy_modprobe_dirs, ELEMENTSOF(legacy_modprobe_dirs), false, NULL, false,
+				   &l, err);
+	else
+		r = conf_list_make(root, modprobe_dirs, ELEMENTSOF(modprobe_dirs), true, NULL, false, &l, err);
+	if (r < 0)
+		return r;
+
+	for (size_t i = out->legacy_tools ? 0 : 1; i <= l.n; i++) {
+		const char *file = i == 0 ? "/etc/modprobe.conf" : l.files[i - 1];
+		_cleanup_free_ char *text = NULL;
+		r = read_in_root(root, file, &text, NULL, 0, err);
+		if (r == -ENOENT)
+			continue;
+		if (r < 0)
+			return r;
+		modprobe_scan(text, file, module, param, out, &found);
+	}
+
+	_cleanup_free_ char *cmdline = NULL;
+	r = read_in_root(root, "/proc/cmdline", &cmdline, NULL, 0, NULL);
+	if (r == 0)
+		cmdline_scan(cmdline, module, param, out, &found);
+	return found;
+}
+
+/* --- one file edited through a lens ------------------------------------- */
+
+struct augfile {
+	augeas *aug;
+	const char *lens; /* "Modules_Load.lns" */
+	ctune_root root;
+	char path[PATH_MAX];   /* as given to open */
+	char target[PATH_MAX]; /* after following links, as seen from the root */
+	char host[HOST_MAX];   /* root prefix + target: what open(2) takes */
+	bool exists;
+	struct stat st; /* of the target when read; valid when exists */
+
+	char *original; /* the file's bytes (NUL-terminated); "" when missing */
+	size_t original_len;
+	char *input; /* what Augeas parsed: "\r\n" -> "\n" when dos, final "\n" */
+	bool dos;    /* every line ended in "\r\n" */
+
+	char *tmp;          /* a prepared temporary file awaiting commit, or NULL */
+	bool unlink_pending; /* prepared: commit removes the file */
+	struct stat tmp_st;
+	size_t tmp_len;
+
+	bool dirty;     /* the tree changed since the last render */
+	bool changed;   /* the last render differs from the original */
+	char *rendered; /* the last render when changed */
+	size_t rendered_len;
+};
+
+static void af_discard(struct augfile *f)
+{
+	f->unlink_pending = false;
+	if (!f->tmp)
+		return;
+	unlink(f->tmp);
+	free(f->tmp);
+	f->tmp = NULL;
+}
+
+static void af_done(struct augfile *f)
+{
+	af_discard(f);
+	if (f->aug)
+		aug_close(f->aug);
+	free(f->original);
+	free(f->input);
+	free(f->rendered);
+}
+
+static int af_failure(struct augfile *f, int code, const char *what, ctune_error *err)
+{
+	const char *msg = aug_error_message(f->aug), *minor = aug_error_minor_message(f->aug),
+		   *details = aug_error_details(f->aug);
+	return ctune_error_set(err, code, "%s: Augeas could not %s: %s%s%s%s%s", f->target, what,
+			       msg ? msg : "unknown error", minor ? ": " : "", minor ? minor : "",
+			       details ? ": " : "", details ? details : "");
+}
+
+/* The lens could not be compiled or found: say where it was looked for. */
+static int lens_failure(struct augfile *f, ctune_error *err)
+{
+	int code = aug_error(f->aug) == AUG_ENOLENS ? -ENOENT : -EIO;
+	const char *msg = aug_error_message(f->aug), *minor = aug_error_minor_message(f->aug),
+		   *details = aug_error_details(f->aug);
+	return ctune_error_set(err, code, "%s: cannot load the %s lens (looked in %s and Augeas's own lenses; "
+			       "set CTUNE_LENS_DIR to the folder holding ctune's lenses): %s%s%s%s%s",
+			       f->target, f->lens, ctune_modload_lens_path(), msg ? msg : "unknown error",
+			       minor ? ": " : "", minor ? minor : "", details ? ": " : "", details ? details : "");
+}
+
+/* The lens's report of a parse (or put) failure, quoting the line. */
+static int parse_failure(struct augfile *f, const char *what, ctune_error *err)
+{
+	const char *message = NULL, *line = NULL, *column = NULL;
+	aug_get(f->aug, "/augeas/text/parsed/error/message", &message);
+	aug_get(f->aug, "/augeas/text/parsed/error/line", &line);
+	aug_get(f->aug, "/augeas/text/parsed/error/char", &column);
+	if (!message)
+		return af_failure(f, -EBADMSG, what, err);
+
+	long no = line ? strtol(line, NULL, 10) : 0;
+	const char *s = f->input;
+	for (long i = 1; i < no && s; i++) {
+		s = strchr(s, '\n');
+		if (s)
+			s++;
+	}
+	int len = s ? (int)strcspn(s, "\n") : 0;
+	return ctune_error_set(err, -EBADMSG,
+			       "%s: the %s lens cannot %s line %s, character %s (\"%.*s%s\"): %s; "
+			       "the file is left as it is",
+			       f->target, f->lens, what, line ? line : "?", column ? column : "?", len > 80 ? 80 : len,
+			       s ? s : "", len > 80 ? "..." : "", message);
+}
+
+/* f->input from f->original: see the header comment on line endings. */
+static int make_input(struct augfile *f)
+{
+	const char *o = f->original;
+	size_t lf = 0, crlf = 0;
+	for (size_t i = 0; i < f->original_len; i++)
+		if (o[i] == '\n') {
+			lf++;
+			if (i > 0 && o[i - 1] == '\r')
+				crlf++;
+		}
+	f->dos = crlf > 0 && crlf == lf;
+
+	char *in = malloc(f->original_len + 2);
+	if (!in)
+		return -ENOMEM;
+	size_t n = 0;
+	for (size_t i = 0; i < f->original_len; i++) {
+		if (f->dos && o[i] == '\r' && o[i + 1] == '\n')
+			continue;
+		in[n++] = o[i];
+	}
+	if (n > 0 && in[n - 1] != '\n')
+		in[n++] = '\n';
+	in[n] = '\0';
+	free(f->input);
+	f->input = in;
+	return 0;
+}
+
+static int load_tree(struct augfile *f, ctune_error *err)
+{
+	int r = make_input(f);
+	if (r < 0)
+		return r;
+	if (aug_rm(f->aug, "/parsed") < 0 || aug_set(f->aug, "/input", f->input) < 0)
+		return af_failure(f, -ENOMEM, "store the text", err);
+	if (aug_text_store(f->aug, f->lens, "/input", "/parsed") < 0) {
+		if (aug_error(f->aug) != AUG_NOERROR)
+			return lens_failure(f, err);
+		return parse_failure(f, "parse", err);
+	}
+	f->dirty = false;
+	f->changed = false;
+	free(f->rendered);
+	f->rendered = NULL;
+	f->rendered_len = 0;
+	return 0;
+}
+
+static int af_open(struct augfile *f, const ctune_root *root, const char *path, const char *lens, ctune_error *err)
+{
+	size_t n = strlen(path);
+	if (n == 0 || path[0] != '/' || path[n - 1] == '/')
+		return ctune_error_set(err, -EINVAL, "\"%s\" is not an absolute file path", path);
+	if (n >= PATH_MAX)
+		return ctune_error_set(err, -ENAMETOOLONG, "%.64s...: path too long", path);
+	f->lens = lens;
+	f->root = *root;
+	memcpy(f->path, path, n + 1);
+	snprintf(f->target, sizeof(f->target), "%s", path);
+
+	int r = resolve(root, path, f->target, sizeof(f->target), err);
+	if (r < 0)
+		return r;
+	if (ctune_root_path(root, f->target, f->host, sizeof(f->host)) < 0)
+		return ctune_error_set(err, -ENAMETOOLONG, "%s: path too long", path);
+	r = read_host(f->host, f->target, &f->original, &f->original_len, &f->st, err);
+	if (r == -ENOENT) {
+		f->exists = false;
+		f->original = strdup("");
+		f->original_len = 0;
+		if (!f->original)
+			return -ENOMEM;
+	} else if (r < 0) {
+		return r;
+	} else {
+		f->exists = true;
+	}
+
+	/* "/" rather than the root prefix: Augeas never sees a file here. */
+	f->aug = aug_init("/", ctune_modload_lens_path(),
+			  AUG_NO_MODL_AUTOLOAD | AUG_NO_LOAD | AUG_NO_ERR_CLOSE | AUG_SAVE_NOOP);
+	if (!f->aug)
+		return ctune_error_set(err, -ENOMEM, "%s: cannot start Augeas", f->target);
+	if (aug_error(f->aug) != AUG_NOERROR)
+		return af_failure(f, -EIO, "start", err);
+	return load_tree(f, err);
+}
+
+/* "\n" -> "\r\n" for a dos file. */
+static char *to_dos(const char *s, size_t *len)
+{
+	size_t n = 0, lf = 0;
+	for (; s[n]; n++)
+		lf += s[n] == '\n';
+	char *out = malloc(n + lf + 1), *o = out;
+	if (!out)
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '\n')
+			*o++ = '\r';
+		*o++ = s[i];
+	}
+	*o = '\0';
+	*len = (size_t)(o - out);
+	return out;
+}
+
+static int af_render(struct augfile *f, const char **text, size_t *len, ctune_error *err)
+{
+	if (f->dirty) {
+		const char *out = NULL;
+		if (aug_text_retrieve(f->aug, f->lens, "/input", "/parsed", "/output") < 0) {
+			if (aug_error(f->aug) != AUG_NOERROR)
+				return af_failure(f, -EIO, "render the file", err);
+			return parse_failure(f, "render", err);
+		}
+		if (aug_get(f->aug, "/output", &out) != 1 || !out)
+			return af_failure(f, -EIO, "render the file", err);
+
+		free(f->rendered);
+		f->rendered = NULL;
+		f->rendered_len = 0;
+		f->changed = strcmp(out, f->input) != 0;
+		if (f->changed) {
+			f->rendered_len = strlen(out);
+			f->rendered = f->dos ? to_dos(out, &f->rendered_len) : strdup(out);
+		}
+		aug_rm(f->aug, "/output");
+		if (f->changed && !f->rendered) {
+			f->changed = false;
+			return -ENOMEM;
+		}
+		f->dirty = false;
+	}
+	if (text)
+		*text = f->changed ? f->rendered : f->original;
+	if (len)
+		*len = f->changed ? f->rendered_len : f->original_len;
+	return f->changed;
+}
+
+/* The file is still the one we read: same inode, size and mtime, or still
+ * missing. */
+static int check_unchanged(struct augfile *f, ctune_error *err)
+{
+	struct stat st;
+	if (lstat(f->host, &st) < 0) {
+		if (errno == ENOENT && !f->exists)
+			return 0;
+		if (errno == ENOENT)
+			return ctune_error_set(err, -ESTALE, "%s: removed since it was read; not saved", f->target);
+		return ctune_error_set(err, -errno, "%s: %s", f->target, strerror(errno));
+	}
+	if (!f->exists || st.st_dev != f->st.st_dev || st.st_ino != f->st.st_ino || st.st_size != f->st.st_size ||
+	    st.st_mtim.tv_sec != f->st.st_mtim.tv_sec || st.st_mtim.tv_nsec != f->st.st_mtim.tv_nsec)
+		return ctune_error_set(err, -ESTALE, "%s: changed on disk since it was read; not saved", f->target);
+	return 0;
+}
+
+/* The new file gets the old one's owner and mode (0644 for a new file).
+ * chown first: it may clear set-id bits that chmod then restores. */
+static int copy_attributes(struct augfile *f, int fd, ctune_error *err)
+{
+	struct stat now;
+	if (fstat(fd, &now) < 0)
+		return ctune_error_set(err, -errno, "%s: %s", f->target, strerror(errno));
+	if (f->exists && (now.st_uid != f->st.st_uid || now.st_gid != f->st.st_gid) &&
+	    fchown(fd, f->st.st_uid, f->st.st_gid) < 0)
+		return ctune_error_set(err, -errno, "%s: cannot keep owner %u:%u: %s", f->target,
+				       (unsigned)f->st.st_uid, (unsigned)f->st.st_gid, strerror(errno));
+	mode_t mode = f->exists ? f->st.st_mode & 07777 : 0644;
+	if (fchmod(fd, mode) < 0)
+		return ctune_error_set(err, -errno, "%s: cannot set mode %04o: %s", f->target, (unsigned)mode,
+				       strerror(errno));
+	return 0;
+}
+
+static void sync_dir(const char *file)
+{
+	char dir[HOST_MAX];
+	snprintf(dir, sizeof(dir), "%s", file);
+	char *slash = strrchr(dir, '/');
+	if (!slash)
+		return;
+	if (slash == dir)
+		slash[1] = '\0';
+	else
+		*slash = '\0';
+	_cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0)
+		(void)fsync(fd); /* the rename is done; a failed flush here is not a failed save */
+}
+
+static int af_prepare(struct augfile *f, ctune_error *err)
+{
+	af_discard(f);
+	const char *text;
+	size_t len;
+	int r = af_render(f, &text, &len, err);
+	if (r <= 0)
+		return r;
+	r = check_unchanged(f, err);
+	if (r < 0)
+		return r;
+	if (len == 0 && strcmp(f->path, f->target) == 0) {
+		/* Nothing left to say: the file goes rather than stays empty
+		 * (through a link it is emptied instead, so the link keeps
+		 * pointing at a file). */
+		f->unlink_pending = true;
+		return 1;
+	}
+
+	/* ".name.ctune-XXXXXX": hidden and not "*.conf", so neither
+	 * systemd nor kmod reads it while it exists. */
+	char tmp[HOST_MAX];
+	const char *slash = strrchr(f->host, '/');
+	if (snprintf(tmp, sizeof(tmp), "%.*s/.%s.ctune-XXXXXX", (int)(slash - f->host), f->host, slash + 1) >=
+	    (int)sizeof(tmp))
+		return ctune_error_set(err, -ENAMETOOLONG, "%s: path too long", f->target);
+	_cleanup_close_ int fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0)
+		return ctune_error_set(err, -errno, "%s: cannot create a temporary file beside it: %s", f->target,
+				       strerror(errno));
+	_cleanup_(unlink_pathp) char *cleanup_tmp = tmp;
+
+	r = write_all(fd, text, len);
+	if (r < 0)
+		return ctune_error_set(err, r, "%s: writing: %s", f->target, strerror(-r));
+	r = copy_attributes(f, fd, err);
+	if (r < 0)
+		return r;
+	if (fsync(fd) < 0)
+		return ctune_error_set(err, -errno, "%s: fsync: %s", f->target, strerror(errno));
+	if (fstat(fd, &f->tmp_st) < 0)
+		return ctune_error_set(err, -errno, "%s: %s", f->target, strerror(errno));
+	if (close(TAKE_FD(fd)) < 0)
+		return ctune_error_set(err, -errno, "%s: writing: %s", f->target, strerror(errno));
+	f->tmp = strdup(tmp);
+	if (!f->tmp)
+		return ctune_error_set(err, -ENOMEM, "out of memory");
+	f->tmp_len = len;
+	cleanup_tmp = NULL;
+	return 1;
+}
+
+static int af_commit(struct augfile *f, ctune_error *err)
+{
+	if (!f->tmp && !f->unlink_pending)
+		return 0;
+	int r = check_unchanged(f, err);
+	if (r < 0) {
+		af_discard(f);
+		return r;
+	}
+	if (f->unlink_pending) {
+		f->unlink_pending = false;
+		if (unlink(f->host) < 0)
+			return ctune_error_set(err, -errno, "%s: cannot remove it: %s", f->target, strerror(errno));
+		sync_dir(f->host);
+		free(f->original);
+		free(f->rendered);
+		f->rendered = NULL;
+		f->original = strdup("");
+		if (!f->original)
+			return -ENOMEM;
+		f->original_len = 0;
+		f->exists = false;
+		r = load_tree(f, err);
+		return r < 0 ? r : 1;
+	}
+	if (rename(f->tmp, f->host) < 0) {
+		r = ctune_error_set(err, -errno, "%s: cannot replace it: %s", f->target, strerror(errno));
+		af_discard(f);
+		return r;
+	}
+	free(f->tmp);
+	f->tmp = NULL;
+	sync_dir(f->host);
+
+	/* The session goes on from the file as now written. */
+	free(f->original);
+	f->original = TAKE_PTR(f->rendered);
+	f->original_len = f->tmp_len;
+	f->exists = true;
+	f->st = f->tmp_st;
+	r = load_tree(f, err);
+	return r < 0 ? r : 1;
+}
+
+static int af_save(struct augfile *f, ctune_error *err)
+{
+	int r = af_prepare(f, err);
+	if (r <= 0)
+		return r;
+	return af_commit(f, err);
+}
+
+/* Nodes matching expr, in document order. */
+static int af_match(struct augfile *f, const char *expr, strv *out, ctune_error *err)
+{
+	int n = aug_match(f->aug, expr, &out->v);
+	if (n < 0)
+		return af_failure(f, -EIO, "search the tree", err);
+	out->n = n;
+	return 0;
+}
+
+/* --- modules-load.d sessions --------------------------------------------- */
+
+struct ctune_modload {
+	struct augfile f;
+};
+
+int ctune_modload_open(ctune_modload **mp, const ctune_root *root, const char *path, ctune_error *err)
+{
+	*mp = NULL;
+	if (!path)
+		path = CTUNE_MODLOAD_DEFAULT_FILE;
+	const char *name = base_name(path);
+	size_t len = strlen(name);
+	if (!dir_of(path, modload_dirs, ELEMENTSOF(modload_dirs), NULL) || name[0] == '.' || len < 6 ||
+	    strcmp(name + len - 5, ".conf") != 0)
+		return ctune_error_set(err, -EINVAL,
+				       "%s: systemd-modules-load reads only *.conf in /etc/modules-load.d, "
+				       "/run/modules-load.d, /usr/local/lib/modules-load.d, /usr/lib/modules-load.d "
+				       "and /lib/modules-load.d",
+				       path);
+	ctune_modload *m = calloc(1, sizeof(*m));
+	if (!m)
+		return -ENOMEM;
+	_cleanup_modload_ ctune_modload *owned = m;
+	int r = af_open(&m->f, root, path, MODLOAD_LENS, err);
+	if (r < 0)
+		return r;
+	*mp = TAKE_PTR(owned);
+	return 0;
+}
+
+void ctune_modload_close(ctune_modload *m)
+{
+	if (!m)
+		return;
+	af_done(&m->f);
+	free(m);
+}
+
+const char *ctune_modload_path(const ctune_modload *m)
+{
+	return m->f.path;
+}
+
+const char *ctune_modload_target(const ctune_modload *m)
+{
+	return m->f.target;
+}
+
+bool ctune_modload_exists(const ctune_modload *m)
+{
+	return m->f.exists;
+}
+
+/* The module nodes naming module, in file order. */
+static int modload_nodes(ctune_modload *m, const char *module, strv *out, ctune_error *err)
+{
+	if (!word_valid(module))
+		return ctune_error_set(err, -EINVAL, "%s: \"%.64s\" is not a module name", m->f.target,
+				       module ? module : "");
+	int r = af_match(&m->f, "/parsed/module", out, err);
+	if (r < 0)
+		return r;
+	int kept = 0;
+	for (int i = 0; i < out->n; i++) {
+		const char *v = NULL;
+		if (aug_get(m->f.aug, out->v[i], &v) == 1 && v && name_eq(v, module))
+			out->v[kept++] = out->v[i];
+		else
+			free(out->v[i]);
+	}
+	out->n = kept;
+	return 0;
+}
+
+int ctune_modload_listed(ctune_modload *m, const char *module, ctune_error *err)
+{
+	_cleanup_(strv_done) strv nodes = { 0 };
+	int r = modload_nodes(m, module, &nodes, err);
+	return r < 0 ? r : nodes.n;
+}
+
+/* The session's file will exist after a save. */
+static bool will_exist(ctune_modload *m)
+{
+	const char *text;
+	size_t len;
+	if (af_render(&m->f, &text, &len, NULL) < 0)
+		return m->f.exists;
+	return len > 0;
+}
+
+int ctune_modload_in_force(ctune_modload *m, const char *module, ctune_modload_hit *hit, ctune_error *err)
+{
+	if (hit)
+		memset(hit, 0, sizeof(*hit));
+	if (!word_valid(module))
+		return ctune_error_set(err, -EINVAL, "%s: \"%.64s\" is not a module name", m->f.target,
+				       module ? module : "");
+	const char *text;
+	int r = af_render(&m->f, &text, NULL, err);
+	if (r < 0)
+		return r;
+	_cleanup_(conf_list_done) conf_list l = { 0 };
+	r = conf_list_make(&m->f.root, modload_dirs, ELEMENTSOF(modload_dirs), true, m->f.path, will_exist(m), &l,
+			   err);
+	if (r < 0)
+		return r;
+	return modload_count(&m->f.root, &l, module, m->f.target, text, hit, err);
+}
+
+/* A file of the same name as path in an earlier directory (one that masks
+ * path), or with earlier false in a later one (one path masks, or will
+ * once it exists): true and its path in found. */
+static bool same_name_elsewhere(const ctune_root *root, const char *path, bool earlier, char *found, size_t size)
+{
+	size_t index = 0;
+	dir_of(path, modload_dirs, ELEMENTSOF(modload_dirs), &index);
+	const char *name = base_name(path);
+	size_t from = earlier ? 0 : index + 1, to = earlier ? index : ELEMENTSOF(modload_dirs);
+	for (size_t d = from; d < to; d++) {
+		char abs[PATH_MAX], host[HOST_MAX];
+		struct stat st;
+		snprintf(abs, sizeof(abs), "%s/%s", modload_dirs[d], name);
+		if (ctune_root_path(root, abs, host, sizeof(host)) >= 0 && lstat(host, &st) == 0) {
+			snprintf(found, size, "%s", abs);
+			return true;
+		}
+	}
+	return false;
+}
+
+int ctune_modload_ensure(ctune_modload *m, const char *module, ctune_modload_hit *hit, ctune_error *err)
+{
+	char other[PATH_MAX];
+	if (hit)
+		memset(hit, 0, sizeof(*hit));
+	if (!word_valid(module))
+		return ctune_error_set(err, -EINVAL, "%s: \"%.64s\" is not a module name", m->f.target,
+				       module ? module : "");
+	if (same_name_elsewhere(&m->f.root, m->f.path, true, other, sizeof(other)))
+		return ctune_error_set(err, -EBUSY,
+				       "%s is masked by %s (systemd reads only the first file of a name): "
+				       "list %s in %s or in another file",
+				       m->f.path, other, module, other);
+	int r = ctune_modload_in_force(m, module, hit, err);
+	if (r != 0)
+		return r < 0 ? r : 0;
+
+	if (!will_exist(m) && same_name_elsewhere(&m->f.root, m->f.path, false, other, sizeof(other))) {
+		_cleanup_free_ char *text = NULL;
+		r = read_in_root(&m->f.root, other, &text, NULL, 0, err);
+		if (r < 0 && r != -ENOENT)
+			return r;
+		/* Does it list anything at all?  Any non-comment line is a module. */
+		bool lists = false;
+		for (const char *p = text ? text : ""; *p && !lists;) {
+			const char *end = strchrnul(p, '\n'), *s = p;
+			while (s < end && is_ws(*s))
+				s++;
+			lists = s < end && *s != '#' && *s != ';';
+			p = *end ? end + 1 : end;
+		}
+		if (lists)
+			return ctune_error_set(err, -ENOTUNIQ,
+					       "creating %s would mask %s, which loads other modules (systemd reads "
+					       "only the first file of a name): choose another file name",
+					       m->f.path, other);
+	}
+
+	if (aug_set(m->f.aug, "/parsed/module[last()+1]", module) < 0)
+		return af_failure(&m->f, -EIO, "add a module", err);
+	m->f.dirty = true;
+	return 1;
+}
+
+int ctune_modload_remove(ctune_modload *m, const char *module, ctune_error *err)
+{
+	_cleanup_(strv_done) strv nodes = { 0 };
+	int r = modload_nodes(m, module, &nodes, err);
+	if (r < 0)
+		return r;
+	for (int i = nodes.n - 1; i >= 0; i--) {
+		if (aug_rm(m->f.aug, nodes.v[i]) < 0)
+			return af_failure(&m->f, -EIO, "remove a module", err);
+		m->f.dirty = true;
+	}
+	return nodes.n;
+}
+
+const char *ctune_modload_original(const ctune_modload *m, size_t *len)
+{
+	if (len)
+		*len = m->f.original_len;
+	return m->f.original;
+}
+
+int ctune_modload_render(ctune_modload *m, const char **text, size_t *len, ctune_error *err)
+{
+	return af_render(&m->f, text, len, err);
+}
+
+int ctune_modload_prepare(ctune_modload *m, ctune_error *err)
+{
+	return af_prepare(&m->f, err);
+}
+
+int ctune_modload_commit(ctune_modload *m, ctune_error *err)
+{
+	return af_commit(&m->f, err);
+}
+
+int ctune_modload_save(ctune_modload *m, ctune_error *err)
+{
+	return af_save(&m->f, err);
+}
+
+/* --- modprobe.d sessions -------------------------------------------------- */
+
+struct ctune_modprobe {
+	struct augfile f;
+};
+
+int ctune_modprobe_open(ctune_modprobe **mp, const ctune_root *root, const char *path, ctune_error *err)
+{
+	*mp = NULL;
+	ctune_modprobe *m = calloc(1, sizeof(*m));
+	if (!m)
+		return -ENOMEM;
+	_cleanup_modprobe_ ctune_modprobe *owned = m;
+	int r = af_open(&m->f, root, path ? path : CTUNE_MODPROBE_DEFAULT_FILE, MODPROBE_LENS, err);
+	if (r < 0)
+		return r;
+	*mp = TAKE_PTR(owned);
+	return 0;
+}
+
+void ctune_modprobe_close(ctune_modprobe *m)
+{
+	if (!m)
+		return;
+	af_done(&m->f);
+	free(m);
+}
+
+const char *ctune_modprobe_path(const ctune_modprobe *m)
+{
+	return m->f.path;
+}
+
+const char *ctune_modprobe_target(const ctune_modprobe *m)
+{
+	return m->f.target;
+}
+
+bool ctune_modprobe_exists(const ctune_modprobe *m)
+{
+	return m->f.exists;
+}
+
+/* The options lines of module (lines, file order) and the assignments of
+ * param on them (params, file order). */
+static int modprobe_nodes(ctune_modprobe *m, const char *module, const char *param, strv *lines, strv *params,
+			  ctune_error *err)
+{
+	if (!word_valid(module) || !word_valid(param))
+		return ctune_error_set(err, -EINVAL, "%s: \"%.64s\" / \"%.64s\" is not a module and parameter name",
+				       m->f.target, module ? module : "", param ? param : "");
+	int r = af_match(&m->f, "/parsed/options", lines, err);
+	if (r < 0)
+		return r;
+	int kept = 0;
+	for (int i = 0; i < lines->n; i++) {
+		const char *v = NULL;
+		if (aug_get(m->f.aug, lines->v[i], &v) == 1 && v && name_eq(v, module))
+			lines->v[kept++] = lines->v[i];
+		else
+			free(lines->v[i]);
+	}
+	lines->n = kept;
+
+	for (int i = 0; i < lines->n; i++) {
+		char expr[PATH_MAX];
+		_cleanup_(strv_done) strv kids = { 0 };
+		snprintf(expr, sizeof(expr), "%s/*[label() != '#comment']", lines->v[i]);
+		r = af_match(&m->f, expr, &kids, err);
+		if (r < 0)
+			return r;
+		for (int k = 0; k < kids.n; k++) {
+			const char *label = NULL;
+			if (aug_label(m->f.aug, kids.v[k], &label) != 1 || !label || !name_eq(label, param))
+				continue;
+			char **grown = realloc(params->v, (size_t)(params->n + 1) * sizeof(*grown));
+			if (!grown)
+				return -ENOMEM;
+			params->v = grown;
+			params->v[params->n++] = TAKE_PTR(kids.v[k]);
+		}
+	}
+	return 0;
+}
+
+int ctune_modprobe_get(ctune_modprobe *m, const char *module, const char *param, char *value, size_t size,
+		       ctune_error *err)
+{
+	_cleanup_(strv_done) strv lines = { 0 }, params = { 0 };
+	int r = modprobe_nodes(m, module, param, &lines, &params, err);
+	if (r < 0)
+		return r;
+	const char *v = NULL;
+	if (params.n > 0 && (aug_get(m->f.aug, params.v[params.n - 1], &v) != 1 || !v))
+		v = NULL;
+	v = v ? v : "";
+	size_t len = strlen(v);
+	if (len >= 2 && v[0] == '"' && v[len - 1] == '"') {
+		v++;
+		len -= 2;
+	}
+	if (len + 1 > size)
+		return ctune_error_set(err, -ENOBUFS, "%s: the value of %s %s is too long (%zu bytes)", m->f.target,
+				       module, param, len);
+	memcpy(value, v, len);
+	value[len] = '\0';
+	return params.n;
+}
+
+/* Remove the options lines among lines that have no option left, last
+ * first so the paths of earlier ones stay valid. */
+static int drop_empty_lines(ctune_modprobe *m, const strv *lines, ctune_error *err)
+{
+	for (int i = lines->n - 1; i >= 0; i--) {
+		char expr[PATH_MAX];
+		snprintf(expr, sizeof(expr), "%s/*[label() != '#comment']", lines->v[i]);
+		int k = aug_match(m->f.aug, expr, NULL);
+		if (k < 0)
+			return af_failure(&m->f, -EIO, "search the tree", err);
+		if (k == 0 && aug_rm(m->f.aug, lines->v[i]) < 0)
+			return af_failure(&m->f, -EIO, "remove an options line", err);
+	}
+	return 0;
+}
+
+int ctune_modprobe_set(ctune_modprobe *m, const char *module, const char *param, const char *value,
+		       ctune_error *err)
+{
+	_cleanup_(strv_done) strv lines = { 0 }, params = { 0 };
+	int r = modprobe_nodes(m, module, param, &lines, &params, err);
+	if (r < 0)
+		return r;
+	if (!number_valid(value))
+		return ctune_error_set(err, -EINVAL, "%s: %s %s: \"%.64s\" is not a decimal number without sign",
+				       m->f.target, module, param, value ? value : "");
+
+	if (params.n > 0) {
+		const char *old = NULL;
+		const char *last = params.v[params.n - 1];
+		if (aug_get(m->f.aug, last, &old) < 0)
+			return af_failure(&m->f, -EIO, "read a value", err);
+		if (!old || strcmp(old, value) != 0) {
+			if (aug_set(m->f.aug, last, value) < 0)
+				return af_failure(&m->f, -EIO, "set a value", err);
+			m->f.dirty = true;
+		}
+		for (int i = params.n - 2; i >= 0; i--) {
+			if (aug_rm(m->f.aug, params.v[i]) < 0)
+				return af_failure(&m->f, -EIO, "remove a duplicate", err);
+			m->f.dirty = true;
+		}
+		if (params.n > 1) {
+			r = drop_empty_lines(m, &lines, err);
+			if (r < 0)
+				return r;
+		}
+		return params.n - 1;
+	}
+
+	char path[PATH_MAX];
+	if (lines.n > 0) {
+		/* Onto the last line for the module, before its comment. */
+		const char *line = lines.v[lines.n - 1];
+		snprintf(path, sizeof(path), "%s/#comment", line);
+		if (aug_match(m->f.aug, path, NULL) == 1) {
+			if (aug_insert(m->f.aug, path, param, 1) < 0)
+				return af_failure(&m->f, -EIO, "add an option", err);
+			snprintf(path, sizeof(path), "%s/%s[last()]", line, param);
+		} else {
+			snprintf(path, sizeof(path), "%s/%s[last()+1]", line, param);
+		}
+		if (aug_set(m->f.aug, path, value) < 0)
+			return af_failure(&m->f, -EIO, "add an option", err);
+		m->f.dirty = true;
+		return 0;
+	}
+
+	snprintf(path, sizeof(path), "/parsed/options[last()]/%s", param);
+	if (aug_set(m->f.aug, "/parsed/options[last()+1]", module) < 0 || aug_set(m->f.aug, path, value) < 0)
+		return af_failure(&m->f, -EIO, "add an options line", err);
+	m->f.dirty = true;
+	return 0;
+}
+
+int ctune_modprobe_unset(ctune_modprobe *m, const char *module, const char *param, ctune_error *err)
+{
+	_cleanup_(strv_done) strv lines = { 0 }, params = { 0 };
+	int r = modprobe_nodes(m, module, param, &lines, &params, err);
+	if (r < 0)
+		return r;
+	for (int i = params.n - 1; i >= 0; i--) {
+		if (aug_rm(m->f.aug, params.v[i]) < 0)
+			return af_failure(&m->f, -EIO, "remove an option", err);
+		m->f.dirty = true;
+	}
+	if (params.n > 0) {
+		r = drop_empty_lines(m, &lines, err);
+		if (r < 0)
+			return r;
+	}
+	return params.n;
+}
+
+const char *ctune_modprobe_original(const ctune_modprobe *m, size_t *len)
+{
+	if (len)
+		*len = m->f.original_len;
+	return m->f.original;
+}
+
+int ctune_modprobe_render(ctune_modprobe *m, const char **text, size_t *len, ctune_error *err)
+{
+	return af_render(&m->f, text, len, err);
+}
+
+int ctune_modprobe_prepare(ctune_modprobe *m, ctune_error *err)
+{
+	return af_prepare(&m->f, err);
+}
+
+int ctune_modprobe_commit(ctune_modprobe *m, ctune_error *err)
+{
+	return af_commit(&m->f, err);
+}
+
+int ctune_modprobe_save(ctune_modprobe *m, ctune_error *err)
+{
+	return af_save(&m->f, err);
+}
+
+/* --- the live parameter --------------------------------------------------- */
+
+static int param_path(const char *module, const char *param, char *abs, size_t size, ctune_error *err)
+{
+	if (!word_valid(module) || !word_valid(param))
+		return ctune_error_set(err, -EINVAL, "\"%.64s\" / \"%.64s\" is not a module and parameter name",
+				       module ? module : "", param ? param : "");
+	/* sysfs spells the module with '_' whatever the caller wrote. */
+	int n = snprintf(abs, size, "/sys/module/%s/parameters/%s", module, param);
+	for (char *c = abs + strlen("/sys/module/"); *c != '/'; c++)
+		if (*c == '-')
+			*c = '_';
+	return n;
+}
+
+int ctune_modprobe_live_get(const ctune_root *root, const char *module, const char *param, char *value,
+			    size_t size, ctune_error *err)
+{
+	char abs[256];
+	int r = param_path(module, param, abs, sizeof(abs), err);
+	if (r < 0)
+		return r;
+	ssize_t n = ctune_root_read_small(root, abs, value, size);
+	if (n == -ENOENT)
+		return ctune_error_set(err, -ENOENT, "%s: missing: %s is not loaded or has no parameter %s", abs,
+				       module, param);
+	if (n < 0)
+		return ctune_error_set(err, (int)n, "%s: %s", abs, strerror((int)-n));
+	while (n > 0 && (value[n - 1] == '\n' || value[n - 1] == '\r'))
+		value[--n] = '\0';
+	return (int)n;
+}
+
+static int parse_ulong(const char *s, unsigned long *out)
+{
+	char *end;
+	errno = 0;
+	unsigned long v = strtoul(s, &end, 10);
+	if (errno || end == s || *end || s[0] == '-')
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+int ctune_modprobe_live_set_hashsize(const ctune_root *root, const char *module, unsigned long buckets,
+				     unsigned long *got, ctune_error *err)
+{
+	char abs[256], buf[64], host[HOST_MAX];
+	unsigned long now;
+	int r = param_path(module, "hashsize", abs, sizeof(abs), err);
+	if (r < 0)
+		return r;
+	if (buckets == 0 || buckets > UINT_MAX)
+		return ctune_error_set(err, -EINVAL, "%s: %lu is not a hash size", abs, buckets);
+	r = ctune_modprobe_live_get(root, module, "hashsize", buf, sizeof(buf), err);
+	if (r < 0)
+		return r;
+	if (parse_ulong(buf, &now) < 0)
+		return ctune_error_set(err, -EIO, "%s: \"%s\" is not a number", abs, buf);
+	if (got)
+		*got = now;
+	if (now == buckets)
+		return 0;
+
+	/* A parameter without write permission is read-only to the kernel's
+	 * own loader too; root could still write it, and the value would
+	 * change without the table being resized. */
+	struct stat st;
+	if (ctune_root_path(root, abs, host, sizeof(host)) < 0)
+		return ctune_error_set(err, -ENAMETOOLONG, "%s: path too long", abs);
+	if (stat(host, &st) < 0)
+		return ctune_error_set(err, -errno, "%s: %s", abs, strerror(errno));
+	if (!(st.st_mode & 0222))
+		return ctune_error_set(err, -EACCES, "%s is read-only (mode %04o): this kernel sets the hash size "
+				       "only when the module loads", abs, (unsigned)(st.st_mode & 07777));
+
+	_cleanup_close_ int fd = ctune_root_open(root, abs, O_WRONLY | O_TRUNC);
+	if (fd < 0)
+		return ctune_error_set(err, fd, "%s: %s", abs, strerror(-fd));
+	int len = snprintf(buf, sizeof(buf), "%lu\n", buckets);
+	if (write(fd, buf, (size_t)len) != len) {
+		int e = errno ? errno : EIO;
+		if (e == EOPNOTSUPP)
+			return ctune_error_set(err, -EOPNOTSUPP, "%s: the kernel resizes the table only from the "
+					       "initial network namespace", abs);
+		return ctune_error_set(err, -e, "%s: writing %lu: %s", abs, buckets, strerror(e));
+	}
+	if (close(TAKE_FD(fd)) < 0)
+		return ctune_error_set(err, -errno, "%s: writing %lu: %s", abs, buckets, strerror(errno));
+
+	r = ctune_modprobe_live_get(root, module, "hashsize", buf, sizeof(buf), err);
+	if (r < 0)
+		return r;
+	if (parse_ulong(buf, &now) < 0)
+		return ctune_error_set(err, -EIO, "%s: \"%s\" is not a number", abs, buf);
+	if (got)
+		*got = now;
+	/* The kernel allocates whole pages of one-pointer bucket heads. */
+	unsigned long page = (unsigned long)sysconf(_SC_PAGESIZE) / sizeof(void *);
+	unsigned long rounded = page ? (buckets + page - 1) / page * page : buckets;
+	if (now != buckets && now != rounded)
+		return ctune_error_set(err, -EIO, "%s: wrote %lu but reads back %lu", abs, buckets, now);
+	return 1;
+}
