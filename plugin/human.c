@@ -318,7 +318,26 @@ static void events(FILE *out, json_t *f)
 	pairs(out, "counters", json_object_get(e, "counters"), false);
 }
 
-static void advice(FILE *out, json_t *f, long long max, bool have_max, long long buckets, bool have_buckets)
+/* "recommended X   N (now M: keep|change)" for the tunable name ("max",
+ * "buckets"), its current value read from the facts' top level. */
+static void recommended(FILE *out, json_t *f, json_t *a, const char *name)
+{
+	char key[64], change[64], l[64], buf[256];
+	long long v, now;
+	snprintf(key, sizeof(key), "recommended_%s", name);
+	snprintf(change, sizeof(change), "change_%s", name);
+	snprintf(l, sizeof(l), "recommended %s", name);
+	if (!num(a, key, &v))
+		return;
+	if (num(f, name, &now))
+		snprintf(buf, sizeof(buf), "%lld (now %lld: %s)", v, now,
+			 json_is_true(json_object_get(a, change)) ? "change" : "keep");
+	else
+		snprintf(buf, sizeof(buf), "%lld (now unknown)", v);
+	value_line(out, l, buf);
+}
+
+static void advice(FILE *out, json_t *f)
 {
 	json_t *a = json_object_get(f, "advice");
 	if (!json_is_object(a))
@@ -326,22 +345,8 @@ static void advice(FILE *out, json_t *f, long long max, bool have_max, long long
 	char buf[1024], b1[32], b2[32];
 	long long v, d, m;
 	section(out, "Advice");
-	if (num(a, "recommended_max", &v)) {
-		if (have_max)
-			snprintf(buf, sizeof(buf), "%lld (now %lld: %s)", v, max,
-				 json_is_true(json_object_get(a, "change_max")) ? "change" : "keep");
-		else
-			snprintf(buf, sizeof(buf), "%lld (now unknown)", v);
-		value_line(out, "recommended max", buf);
-	}
-	if (num(a, "recommended_buckets", &v)) {
-		if (have_buckets)
-			snprintf(buf, sizeof(buf), "%lld (now %lld: %s)", v, buckets,
-				 json_is_true(json_object_get(a, "change_buckets")) ? "change" : "keep");
-		else
-			snprintf(buf, sizeof(buf), "%lld (now unknown)", v);
-		value_line(out, "recommended buckets", buf);
-	}
+	recommended(out, f, a, "max");
+	recommended(out, f, a, "buckets");
 	if (num(a, "default_max", &v) && num(a, "default_buckets", &d) && num(a, "memory_total_bytes", &m)) {
 		bytes_text(m, b1, sizeof(b1));
 		snprintf(buf, sizeof(buf), "max %lld, buckets %lld (with %s of RAM)", v, d, b1);
@@ -506,14 +511,11 @@ int ctune_human_print(FILE *out, json_t *f)
 {
 	if (!json_is_object(f))
 		return -EINVAL;
-	long long max = 0, buckets = 0;
-	bool have_max = num(f, "max", &max), have_buckets = num(f, "buckets", &buckets);
-
 	identity(out, f);
 	size(out, f);
 	timeouts(out, f);
 	events(out, f);
-	advice(out, f, max, have_max, buckets, have_buckets);
+	advice(out, f);
 	stats(out, f);
 	table(out, f);
 	boot(out, f);
