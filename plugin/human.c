@@ -4,10 +4,10 @@
  * trouble: what kernel and scheme this is, how full the table is, the
  * timeouts that decide how long entries stay, what the kernel log says, what
  * ctune advises and why, then the table summary, what the next boot
- * applies, and the warnings.  Every
- * value comes from the facts object; a value the object lacks or holds as
- * null reads "unknown", never 0.  Lines are plain ASCII, labels padded to
- * one column so the values line up, and long text is wrapped at WIDTH.
+ * applies, and the warnings.  Every value comes from the facts object; a
+ * value the object lacks or holds as null reads "unknown", never 0.  Lines
+ * are plain ASCII, labels padded to one column so the values line up, and
+ * long text is wrapped at WIDTH (a number is kept with its unit).
  */
 #include "human.h"
 
