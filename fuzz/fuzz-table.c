@@ -1,0 +1,114 @@
+/* fuzz-table.c - libFuzzer target for the conntrack table text parser
+ * (table.h: ctune_table_parse and the streaming ctune_table_summarize_fd).
+ *
+ * Input: the text of a /proc/net/nf_conntrack (or ip_conntrack) file, any
+ * bytes.  The first two bytes (when present) pick the chunk sizes a fake
+ * read() hands the streaming reader, so its buffer-boundary logic (lines
+ * cut between reads, over-long lines skipped across reads) is exercised on
+ * every input, deterministically.  Checked:
+ *   - every line is counted exactly once: total + malformed == lines;
+ *   - the breakdowns add up: family and proto sums == total, TCP states
+ *     sum == proto[tcp], flag counts <= total;
+ *   - the streaming reader gives exactly the summary the one-buffer parser
+ *     gives, whatever the read sizes.
+ *
+ * The fake read() is linked with -Wl,--wrap=read: only the descriptor this
+ * harness marks is served from memory, every other read goes to libc.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "table.h"
+
+#define CHECK(c)                                                                          \
+	do {                                                                              \
+		if (!(c)) {                                                               \
+			fprintf(stderr, "fuzz-table: check failed: %s (line %d)\n", #c, __LINE__); \
+			abort();                                                          \
+		}                                                                         \
+	} while (0)
+
+ssize_t __real_read(int fd, void *buf, size_t n);
+ssize_t __wrap_read(int fd, void *buf, size_t n);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static struct {
+	int fd;
+	const uint8_t *data;
+	size_t size, pos, step, calls;
+	uint8_t a, b;
+} fake = { .fd = -1 };
+
+ssize_t __wrap_read(int fd, void *buf, size_t n)
+{
+	if (fd != fake.fd || fake.fd < 0)
+		return __real_read(fd, buf, n);
+	size_t left = fake.size - fake.pos;
+	/* Alternate between two chunk sizes derived from the input, sometimes
+	 * a large one, so both tiny and buffer-filling reads happen. */
+	size_t want = (fake.calls++ & 1) ? (size_t)fake.a * 37 + 1 : (size_t)fake.b * 1031 + 1;
+	if (want > n)
+		want = n;
+	if (want > left)
+		want = left;
+	memcpy(buf, fake.data + fake.pos, want);
+	fake.pos += want;
+	return (ssize_t)want;
+}
+
+static uint64_t sum(const uint64_t *v, size_t n)
+{
+	uint64_t s = 0;
+	for (size_t i = 0; i < n; i++)
+		s += v[i];
+	return s;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	ctune_table_summary whole;
+	ctune_table_summary_init(&whole);
+	ctune_table_parse((const char *)data, size, &whole);
+
+	uint64_t lines = 0;
+	for (size_t i = 0; i < size; i++)
+		lines += data[i] == '\n';
+	if (size > 0 && data[size - 1] != '\n')
+		lines++;
+	CHECK(whole.total + whole.malformed == lines);
+	CHECK(sum(whole.family, CTUNE_FAMILY_COUNT) == whole.total);
+	CHECK(sum(whole.proto, CTUNE_PROTO_COUNT) == whole.total);
+	CHECK(sum(whole.tcp_state, CTUNE_TCP_STATE_COUNT) == whole.proto[CTUNE_PROTO_TCP]);
+	CHECK(whole.assured <= whole.total && whole.unreplied <= whole.total && whole.offload <= whole.total &&
+	      whole.long_timeout <= whole.total);
+
+	/* The same bytes through the streaming reader, in odd read sizes. */
+	int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	CHECK(fd >= 0);
+	fake.fd = fd;
+	fake.data = data;
+	fake.size = size;
+	fake.pos = 0;
+	fake.calls = 0;
+	fake.a = size > 0 ? data[0] : 0;
+	fake.b = size > 1 ? data[1] : 0;
+	ctune_table_summary streamed;
+	ctune_table_summary_init(&streamed);
+	int r = ctune_table_summarize_fd(fd, &streamed);
+	fake.fd = -1;
+	close(fd);
+	CHECK(r == 0);
+	CHECK(fake.pos == size);
+	if (memcmp(&whole, &streamed, sizeof(whole)) != 0) {
+		fprintf(stderr, "fuzz-table: streamed summary differs: total %llu/%llu malformed %llu/%llu\n",
+			(unsigned long long)whole.total, (unsigned long long)streamed.total,
+			(unsigned long long)whole.malformed, (unsigned long long)streamed.malformed);
+		abort();
+	}
+	return 0;
+}
