@@ -21,4 +21,4 @@ trap 'rm -rf "$tmp"' EXIT
 # A wrapper given by path: the glue runs it as the ctune executable.
 exec_ctune=$CTUNE
 case $exec_ctune in /*) ;; *) exec_ctune=$PWD/$exec_ctune ;; esac
-$py "$top/tests/data/glue/salt_glue.py" "$top" "$exec_ctune" "$tmp" </dev/null
+$py -B "$top/tests/data/glue/salt_glue.py" "$top" "$exec_ctune" "$tmp" </dev/null
