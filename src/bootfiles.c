@@ -321,7 +321,7 @@ static int read_in_root(const ctune_root *root, const char *abs, char **out, cha
 			ctune_error *err)
 {
 	char resolved[PATH_MAX], host[HOST_MAX];
-	ctune_error ignored;
+	ctune_error ignored = { 0 };
 	int r = resolve(root, abs, resolved, sizeof(resolved), &ignored);
 	if (r == -ENOENT || r == -ENOTDIR)
 		return -ENOENT;
