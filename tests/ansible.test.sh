@@ -24,6 +24,7 @@ set -u
 : "${CTUNE_REAL:?}" "${CTUNE_TESTS:?}"
 py=/usr/bin/python3
 top=$(cd "$CTUNE_TESTS/.." && pwd)
+case $CTUNE_REAL in /*) ;; *) CTUNE_REAL=$PWD/$CTUNE_REAL ;; esac
 q_py=$top/tests/data/glue/ansible_q.py
 NF=/proc/sys/net/netfilter/nf_conntrack_
 
@@ -182,7 +183,7 @@ if [ -d "$blib" ]; then
 		bad "build tree facts.d/conntrack.fact does not print the facts"
 	fi
 else
-	echo "NOTE: $blib not built (plugin/CMakeLists.txt has no add_subdirectory(ansible) yet)" >&2
+	echo "NOTE: no module library in the build tree ($blib): plugin/CMakeLists.txt has no add_subdirectory(ansible) yet, or CTUNE_BUILD is unset" >&2
 fi
 
 # ------------------------------------------- the example playbook, scratch root

@@ -18,7 +18,9 @@ fi
 top=$(cd "$CTUNE_TESTS/.." && pwd)
 tmp=$(mktemp -d /tmp/ctune-salt-XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
-# A wrapper given by path: the glue runs it as the ctune executable.
-exec_ctune=$CTUNE
-case $exec_ctune in /*) ;; *) exec_ctune=$PWD/$exec_ctune ;; esac
+# The glue runs $CTUNE (a wrapper running $CTUNE_REAL) as the ctune
+# executable, also from other directories: absolute paths.
+abs() { case $1 in /*) printf '%s\n' "$1" ;; *) printf '%s\n' "$PWD/$1" ;; esac; }
+exec_ctune=$(abs "$CTUNE")
+[ -n "${CTUNE_REAL:-}" ] && CTUNE_REAL=$(abs "$CTUNE_REAL") && export CTUNE_REAL
 $py -B "$top/tests/data/glue/salt_glue.py" "$top" "$exec_ctune" "$tmp" </dev/null

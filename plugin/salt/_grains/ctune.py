@@ -30,14 +30,18 @@ DEFAULT_BIN = "/usr/bin/ctune"
 TIMEOUT = 30  # seconds
 
 
+def _opts():
+    opts = globals().get("__opts__")
+    return opts if opts is not None else {}
+
+
 def _config():
-    opts = globals().get("__opts__") or {}
-    conf = opts.get("ctune")
+    conf = _opts().get("ctune")
     return conf if isinstance(conf, dict) else {}
 
 
 def _binary_path():
-    configured = _config().get("bin") or (globals().get("__opts__") or {}).get("ctune.bin")
+    configured = _config().get("bin") or _opts().get("ctune.bin")
     if configured:
         return configured if os.access(configured, os.X_OK) else None
     return shutil.which("ctune") or (DEFAULT_BIN if os.access(DEFAULT_BIN, os.X_OK) else None)

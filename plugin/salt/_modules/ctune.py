@@ -60,12 +60,15 @@ def __virtual__():
 def _config(key, default=None):
     """``ctune:<key>`` from config.get when Salt provides it, else from
     __opts__ (nested ``ctune: {key: ...}`` or flat ``ctune.key``)."""
-    salt_funcs = globals().get("__salt__") or {}
-    if "config.get" in salt_funcs:
+    # "in", never len() or truth: Salt's __salt__ is a lazy loader.
+    salt_funcs = globals().get("__salt__")
+    if salt_funcs is not None and "config.get" in salt_funcs:
         value = salt_funcs["config.get"]("ctune:" + key, default)
         if value is not None:
             return value
-    opts = globals().get("__opts__") or {}
+    opts = globals().get("__opts__")
+    if opts is None:
+        return default
     nested = opts.get("ctune")
     if isinstance(nested, dict) and nested.get(key) is not None:
         return nested[key]
@@ -140,8 +143,8 @@ def _pick(kwargs, names):
 
 def _test_mode(test):
     if test is None:
-        opts = globals().get("__opts__") or {}
-        return bool(opts.get("test", False))
+        opts = globals().get("__opts__")
+        return bool(opts is not None and opts.get("test", False))
     return bool(test)
 
 

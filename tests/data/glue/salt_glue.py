@@ -126,8 +126,15 @@ def config_get(key, default=None, **_):
     return config.get(key, default)
 
 
+class LazyLoader(dict):
+    """Like Salt's __salt__: len() or truth would load every module."""
+
+    def __len__(self):
+        raise AssertionError("len()/bool() of __salt__ loads every Salt module")
+
+
 opts = {"test": False, "id": "minion1"}
-salt = {"cmd.run_all": run_all, "config.get": config_get}
+salt = LazyLoader({"cmd.run_all": run_all, "config.get": config_get})
 
 
 def load(kind):
@@ -168,7 +175,7 @@ for name, fn in inspect.getmembers(ex, inspect.isfunction):
         continue
     salt["ctune." + aliases.get(name, name)] = fn
 check({"ctune.facts", "ctune.set", "ctune.remove", "ctune.tunables", "ctune.request"} <= set(salt),
-      "execution functions", sorted(salt))
+      "execution functions", sorted(dict.keys(salt)))
 check(st.__virtual__() == "ctune", "state module __virtual__", st.__virtual__())
 
 # ------------------------------------------------------- execution module
