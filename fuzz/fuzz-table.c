@@ -14,6 +14,8 @@
  *
  * The fake read() is linked with -Wl,--wrap=read: only the descriptor this
  * harness marks is served from memory, every other read goes to libc.
+ * Built with CTUNE_FUZZ_NO_WRAP (the unit tests' replay, which cannot add
+ * link options), the streamed bytes come from a memfd in whole reads.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -33,9 +35,11 @@
 		}                                                                         \
 	} while (0)
 
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+#ifndef CTUNE_FUZZ_NO_WRAP
 ssize_t __real_read(int fd, void *buf, size_t n);
 ssize_t __wrap_read(int fd, void *buf, size_t n);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static struct {
 	int fd;
@@ -60,6 +64,44 @@ ssize_t __wrap_read(int fd, void *buf, size_t n)
 	fake.pos += want;
 	return (ssize_t)want;
 }
+
+static int stream_fd(const uint8_t *data, size_t size)
+{
+	int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	fake.fd = fd;
+	fake.data = data;
+	fake.size = size;
+	fake.pos = 0;
+	fake.calls = 0;
+	fake.a = size > 0 ? data[0] : 0;
+	fake.b = size > 1 ? data[1] : 0;
+	return fd;
+}
+
+static size_t stream_done(void)
+{
+	fake.fd = -1;
+	return fake.pos;
+}
+#else
+#include <sys/mman.h>
+
+static size_t stream_size;
+
+static int stream_fd(const uint8_t *data, size_t size)
+{
+	int fd = memfd_create("fuzz-table", MFD_CLOEXEC);
+	if (fd < 0 || write(fd, data, size) != (ssize_t)size || lseek(fd, 0, SEEK_SET) != 0)
+		abort();
+	stream_size = size;
+	return fd;
+}
+
+static size_t stream_done(void)
+{
+	return stream_size;
+}
+#endif
 
 static uint64_t sum(const uint64_t *v, size_t n)
 {
@@ -88,22 +130,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	      whole.long_timeout <= whole.total);
 
 	/* The same bytes through the streaming reader, in odd read sizes. */
-	int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	int fd = stream_fd(data, size);
 	CHECK(fd >= 0);
-	fake.fd = fd;
-	fake.data = data;
-	fake.size = size;
-	fake.pos = 0;
-	fake.calls = 0;
-	fake.a = size > 0 ? data[0] : 0;
-	fake.b = size > 1 ? data[1] : 0;
 	ctune_table_summary streamed;
 	ctune_table_summary_init(&streamed);
 	int r = ctune_table_summarize_fd(fd, &streamed);
-	fake.fd = -1;
+	size_t consumed = stream_done();
 	close(fd);
 	CHECK(r == 0);
-	CHECK(fake.pos == size);
+	CHECK(consumed == size);
 	if (memcmp(&whole, &streamed, sizeof(whole)) != 0) {
 		fprintf(stderr, "fuzz-table: streamed summary differs: total %llu/%llu malformed %llu/%llu\n",
 			(unsigned long long)whole.total, (unsigned long long)streamed.total,

@@ -401,8 +401,11 @@ void ctune_events_feed(ctune_events *ev, const char *buf, size_t len)
 	}
 	if (!l.kernel)
 		return;
-	if (l.convert && l.t.boot_usec >= 0 && ev->state.boot_wall_usec >= 0)
-		l.t.wall_usec = ev->state.boot_wall_usec + l.t.boot_usec;
+	/* A stamp is text from the log: one near INT64_MAX must not overflow
+	 * (such a time cannot be known, so it stays -1). */
+	if (l.convert && l.t.boot_usec >= 0 && ev->state.boot_wall_usec >= 0 &&
+	    __builtin_add_overflow(ev->state.boot_wall_usec, l.t.boot_usec, &l.t.wall_usec))
+		l.t.wall_usec = -1;
 
 	match m = { 0 };
 	match_message(l.msg, end, &m);
