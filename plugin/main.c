@@ -31,7 +31,7 @@
 enum { EXIT_OK = 0, EXIT_FAILED = 1, EXIT_USAGE = 2 };
 
 static const char usage[] =
-	"Usage: ctune facts [--root DIR] [--table] [--source auto|proc|netlink] [--no-events]\n"
+	"Usage: ctune facts [--root DIR] [--table] [--source auto|proc|netlink] [--no-log-events]\n"
 	"                   [--no-advice] [--scheme auto|legacy|modern] [--format json|human|prometheus]\n"
 	"       ctune set NAME=VALUE... [--check|--dry-run] [--diff] [--file F] [--backup]\n"
 	"                 [--no-live] [--no-persist] [--absent] [--migrate] [--override warn|fix]\n"

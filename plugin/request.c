@@ -135,6 +135,8 @@ static int set_file(ctune_request *req, const char *v, ctune_error *err)
 	return 0;
 }
 
+static int json_to_bool(json_t *v, const char *field, bool *out, ctune_error *err);
+
 /* Add a wanted tunable; text == NULL means "no value" (state: absent). */
 static ctune_want *add_want(ctune_request *req, const ctune_tunable *t, ctune_error *err)
 {
@@ -162,6 +164,18 @@ static int want_text(ctune_request *req, const ctune_tunable *t, const char *tex
 		return err ? err->code : -EINVAL;
 	if (!text)
 		return 0;
+	/* On/off tunables from Ansible's key=value syntax: acct=yes. */
+	if (t->flags & CTUNE_TF_BOOL) {
+		bool b;
+		json_t *s = json_string(text);
+		int known = s && json_to_bool(s, t->name, &b, NULL) == 0;
+		json_decref(s);
+		if (known) {
+			w->value = b;
+			req->want_has_value[req->nwant - 1] = true;
+			return 0;
+		}
+	}
 	int r = ctune_duration_parse_tunable(t, text, &w->value, err);
 	if (r < 0)
 		return r;
@@ -173,6 +187,16 @@ static int want_text(ctune_request *req, const ctune_tunable *t, const char *tex
  * follows from the tunables when not given. */
 static int finish(ctune_request *req, ctune_error *err)
 {
+	if (req->facts_only) {
+		if (req->nwant > 0)
+			return ctune_error_set(err, -EINVAL,
+					       "ctune_facts only reports facts (%s given: the ctune module sets tunables)",
+					       req->want[0].t->name);
+		if (req->verb_given && req->verb != CTUNE_VERB_FACTS)
+			return ctune_error_set(err, -EINVAL, "ctune_facts only reports facts (verb %s given)",
+					       req->verb == CTUNE_VERB_SET ? "set" : "tunables");
+		req->verb = CTUNE_VERB_FACTS;
+	}
 	if (!req->verb_given && req->nwant > 0)
 		req->verb = CTUNE_VERB_SET;
 	if (req->verb != CTUNE_VERB_SET && req->nwant > 0)
@@ -225,7 +249,7 @@ static const struct {
 	{ "--migrate", offsetof(ctune_request, plan.migrate), true },
 	{ "--no-live", offsetof(ctune_request, plan.live), false },
 	{ "--no-persist", offsetof(ctune_request, plan.persist), false },
-	{ "--no-events", offsetof(ctune_request, events), false },
+	{ "--no-log-events", offsetof(ctune_request, events), false },
 	{ "--no-advice", offsetof(ctune_request, advice), false },
 	{ "--no-boot", offsetof(ctune_request, boot), false },
 };
@@ -345,7 +369,9 @@ static const struct {
 	size_t offset;
 } bool_fields[] = {
 	{ "table", offsetof(ctune_request, table) },
-	{ "events", offsetof(ctune_request, events) },
+	{ "log_events", offsetof(ctune_request, events) },
+	{ "check_mode", offsetof(ctune_request, check_mode) },
+	{ "diff", offsetof(ctune_request, diff) },
 	{ "advice", offsetof(ctune_request, advice) },
 	{ "boot", offsetof(ctune_request, boot) },
 	{ "live", offsetof(ctune_request, plan.live) },
@@ -396,6 +422,12 @@ static int apply_field(ctune_request *req, const char *key, json_t *v, ctune_err
 			return json_to_bool(v, key, &req->check_mode, err);
 		if (strcmp(key, "_ansible_diff") == 0)
 			return json_to_bool(v, key, &req->diff, err);
+		/* The same binary serves as ctune_facts: the args file names the
+		 * module (argv[0] is AnsiballZ_*, no use). */
+		if (strcmp(key, "_ansible_module_name") == 0 && json_is_string(v)) {
+			const char *name = json_string_value(v), *dot = strrchr(name, '.');
+			req->facts_only = strcmp(dot ? dot + 1 : name, "ctune_facts") == 0;
+		}
 		return 0;
 	}
 	for (size_t i = 0; i < ELEMENTSOF(bool_fields); i++)

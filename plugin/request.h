@@ -45,6 +45,7 @@ typedef struct ctune_request {
 	bool check_mode;
 	bool diff;
 	bool verb_given;
+	bool facts_only; /* called as Ansible's ctune_facts module */
 	/* set */
 	size_t nwant;
 	ctune_want want[CTUNE_PLAN_MAX_ITEMS];

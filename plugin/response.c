@@ -312,6 +312,7 @@ json_t *ctune_plan_to_json(const ctune_plan *p, const ctune_plan_opts *o)
 	json_object_set_new(j, "changed", json_boolean(p->changed));
 	json_object_set_new(j, "failed", json_false());
 	json_object_set_new(j, "msg", plan_message(p, o));
+	json_object_set(j, "comment", json_object_get(j, "msg")); /* Salt's name for it */
 	json_object_set_new(j, "scheme", json_string(ctune_scheme_name(p->scheme)));
 	json_object_set_new(j, "state", json_string(o->state == CTUNE_STATE_ABSENT ? "absent" : "present"));
 	ctune_json_set(j, "file", o->persist ? ctune_json_text(p->file) : NULL);
@@ -383,6 +384,7 @@ json_t *ctune_error_response(const char *msg)
 	json_object_set_new(o, "failed", json_true());
 	json_object_set_new(o, "changed", json_false());
 	json_object_set_new(o, "msg", ctune_json_text(msg && *msg ? msg : "unknown error"));
+	json_object_set(o, "comment", json_object_get(o, "msg")); /* Salt's name for it */
 	return o;
 }
 

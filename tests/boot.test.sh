@@ -43,7 +43,7 @@ make_root() {
 # predicted NAME: tunable=value lines from ctune's effective_at_boot, run in a
 # fresh network namespace so `live` reads that namespace's defaults.
 predicted() {
-	unshare -n "$CTUNE" facts --root "$tmp/$1" --format json --no-events --no-advice >"$tmp/$1.json" ||
+	unshare -n "$CTUNE" facts --root "$tmp/$1" --format json --no-log-events --no-advice >"$tmp/$1.json" ||
 		{ bad "$1: ctune facts failed: $(cat "$tmp/$1.json")"; return 1; }
 	$py -c '
 import json, sys

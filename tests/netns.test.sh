@@ -277,7 +277,7 @@ stats_round=0
 for round in 1 2 3 4 5; do
 	nsx cat /proc/net/stat/nf_conntrack >"$tmp/stat.$round.before" 2>/dev/null
 	for src in proc netlink; do
-		nsx "$CTUNE" facts --source "$src" --no-events --no-advice >"$tmp/stats.$src.$round.json" 2>/dev/null
+		nsx "$CTUNE" facts --source "$src" --no-log-events --no-advice >"$tmp/stats.$src.$round.json" 2>/dev/null
 	done
 	nsx cat /proc/net/stat/nf_conntrack >"$tmp/stat.$round.after" 2>/dev/null
 	if [ -s "$tmp/stat.$round.before" ] && cmp -s "$tmp/stat.$round.before" "$tmp/stat.$round.after"; then
