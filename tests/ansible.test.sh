@@ -144,7 +144,9 @@ tunables = json.load(open(sys.argv[3]))
 errors = []
 opts = set(docs["ctune"]["doc"]["options"])
 # "format" picks ctune's face for people and Prometheus; Ansible reads JSON only.
-protocol = {k for k in schema["properties"] if not k.startswith("_ansible_")} - {"format"}
+# check_mode and diff are the protocol's plain spellings of Ansible's own
+# --check and --diff, which reach the module as _ansible_check_mode/_diff.
+protocol = {k for k in schema["properties"] if not k.startswith("_ansible_")} - {"format", "check_mode", "diff"}
 if opts != protocol:
     errors.append(f"ctune's options differ from schemas/request.json: documented only {sorted(opts - protocol)}, "
                   f"undocumented {sorted(protocol - opts)}")
@@ -152,7 +154,7 @@ settable = {n for n, t in tunables.items() if not t["read_only"]}
 if not settable <= opts:
     errors.append(f"tunables not documented: {sorted(settable - opts)}")
 facts_opts = set(docs["ctune_facts"]["doc"]["options"])
-if facts_opts != {"root", "table", "source", "events", "advice", "boot", "scheme"}:
+if facts_opts != {"root", "table", "source", "log_events", "advice", "boot", "scheme"}:
     errors.append(f"ctune_facts options: {sorted(facts_opts)}")
 for m, d in docs.items():
     for key in ("doc", "examples", "return"):
@@ -260,7 +262,7 @@ untouched "ad hoc --check changes nothing" "$r" "$tmp/root.snap"
 adhoc "$tmp/a2.json" -M "$lib" -m ctune -a "max=300000 tcp_timeout_established=1d backup=yes root=$r"
 q "ad hoc" "$tmp/a2.json" "task('ctune')['changed'] and not task('ctune')['check_mode'] and task('ctune')['backup_file'].startswith('/etc/sysctl.conf.')"
 [ "$(cat "$r/${NF#/}max") $(cat "$r/${NF#/}tcp_timeout_established")" = "300000 86400" ] && ok || bad "ad hoc: live values"
-adhoc "$tmp/a3.json" -M "$lib" -m ctune_facts -a "root=$r events=no advice=false"
+adhoc "$tmp/a3.json" -M "$lib" -m ctune_facts -a "root=$r log_events=no advice=false"
 q "ad hoc ctune_facts" "$tmp/a3.json" "task('ctune_facts')['ansible_facts']['conntrack']['max'] == 300000 and 'events' not in task('ctune_facts')['ansible_facts']['conntrack'] and 'advice' not in task('ctune_facts')['ansible_facts']['conntrack']"
 adhoc "$tmp/a4.json" -M "$lib" -m ctune -a "verb=facts root=$r"
 q "ad hoc verb=facts" "$tmp/a4.json" "task('ctune')['ansible_facts']['conntrack']['timeouts']['tcp_timeout_established'] == 86400 and not task('ctune')['changed']"

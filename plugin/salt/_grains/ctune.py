@@ -12,7 +12,7 @@ minion config::
 
     ctune:
       bin: /usr/local/bin/ctune
-      grains: {events: false}      # extra facts options (root, source, events, advice, boot)
+      grains: {log_events: false}      # extra facts options (root, source, log_events, advice, boot)
 
 A grain must never break the minion's start: when ctune is missing or fails,
 the grain is left out (and the reason logged).
@@ -56,7 +56,7 @@ def conntrack():
     request = {"verb": "facts"}
     extra = _config().get("grains")
     if isinstance(extra, dict):
-        request.update({k: v for k, v in extra.items() if k in ("root", "source", "events", "advice", "boot", "scheme")})
+        request.update({k: v for k, v in extra.items() if k in ("root", "source", "log_events", "advice", "boot", "scheme")})
     try:
         proc = subprocess.run(
             [binary],

@@ -39,7 +39,7 @@ TIMEOUT = 300  # seconds; a --table walk of a huge table is the slow case
 # Request options ctune takes besides tunables (schemas/request.json); the
 # rest of a call's keyword arguments are tunables, which ctune checks.
 _SET_OPTIONS = ("root", "file", "backup", "live", "persist", "scheme", "migrate", "override")
-_FACTS_OPTIONS = ("root", "table", "source", "events", "advice", "boot", "scheme")
+_FACTS_OPTIONS = ("root", "table", "source", "log_events", "advice", "boot", "scheme")
 
 
 class CtuneError(Exception):
@@ -169,7 +169,7 @@ def facts(**kwargs):
     advice, and with ``table=True`` a summary of the table itself.  The
     warnings ctune collected come back under ``warnings``.
 
-    Options: root, table, source (auto|proc|netlink), events, advice, boot, scheme.
+    Options: root, table, source (auto|proc|netlink), log_events, advice, boot, scheme.
 
     .. code-block:: bash
 

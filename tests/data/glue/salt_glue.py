@@ -190,7 +190,7 @@ check(f.get("events", {}).get("table_full") == 3 and f.get("advice", {}).get("re
 req = json.loads(calls[-1][1]["stdin"])
 check(calls[-1][0] == [CTUNE] and calls[-1][1].get("python_shell") is False and req == {"verb": "facts", "root": r},
       "ctune.facts pipes one JSON request to the configured executable, no shell", calls[-1])
-f = salt["ctune.facts"](root=os.path.join(TOP, "tests", "fixtures", "debian12"), table=True, events=False,
+f = salt["ctune.facts"](root=os.path.join(TOP, "tests", "fixtures", "debian12"), table=True, log_events=False,
                         __pub_jid="20250101", __pub_fun="ctune.facts")
 check(f.get("table", {}).get("total") == 614 and "events" not in f, "ctune.facts table=True events=False (and __pub_* ignored)",
       {k: f.get(k) for k in ("table", "events")})
@@ -316,7 +316,7 @@ a4 = state("absent", "udp_timeout", root=r, value=1)
 check(a4["result"] is False and "value" in a4["comment"], "absent refuses unknown options", a4)
 
 # ------------------------------------------------------------------ grains
-opts["ctune"] = {"bin": CTUNE, "grains": {"root": HOST, "events": False, "bogus": 1}}
+opts["ctune"] = {"bin": CTUNE, "grains": {"root": HOST, "log_events": False, "bogus": 1}}
 g = gr.conntrack()
 check(set(g) == {"conntrack"} and g["conntrack"].get("max") == 65536 and "events" not in g["conntrack"]
       and g["conntrack"].get("root") == HOST, "grain conntrack", g)
