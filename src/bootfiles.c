@@ -947,18 +947,7 @@ static int check_unchanged(struct augfile *f, ctune_error *err)
  * chown first: it may clear set-id bits that chmod then restores. */
 static int copy_attributes(struct augfile *f, int fd, ctune_error *err)
 {
-	struct stat now;
-	if (fstat(fd, &now) < 0)
-		return ctune_error_set(err, -errno, "%s: %s", f->target, strerror(errno));
-	if (f->exists && (now.st_uid != f->st.st_uid || now.st_gid != f->st.st_gid) &&
-	    fchown(fd, f->st.st_uid, f->st.st_gid) < 0)
-		return ctune_error_set(err, -errno, "%s: cannot keep owner %u:%u: %s", f->target,
-				       (unsigned)f->st.st_uid, (unsigned)f->st.st_gid, strerror(errno));
-	mode_t mode = f->exists ? f->st.st_mode & 07777 : 0644;
-	if (fchmod(fd, mode) < 0)
-		return ctune_error_set(err, -errno, "%s: cannot set mode %04o: %s", f->target, (unsigned)mode,
-				       strerror(errno));
-	return 0;
+	return ctune_copy_file_attributes(fd, f->exists, &f->st, f->host, f->target, err);
 }
 
 static void sync_dir(const char *file)
@@ -986,6 +975,9 @@ static int af_prepare(struct augfile *f, ctune_error *err)
 	if (r <= 0)
 		return r;
 	r = check_unchanged(f, err);
+	if (r < 0)
+		return r;
+	r = ctune_check_replaceable(f->host, f->target, err);
 	if (r < 0)
 		return r;
 	if (len == 0 && strcmp(f->path, f->target) == 0) {

@@ -749,22 +749,9 @@ static int check_unchanged(ctune_persist *p, ctune_error *err)
 	return 0;
 }
 
-/* Give the new file the old one's owner and mode (0644 for a new file).
- * chown first: it may clear set-id bits that chmod then restores. */
 static int copy_attributes(ctune_persist *p, int fd, const char *what, ctune_error *err)
 {
-	struct stat now;
-	if (fstat(fd, &now) < 0)
-		return ctune_error_set(err, -errno, "%s: %s", what, strerror(errno));
-	if (p->exists && (now.st_uid != p->st.st_uid || now.st_gid != p->st.st_gid) &&
-	    fchown(fd, p->st.st_uid, p->st.st_gid) < 0)
-		return ctune_error_set(err, -errno, "%s: cannot keep owner %u:%u: %s", what,
-				       (unsigned)p->st.st_uid, (unsigned)p->st.st_gid, strerror(errno));
-	mode_t mode = p->exists ? p->st.st_mode & 07777 : 0644;
-	if (fchmod(fd, mode) < 0)
-		return ctune_error_set(err, -errno, "%s: cannot set mode %04o: %s", what, (unsigned)mode,
-				       strerror(errno));
-	return 0;
+	return ctune_copy_file_attributes(fd, p->exists, &p->st, p->host, what, err);
 }
 
 static void sync_dir(const char *file)
@@ -801,6 +788,9 @@ int ctune_persist_prepare(ctune_persist *p, ctune_error *err)
 	if (r <= 0)
 		return r;
 	r = check_unchanged(p, err);
+	if (r < 0)
+		return r;
+	r = ctune_check_replaceable(p->host, p->target, err);
 	if (r < 0)
 		return r;
 

@@ -412,9 +412,16 @@ static int apply(const ctune_root *r, const ctune_plan_opts *o, ctune_persist *p
 		remove_backup(r, p);
 		return rr;
 	}
-	for (size_t i = 0; i < nfix; i++)
-		if ((rr = ctune_persist_commit(fix[i], err)) < 0)
+	for (size_t i = 0; i < nfix; i++) {
+		if ((rr = ctune_persist_commit(fix[i], err)) < 0) {
+			/* A rename that failed after the checks of prepare: say what
+			 * is already written, and undo the live values. */
+			size_t len = strlen(err->msg);
+			snprintf(err->msg + len, sizeof(err->msg) - len, "; %s was already saved", p->file);
+			rollback(r, &j, err);
 			return rr;
+		}
+	}
 	return 0;
 }
 

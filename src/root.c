@@ -6,7 +6,10 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/fs.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "cleanup.h"
@@ -136,4 +139,64 @@ int ctune_root_read_all(const ctune_root *r, const char *abs, size_t max_bytes, 
 	if (len)
 		*len = got;
 	return 0;
+}
+
+int ctune_check_replaceable(const char *host_path, const char *shown, ctune_error *err)
+{
+	_cleanup_close_ int fd = open(host_path, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	int flags = 0;
+	if (ioctl(fd, FS_IOC_GETFLAGS, &flags) < 0)
+		return 0;
+	if (flags & (FS_IMMUTABLE_FL | FS_APPEND_FL))
+		return ctune_error_set(err, -EPERM, "%s is %s (chattr): %s; nothing was changed", shown,
+				       flags & FS_IMMUTABLE_FL ? "immutable" : "append-only", strerror(EPERM));
+	return 0;
+}
+
+/* Copy every extended attribute of from (not following a link) onto fd. */
+static int copy_xattrs(const char *from, int fd, const char *shown, ctune_error *err)
+{
+	ssize_t n = llistxattr(from, NULL, 0);
+	if (n <= 0)
+		return 0; /* none, or a filesystem without them */
+	_cleanup_free_ char *names = malloc((size_t)n);
+	if (!names)
+		return ctune_error_set(err, -ENOMEM, "out of memory");
+	n = llistxattr(from, names, (size_t)n);
+	for (ssize_t i = 0; i < n; i += (ssize_t)strlen(names + i) + 1) {
+		const char *name = names + i;
+		ssize_t len = lgetxattr(from, name, NULL, 0);
+		if (len < 0)
+			continue;
+		_cleanup_free_ char *value = malloc((size_t)len + 1);
+		if (!value)
+			return ctune_error_set(err, -ENOMEM, "out of memory");
+		len = lgetxattr(from, name, value, (size_t)len);
+		if (len < 0)
+			continue;
+		if (fsetxattr(fd, name, value, (size_t)len, 0) < 0 && errno != ENOTSUP)
+			return ctune_error_set(err, -errno, "%s: cannot keep the extended attribute %s: %s", shown,
+					       name, strerror(errno));
+	}
+	return 0;
+}
+
+int ctune_copy_file_attributes(int fd, bool exists, const struct stat *st, const char *host_path, const char *shown,
+			       ctune_error *err)
+{
+	struct stat now;
+	if (fstat(fd, &now) < 0)
+		return ctune_error_set(err, -errno, "%s: %s", shown, strerror(errno));
+	/* chown first: it may clear set-id bits that chmod then restores. */
+	if (exists && (now.st_uid != st->st_uid || now.st_gid != st->st_gid) &&
+	    fchown(fd, st->st_uid, st->st_gid) < 0)
+		return ctune_error_set(err, -errno, "%s: cannot keep owner %u:%u: %s", shown, (unsigned)st->st_uid,
+				       (unsigned)st->st_gid, strerror(errno));
+	mode_t mode = exists ? st->st_mode & 07777 : 0644;
+	if (fchmod(fd, mode) < 0)
+		return ctune_error_set(err, -errno, "%s: cannot set mode %04o: %s", shown, (unsigned)mode,
+				       strerror(errno));
+	return exists ? copy_xattrs(host_path, fd, shown, err) : 0;
 }

@@ -42,6 +42,21 @@ ssize_t ctune_root_read_small(const ctune_root *r, const char *abs, char *buf, s
  * *len).  Refuses files over max_bytes with -EFBIG.  Returns 0 or -errno. */
 int ctune_root_read_all(const ctune_root *r, const char *abs, size_t max_bytes, char **out, size_t *len);
 
+/* Before replacing a file by rename: refuse (-EPERM, err naming `shown`)
+ * when the existing file at host_path (a full path) is immutable or
+ * append-only (chattr +i / +a), which a rename cannot replace.  A missing
+ * file, or a filesystem without these flags, passes.  Returns 0 or -EPERM. */
+int ctune_check_replaceable(const char *host_path, const char *shown, ctune_error *err);
+
+struct stat;
+
+/* Give fd (a replacement about to be renamed over host_path) the old
+ * file's owner, mode and extended attributes (SELinux labels, ACLs) when it
+ * existed (exists, *st), mode 0644 otherwise.  shown names the file in
+ * messages.  Returns 0 or -errno. */
+int ctune_copy_file_attributes(int fd, bool exists, const struct stat *st, const char *host_path, const char *shown,
+			       ctune_error *err);
+
 /* The prefix for messages: "/" for the real root. */
 const char *ctune_root_name(const ctune_root *r);
 
