@@ -35,6 +35,7 @@ static const char usage[] =
 	"                   [--no-advice] [--scheme auto|legacy|modern] [--format json|human|prometheus]\n"
 	"       ctune set NAME=VALUE... [--check|--dry-run] [--diff] [--file F] [--backup]\n"
 	"                 [--no-live] [--no-persist] [--absent] [--migrate] [--override warn|fix]\n"
+	"                 [--ensure-module yes|no] [--modules-load-file F] [--modprobe-file F]\n"
 	"                 [--root DIR] [--scheme auto|legacy|modern]\n"
 	"       ctune tunables         (the table of tunables: names, units, ranges, keys)\n"
 	"       ctune ARGS_FILE        (Ansible binary-module convention)\n"
@@ -51,7 +52,10 @@ static const char usage[] =
 	"  set        bring tunables (canonical names: max, buckets, tcp_timeout_established,\n"
 	"             udp_timeout, ...) to the given values, live through /proc/sys and persisted\n"
 	"             in --file (default /etc/sysctl.conf) through Augeas, all or nothing.\n"
-	"             Timeouts take seconds or durations: 90s, 30m, 12h, 3d.\n"
+	"             Timeouts take seconds or durations: 90s, 30m, 12h, 3d.  buckets goes to\n"
+	"             /etc/modprobe.d/ctune.conf (options nf_conntrack hashsize=N); on systemd\n"
+	"             hosts the module is listed in /etc/modules-load.d/ctune.conf so the\n"
+	"             persisted keys exist when systemd-sysctl applies them.\n"
 	"  --root DIR read proc/, sys/ and etc/ under DIR (fixture trees, offline images).\n";
 
 static int fail(int status, const char *msg)

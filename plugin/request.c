@@ -28,6 +28,7 @@ static void request_init(ctune_request *req, ctune_origin origin)
 	req->plan.live = true;
 	req->plan.persist = true;
 	req->plan.scheme = CTUNE_SCHEME_NONE;
+	req->plan.ensure_module = -1;
 	snprintf(req->plan.file, sizeof(req->plan.file), "/etc/sysctl.conf");
 }
 
@@ -113,6 +114,43 @@ static int set_state(ctune_request *req, const char *v, ctune_error *err)
 	return 0;
 }
 
+static int json_to_bool(json_t *v, const char *field, bool *out, ctune_error *err);
+
+static int set_path(char *dst, size_t size, const char *field, const char *v, const char *dir, ctune_error *err)
+{
+	size_t dl = strlen(dir);
+	const char *name = v + dl;
+	bool ok = strncmp(v, dir, dl) == 0 && strlen(v) < size && strlen(name) > 5 && name[0] != '.' &&
+		  !strchr(name, '/') && strcmp(name + strlen(name) - 5, ".conf") == 0;
+	if (!ok)
+		return ctune_error_set(err, -EINVAL, "%s: '%s' is not NAME.conf directly in %s", field, v, dir);
+	snprintf(dst, size, "%s", v);
+	return 0;
+}
+
+static int set_modules_load_file(ctune_request *req, const char *v, ctune_error *err)
+{
+	return set_path(req->plan.modules_load_file, sizeof(req->plan.modules_load_file), "modules_load_file", v,
+			"/etc/modules-load.d/", err);
+}
+
+static int set_modprobe_file(ctune_request *req, const char *v, ctune_error *err)
+{
+	return set_path(req->plan.modprobe_file, sizeof(req->plan.modprobe_file), "modprobe_file", v,
+			"/etc/modprobe.d/", err);
+}
+
+static int set_ensure_module(ctune_request *req, const char *v, ctune_error *err)
+{
+	bool b;
+	json_t *s = json_string(v);
+	int r = s ? json_to_bool(s, "ensure_module", &b, err) : -ENOMEM;
+	json_decref(s);
+	if (r == 0)
+		req->plan.ensure_module = b;
+	return r;
+}
+
 static int set_override(ctune_request *req, const char *v, ctune_error *err)
 {
 	if (strcmp(v, "warn") == 0)
@@ -134,8 +172,6 @@ static int set_file(ctune_request *req, const char *v, ctune_error *err)
 	snprintf(req->plan.file, sizeof(req->plan.file), "%s", v);
 	return 0;
 }
-
-static int json_to_bool(json_t *v, const char *field, bool *out, ctune_error *err);
 
 /* Add a wanted tunable; text == NULL means "no value" (state: absent). */
 static ctune_want *add_want(ctune_request *req, const ctune_tunable *t, ctune_error *err)
@@ -233,7 +269,8 @@ static const struct {
 } cli_valued[] = {
 	{ "--root", set_root },   { "--scheme", set_scheme }, { "--format", set_format },
 	{ "--file", set_file },   { "--state", set_state },   { "--override", set_override },
-	{ "--source", set_source },
+	{ "--source", set_source }, { "--modules-load-file", set_modules_load_file },
+	{ "--modprobe-file", set_modprobe_file }, { "--ensure-module", set_ensure_module },
 };
 
 static const struct {
@@ -429,6 +466,13 @@ static int apply_field(ctune_request *req, const char *key, json_t *v, ctune_err
 			req->facts_only = strcmp(dot ? dot + 1 : name, "ctune_facts") == 0;
 		}
 		return 0;
+	}
+	if (strcmp(key, "ensure_module") == 0) {
+		bool b;
+		int r = json_to_bool(v, key, &b, err);
+		if (r == 0)
+			req->plan.ensure_module = b;
+		return r;
 	}
 	for (size_t i = 0; i < ELEMENTSOF(bool_fields); i++)
 		if (strcmp(key, bool_fields[i].name) == 0)

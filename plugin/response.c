@@ -269,6 +269,7 @@ static json_t *item_to_json(const ctune_plan_item *it, const ctune_plan_opts *o)
 	for (size_t i = 0; i < it->nkeys; i++)
 		json_array_append_new(keys, json_string(it->keys[i].key));
 	json_object_set_new(j, "keys", keys);
+	ctune_json_set(j, "file", o->persist && it->file ? ctune_json_text(it->file) : NULL);
 	ctune_json_set(j, "desired", o->state == CTUNE_STATE_PRESENT ? json_integer(it->desired) : NULL);
 	ctune_json_set(j, "live_before", nullable(k->live_present, k->live_before));
 	ctune_json_set(j, "live_after", nullable(k->live_present, k->live_after));
@@ -334,13 +335,32 @@ json_t *ctune_plan_to_json(const ctune_plan *p, const ctune_plan_opts *o)
 	for (size_t i = 0; i < p->nwarnings; i++)
 		json_array_append_new(w, ctune_json_text(p->warnings[i]));
 	json_object_set_new(j, "warnings", w);
-	if (o->diff && p->before_text) {
-		json_t *d = json_object();
-		json_object_set_new(d, "before", ctune_json_text(p->before_text));
-		json_object_set_new(d, "after", ctune_json_text(p->after_text));
-		json_object_set_new(d, "before_header", ctune_json_text(p->file));
-		json_object_set_new(d, "after_header", ctune_json_text(p->file));
-		json_object_set_new(j, "diff", d);
+	if (o->diff && p->ndiffs > 0) {
+		/* Ansible takes one diff or a list of them. */
+		json_t *list = json_array();
+		for (size_t i = 0; i < p->ndiffs; i++) {
+			json_t *d = json_object();
+			json_object_set_new(d, "before", ctune_json_text(p->diffs[i].before));
+			json_object_set_new(d, "after", ctune_json_text(p->diffs[i].after));
+			json_object_set_new(d, "before_header", ctune_json_text(p->diffs[i].file));
+			json_object_set_new(d, "after_header", ctune_json_text(p->diffs[i].file));
+			json_array_append_new(list, d);
+		}
+		if (p->ndiffs == 1) {
+			json_object_set(j, "diff", json_array_get(list, 0));
+			json_decref(list);
+		} else {
+			json_object_set_new(j, "diff", list);
+		}
+	}
+	if (p->module_load.checked) {
+		json_t *m = json_object();
+		json_object_set_new(m, "module", json_string(p->module_load.module));
+		json_object_set_new(m, "file", ctune_json_text(p->module_load.file));
+		json_object_set_new(m, "changed", json_boolean(p->module_load.changed));
+		ctune_json_set(m, "listed_in",
+			       p->module_load.listed_in[0] ? ctune_json_text(p->module_load.listed_in) : NULL);
+		json_object_set_new(j, "module_load", m);
 	}
 	if (p->backup_file[0])
 		json_object_set_new(j, "backup_file", ctune_json_text(p->backup_file));

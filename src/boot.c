@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bootfiles.h"
 #include "cleanup.h"
 #include "sysctld.h"
 
@@ -48,10 +49,31 @@ static void module_early(const ctune_root *r, const ctune_detect *d, ctune_boot 
 		snprintf(b->module_reason, sizeof(b->module_reason), "%s is built into the kernel", d->module);
 		return;
 	}
-	b->module_early = -1;
-	snprintf(b->module_reason, sizeof(b->module_reason),
-		 "%s is a loadable module; whether it loads before the sysctl step is not known", d->module);
-	(void)r;
+	if (!b->systemd) {
+		/* SysV init applies sysctl.conf from rc.sysinit; the firewall's init
+		 * script loads the module later and may or may not re-apply it. */
+		b->module_early = -1;
+		snprintf(b->module_reason, sizeof(b->module_reason),
+			 "%s is a loadable module on a SysV-init host: whether it is loaded before sysctl.conf is "
+			 "applied depends on the init scripts",
+			 d->module);
+		return;
+	}
+	ctune_modload_hit hit;
+	int found = ctune_modload_find(r, d->module, &hit, NULL);
+	if (found > 0) {
+		b->module_early = 1;
+		snprintf(b->module_reason, sizeof(b->module_reason),
+			 "%s is listed in %s: systemd-modules-load loads it before systemd-sysctl runs", d->module,
+			 hit.file);
+	} else {
+		b->module_early = 0;
+		snprintf(b->module_reason, sizeof(b->module_reason),
+			 "%s is a loadable module not listed in any modules-load.d file: it loads when a rule first "
+			 "needs it, after systemd-sysctl has run, so its keys are skipped at boot (ctune set "
+			 "--ensure-module yes lists it)",
+			 d->module);
+	}
 }
 
 int ctune_boot_effective(const ctune_root *r, const ctune_detect *d, ctune_boot *b, ctune_error *err)

@@ -35,7 +35,7 @@ typedef struct ctune_boot_value {
 typedef struct ctune_boot {
 	bool systemd;    /* systemd-sysctl applies the files (else SysV init) */
 	int module_early; /* 1: conntrack is there before sysctl runs, 0: not, -1: unknown */
-	char module_reason[320];
+	char module_reason[512];
 	size_t nfiles;   /* configuration files read */
 	size_t n;        /* tunables some file assigns */
 	ctune_boot_value v[CTUNE_BOOT_MAX];

@@ -226,6 +226,15 @@ static int resolve(const ctune_root *root, const char *path, char *out, size_t s
 		if (lstat(host, &st) < 0) {
 			if (errno == ENOENT && last)
 				break; /* a file still to be created */
+			if (errno == ENOENT) {
+				/* A directory still to be created (prepare makes it):
+				 * nothing below it can be a link. */
+				if (dlen + strlen(e) >= sizeof(done))
+					return ctune_error_set(err, -ENAMETOOLONG, "%s: path too long", path);
+				strcpy(done + dlen, e);
+				dlen += strlen(e);
+				break;
+			}
 			return ctune_error_set(err, -errno, "%s: %s: %s", path, done, strerror(errno));
 		}
 		if (S_ISLNK(st.st_mode)) {
@@ -423,7 +432,8 @@ static int conf_list_make(const ctune_root *root, const char *const *dirs, size_
 				return r;
 		}
 	}
-	qsort(l->files, l->n, sizeof(l->files[0]), cmp_base);
+	if (l->n > 1) /* l->files is NULL while empty: qsort must not see it */
+		qsort(l->files, l->n, sizeof(l->files[0]), cmp_base);
 	return 0;
 }
 
@@ -966,6 +976,31 @@ static void sync_dir(const char *file)
 		(void)fsync(fd); /* the rename is done; a failed flush here is not a failed save */
 }
 
+/* mkdir -p of host[0..slash), mode 0755. */
+static int make_parents(const char *host, const char *slash, const char *shown, ctune_error *err)
+{
+	char dir[HOST_MAX];
+	size_t n = (size_t)(slash - host);
+	if (n == 0 || n >= sizeof(dir))
+		return 0;
+	memcpy(dir, host, n);
+	dir[n] = '\0';
+	struct stat st;
+	if (stat(dir, &st) == 0)
+		return 0;
+	for (char *c = dir + 1; *c; c++) {
+		if (*c != '/')
+			continue;
+		*c = '\0';
+		if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+			return ctune_error_set(err, -errno, "%s: cannot create %s: %s", shown, dir, strerror(errno));
+		*c = '/';
+	}
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+		return ctune_error_set(err, -errno, "%s: cannot create %s: %s", shown, dir, strerror(errno));
+	return 0;
+}
+
 static int af_prepare(struct augfile *f, ctune_error *err)
 {
 	af_discard(f);
@@ -988,10 +1023,16 @@ static int af_prepare(struct augfile *f, ctune_error *err)
 		return 1;
 	}
 
+	/* The directory of a file ctune creates (modules-load.d and modprobe.d
+	 * on a minimal image) is made here, never in check mode. */
+	const char *slash = strrchr(f->host, '/');
+	r = make_parents(f->host, slash, f->target, err);
+	if (r < 0)
+		return r;
+
 	/* ".name.ctune-XXXXXX": hidden and not "*.conf", so neither
 	 * systemd nor kmod reads it while it exists. */
 	char tmp[HOST_MAX];
-	const char *slash = strrchr(f->host, '/');
 	if (snprintf(tmp, sizeof(tmp), "%.*s/.%s.ctune-XXXXXX", (int)(slash - f->host), f->host, slash + 1) >=
 	    (int)sizeof(tmp))
 		return ctune_error_set(err, -ENAMETOOLONG, "%s: path too long", f->target);

@@ -12,6 +12,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "advise.h"
+#include "bootfiles.h"
 #include "cleanup.h"
 #include "detect.h"
 #include "lock.h"
@@ -187,6 +189,98 @@ static int plan_item(const ctune_root *r, const ctune_plan_opts *o, ctune_persis
 	return 0;
 }
 
+/* A tunable persisted as a module parameter (buckets: hashsize=) rather
+ * than a sysctl line: live through its sysctl key where writable, else the
+ * module parameter itself; persisted in the modprobe file. */
+static int plan_param_item(const ctune_root *r, const ctune_plan_opts *o, const ctune_detect *d,
+			   ctune_modprobe *mp, ctune_plan *p, ctune_plan_item *it, ctune_error *err)
+{
+	const ctune_tunable *t = it->t;
+	ctune_plan_key *pk = &it->keys[0];
+	char value[32], before[64] = "";
+	if (mp) {
+		int count = ctune_modprobe_get(mp, d->module, t->modparam, before, sizeof(before), err);
+		if (count < 0)
+			return count;
+		pk->persisted_before_present = count > 0;
+		pk->persisted_before = count > 0 ? parse_persisted(before) : 0;
+		pk->duplicates = count > 1 ? count - 1 : 0;
+		pk->persisted_after_present = pk->persisted_before_present;
+		pk->persisted_after = pk->persisted_before;
+		it->file = ctune_modprobe_path(mp);
+	}
+	if (o->state == CTUNE_STATE_ABSENT) {
+		if (mp && pk->persisted_before_present) {
+			int rr = ctune_modprobe_unset(mp, d->module, t->modparam, err);
+			if (rr < 0)
+				return rr;
+			pk->persisted_after_present = false;
+			it->persist_changed = true;
+		}
+		return 0;
+	}
+	if (o->live && pk->live_present && pk->live_before != it->desired) {
+		char cur[64];
+		if (!pk->live_writable && ctune_modprobe_live_get(r, d->module, t->modparam, cur, sizeof(cur), NULL) < 0)
+			return ctune_error_set(err, -EACCES,
+					       "%s is read-only here and /sys/module/%s/parameters/%s is missing: it is "
+					       "%lld and cannot be set to %lld live; use live: false to only persist it",
+					       pk->key, d->module, t->modparam, pk->live_before, it->desired);
+		it->via_param = !pk->live_writable;
+		pk->live_change = true;
+		pk->live_after = it->desired;
+		it->live_changed = true;
+	}
+	if (mp) {
+		snprintf(value, sizeof(value), "%lld", it->desired);
+		int rr = ctune_modprobe_set(mp, d->module, t->modparam, value, err);
+		if (rr < 0)
+			return rr;
+		if (!pk->persisted_before_present || pk->persisted_before != it->desired || pk->duplicates)
+			it->persist_changed = true;
+		pk->persisted_after_present = true;
+		pk->persisted_after = it->desired;
+		if (d->module_state == CTUNE_MODULE_BUILTIN)
+			warn(p, "%s is built into this kernel: %s in %s does not apply at boot; the kernel command "
+				"line needs %s.%s=%lld",
+			     d->module, t->modparam, it->file, d->module, t->modparam, it->desired);
+	}
+	return 0;
+}
+
+/* max raised without buckets: say what the kernel's own ratio implies. */
+static void check_ratio(const ctune_root *r, const ctune_detect *d, ctune_plan *p)
+{
+	const ctune_plan_item *max = NULL;
+	for (size_t i = 0; i < p->n; i++) {
+		if (p->items[i].t->unit == CTUNE_UNIT_BUCKETS)
+			return;
+		if (strcmp(p->items[i].t->name, "max") == 0)
+			max = &p->items[i];
+	}
+	long long buckets;
+	const ctune_tunable *b = ctune_tunable_find("buckets");
+	if (!max || !b->key[d->scheme] || ctune_procsys_read(r, b->key[d->scheme], &buckets, NULL) < 0 || buckets <= 0)
+		return;
+	ctune_era era;
+	uint64_t def_buckets = 0, def_max = 0;
+	if (ctune_era_from_release(d->kernel_release, d->scheme, &era) < 0 ||
+	    ctune_kernel_default_size(era, 8ull << 30, 64, &def_buckets, &def_max) < 0 || def_buckets == 0)
+		return;
+	long long ratio = (long long)(def_max / def_buckets);
+	if (ratio < 1)
+		ratio = 1;
+	/* Kernels have used 1, 4 and 8 entries per bucket by default: longer
+	 * chains than that (or twice this kernel's own) cost every lookup. */
+	long long limit = ratio * 2 > 8 ? ratio * 2 : 8;
+	if (max->desired <= buckets * limit)
+		return;
+	unsigned long want = ctune_scheme_round_buckets(d->scheme, (unsigned long)((max->desired + ratio - 1) / ratio));
+	warn(p, "max %lld over %lld buckets makes chains of %lld entries when the table is full; this kernel's own "
+		"ratio is %lld entries per bucket: set buckets to %lu with it",
+	     max->desired, buckets, (max->desired + buckets - 1) / buckets, ratio, want);
+}
+
 /* Keys of the other naming scheme make `sysctl -p` fail on this kernel:
  * report them, and with migrate rename them to this scheme's key (before the
  * wanted values are set, so a set collapses the two into one line). */
@@ -331,7 +425,7 @@ static int write_live(const ctune_root *r, ctune_plan *p, ctune_journal *j, ctun
 		for (size_t i = 0; i < p->n; i++) {
 			for (size_t k = 0; k < p->items[i].nkeys; k++) {
 				const ctune_plan_key *pk = &p->items[i].keys[k];
-				if (!pk->live_change || done[i][k])
+				if (!pk->live_change || done[i][k] || p->items[i].via_param)
 					continue;
 				int rr = ctune_procsys_write_journaled(r, j, pk->key, p->items[i].desired, &first);
 				if (rr == 0) {
@@ -379,61 +473,169 @@ static void remove_backup(const ctune_root *r, ctune_plan *p)
 	p->backup_file[0] = '\0';
 }
 
+/* Every file one request may change, behind one face: the sysctl file, the
+ * modprobe file, the modules-load.d file and the files override: fix edits. */
+typedef struct plan_file {
+	void *s;
+	int (*render)(void *s, const char **text, size_t *len, ctune_error *err);
+	const char *(*original)(const void *s, size_t *len);
+	const char *(*path)(const void *s);
+	int (*prepare)(void *s, ctune_error *err);
+	int (*commit)(void *s, ctune_error *err);
+	void (*close)(void *s);
+} plan_file;
+
+#define FILE_OPS(prefix, type)                                                                                    \
+	static int prefix##_render_(void *s, const char **t, size_t *l, ctune_error *e)                          \
+	{                                                                                                         \
+		return ctune_##prefix##_render((type *)s, t, l, e);                                               \
+	}                                                                                                         \
+	static const char *prefix##_original_(const void *s, size_t *l)                                           \
+	{                                                                                                         \
+		return ctune_##prefix##_original((const type *)s, l);                                             \
+	}                                                                                                         \
+	static const char *prefix##_path_(const void *s)                                                          \
+	{                                                                                                         \
+		return ctune_##prefix##_path((const type *)s);                                                    \
+	}                                                                                                         \
+	static int prefix##_prepare_(void *s, ctune_error *e)                                                     \
+	{                                                                                                         \
+		return ctune_##prefix##_prepare((type *)s, e);                                                    \
+	}                                                                                                         \
+	static int prefix##_commit_(void *s, ctune_error *e)                                                      \
+	{                                                                                                         \
+		return ctune_##prefix##_commit((type *)s, e);                                                     \
+	}                                                                                                         \
+	static void prefix##_close_(void *s)                                                                      \
+	{                                                                                                         \
+		ctune_##prefix##_close((type *)s);                                                                \
+	}                                                                                                         \
+	static plan_file prefix##_file(type *s)                                                                   \
+	{                                                                                                         \
+		return (plan_file){ s,                prefix##_render_,  prefix##_original_, prefix##_path_,      \
+				    prefix##_prepare_, prefix##_commit_, prefix##_close_ };                     \
+	}
+
+FILE_OPS(persist, ctune_persist)
+FILE_OPS(modprobe, ctune_modprobe)
+FILE_OPS(modload, ctune_modload)
+
+#define MAX_FILES 11
+
+typedef struct plan_files {
+	size_t n;
+	plan_file f[MAX_FILES];
+} plan_files;
+
+static void close_files(plan_files *fs)
+{
+	for (size_t i = 0; i < fs->n; i++)
+		fs->f[i].close(fs->f[i].s);
+	fs->n = 0;
+}
+
 /* Live first, then every file at once: each is prepared (written beside the
  * target) before any is committed (renamed over it), so a full disk or a
  * read-only mount leaves every file as it was and the live values undone. */
-static int apply(const ctune_root *r, const ctune_plan_opts *o, ctune_persist *ps, ctune_persist **fix, size_t nfix,
-		 ctune_plan *p, ctune_error *err)
+static int apply(const ctune_root *r, const ctune_plan_opts *o, const ctune_detect *d, ctune_persist *ps,
+		 plan_files *fs, ctune_plan *p, ctune_error *err)
 {
 	ctune_journal j = { 0 };
 	int rr = write_live(r, p, &j, err);
-	if (rr < 0) {
-		rollback(r, &j, err);
-		return rr;
+	/* Module parameters (hashsize) go last: the kernel rebuilds the table. */
+	long long param_before = -1;
+	const ctune_plan_item *param = NULL;
+	for (size_t i = 0; rr >= 0 && i < p->n; i++) {
+		if (!p->items[i].via_param)
+			continue;
+		param = &p->items[i];
+		param_before = param->keys[0].live_before;
+		rr = ctune_modprobe_live_set_hashsize(r, d->module, (unsigned long)param->desired, NULL, err);
 	}
-	if (!ps || !p->persist_changed)
-		return 0;
+	if (rr < 0)
+		goto undo_live;
 
-	if (o->backup && (rr = ctune_persist_backup(ps, p->backup_file, sizeof(p->backup_file), err)) < 0) {
-		rollback(r, &j, err);
-		return rr;
-	}
-	rr = ctune_persist_prepare(ps, err);
-	for (size_t i = 0; rr >= 0 && i < nfix; i++)
-		rr = ctune_persist_prepare(fix[i], err);
-	if (rr < 0) {
-		rollback(r, &j, err);
-		remove_backup(r, p);
-		return rr;
-	}
-	/* Renames within one directory: what can fail here failed above. */
-	if ((rr = ctune_persist_commit(ps, err)) < 0) {
-		rollback(r, &j, err);
-		remove_backup(r, p);
-		return rr;
-	}
-	for (size_t i = 0; i < nfix; i++) {
-		if ((rr = ctune_persist_commit(fix[i], err)) < 0) {
-			/* A rename that failed after the checks of prepare: say what
-			 * is already written, and undo the live values. */
-			size_t len = strlen(err->msg);
-			snprintf(err->msg + len, sizeof(err->msg) - len, "; %s was already saved", p->file);
-			rollback(r, &j, err);
-			return rr;
+	if (p->persist_changed) {
+		if (o->backup && ps && (rr = ctune_persist_backup(ps, p->backup_file, sizeof(p->backup_file), err)) < 0)
+			goto undo_live;
+		for (size_t i = 0; i < fs->n; i++)
+			if ((rr = fs->f[i].prepare(fs->f[i].s, err)) < 0)
+				goto undo_backup;
+		for (size_t i = 0; i < fs->n; i++) {
+			if ((rr = fs->f[i].commit(fs->f[i].s, err)) < 0) {
+				/* A rename that failed after the checks of prepare: say what
+				 * is already written. */
+				for (size_t k = 0; k < i; k++) {
+					size_t len = strlen(err->msg);
+					snprintf(err->msg + len, sizeof(err->msg) - len, "; %s was already saved",
+						 fs->f[k].path(fs->f[k].s));
+				}
+				goto undo_live;
+			}
 		}
 	}
 	return 0;
+
+undo_backup:
+	remove_backup(r, p);
+undo_live:
+	if (param && param_before > 0)
+		ctune_modprobe_live_set_hashsize(r, d->module, (unsigned long)param_before, NULL, NULL);
+	rollback(r, &j, err);
+	return rr;
 }
 
-struct fixes {
-	ctune_persist **v;
-	size_t *n;
-};
-
-static void close_fixp(struct fixes *f)
+static int add_diff(ctune_plan *p, const plan_file *f, bool always, ctune_error *err)
 {
-	for (size_t i = 0; i < *f->n; i++)
-		ctune_persist_close(f->v[i]);
+	const char *after;
+	size_t alen, blen;
+	int rr = f->render(f->s, &after, &alen, err);
+	if (rr < 0 || (rr == 0 && !always) || p->ndiffs >= ELEMENTSOF(p->diffs))
+		return rr;
+	const char *before = f->original(f->s, &blen);
+	snprintf(p->diffs[p->ndiffs].file, sizeof(p->diffs[0].file), "%s", f->path(f->s));
+	p->diffs[p->ndiffs].before = strndup(before, blen);
+	p->diffs[p->ndiffs].after = strndup(after, alen);
+	if (!p->diffs[p->ndiffs].before || !p->diffs[p->ndiffs].after)
+		return ctune_error_set(err, -ENOMEM, "out of memory");
+	p->ndiffs++;
+	return rr;
+}
+
+/* Make sure the module loads before systemd-sysctl applies its keys. */
+static int plan_module_load(const ctune_root *r, const ctune_plan_opts *o, const ctune_detect *d, ctune_plan *p,
+			    plan_files *fs, ctune_error *err)
+{
+	bool systemd = ctune_root_exists(r, "/lib/systemd/systemd-sysctl") ||
+		       ctune_root_exists(r, "/usr/lib/systemd/systemd-sysctl");
+	bool sysctl_keys = false;
+	for (size_t i = 0; i < p->n; i++)
+		sysctl_keys |= !p->items[i].t->modparam;
+	bool want = o->ensure_module > 0 ||
+		    (o->ensure_module < 0 && systemd && sysctl_keys && d->module_state != CTUNE_MODULE_BUILTIN);
+	if (!want || !o->persist || o->state != CTUNE_STATE_PRESENT)
+		return 0;
+	ctune_modload *ml = NULL;
+	const char *file = o->modules_load_file[0] ? o->modules_load_file : CTUNE_MODLOAD_DEFAULT_FILE;
+	int rr = ctune_modload_open(&ml, r, file, err);
+	if (rr < 0)
+		return rr;
+	fs->f[fs->n++] = modload_file(ml);
+	p->module_load.checked = true;
+	p->module_load.module = d->module;
+	snprintf(p->module_load.file, sizeof(p->module_load.file), "%s", file);
+	ctune_modload_hit hit = { 0 };
+	ctune_error e = { 0 };
+	rr = ctune_modload_ensure(ml, d->module, &hit, &e);
+	if (rr < 0 && o->ensure_module < 0) {
+		warn(p, "%s is not made to load early: %s", d->module, e.msg);
+		return 0;
+	}
+	if (rr < 0)
+		return ctune_error_set(err, rr, "%s", e.msg);
+	p->module_load.changed = rr > 0;
+	snprintf(p->module_load.listed_in, sizeof(p->module_load.listed_in), "%s", rr > 0 ? file : hit.file);
+	return 0;
 }
 
 int ctune_plan_run(const ctune_root *r, const ctune_plan_opts *o, const ctune_want *want, size_t n,
@@ -461,42 +663,73 @@ int ctune_plan_run(const ctune_root *r, const ctune_plan_opts *o, const ctune_wa
 	if (lock < 0)
 		return lock;
 
-	_cleanup_persist_ ctune_persist *ps = NULL;
-	ctune_persist *fix[8];
-	size_t nfix = 0;
-	_cleanup_(close_fixp) struct fixes fixes = { fix, &nfix };
-	if (o->persist && (rr = ctune_persist_open(&ps, r, p->file, err)) < 0)
-		return rr;
+	/* Sessions: the sysctl file first (ps), then the others. */
+	_cleanup_(close_files) plan_files fs = { 0 };
+	ctune_persist *ps = NULL;
+	ctune_modprobe *mp = NULL;
+	bool params = false;
+	for (size_t i = 0; i < n; i++)
+		params |= want[i].t->modparam != NULL;
+	if (o->persist) {
+		if ((rr = ctune_persist_open(&ps, r, p->file, err)) < 0)
+			return rr;
+		fs.f[fs.n++] = persist_file(ps);
+		const char *mfile = o->modprobe_file[0] ? o->modprobe_file : CTUNE_MODPROBE_DEFAULT_FILE;
+		if (params) {
+			if ((rr = ctune_modprobe_open(&mp, r, mfile, err)) < 0)
+				return rr;
+			fs.f[fs.n++] = modprobe_file(mp);
+		}
+	}
+
 	/* Read everything as it is before changing anything. */
 	p->n = n;
 	for (size_t i = 0; i < n; i++) {
 		ctune_plan_item *it = &p->items[i];
 		it->t = want[i].t;
 		it->desired = want[i].value;
-		if ((rr = plan_keys(r, ps, d.scheme, p, it, err)) < 0)
+		it->file = p->file;
+		if (it->t->unit == CTUNE_UNIT_BUCKETS && o->state == CTUNE_STATE_PRESENT) {
+			unsigned long rounded = ctune_scheme_round_buckets(d.scheme, (unsigned long)it->desired);
+			if ((long long)rounded != it->desired)
+				warn(p, "%s %lld is rounded up to %lu: the kernel allocates whole pages of buckets",
+				     it->t->name, it->desired, rounded);
+			it->desired = (long long)rounded;
+		}
+		if ((rr = plan_keys(r, it->t->modparam ? NULL : ps, d.scheme, p, it, err)) < 0)
 			return rr;
 	}
 	if (ps && o->state == CTUNE_STATE_PRESENT && (rr = plan_stale(o, ps, d.scheme, p, err)) < 0)
 		return rr;
-	for (size_t i = 0; i < n; i++)
-		if ((rr = plan_item(r, o, ps, p, &p->items[i], err)) < 0)
+	for (size_t i = 0; i < n; i++) {
+		ctune_plan_item *it = &p->items[i];
+		rr = it->t->modparam ? plan_param_item(r, o, &d, mp, p, it, err) : plan_item(r, o, ps, p, it, err);
+		if (rr < 0)
 			return rr;
+	}
+	if (o->state == CTUNE_STATE_PRESENT)
+		check_ratio(r, &d, p);
+	if ((rr = plan_module_load(r, o, &d, p, &fs, err)) < 0)
+		return rr;
 
 	if (ps) {
-		const char *after;
-		size_t alen, blen;
-		if ((rr = ctune_persist_render(ps, &after, &alen, err)) < 0)
+		ctune_persist *fix[8];
+		size_t nfix = 0;
+		if (o->state == CTUNE_STATE_PRESENT && (rr = check_overrides(r, o, p, fix, &nfix, err)) < 0) {
+			for (size_t i = 0; i < nfix; i++)
+				ctune_persist_close(fix[i]);
 			return rr;
-		p->persist_changed = rr > 0;
-		if (o->diff) {
-			const char *before = ctune_persist_original(ps, &blen);
-			p->before_text = strndup(before, blen);
-			p->after_text = strndup(after, alen);
-			if (!p->before_text || !p->after_text)
-				return ctune_error_set(err, -ENOMEM, "out of memory");
 		}
-		if (o->state == CTUNE_STATE_PRESENT && (rr = check_overrides(r, o, p, fix, &nfix, err)) < 0)
+		for (size_t i = 0; i < nfix; i++)
+			fs.f[fs.n++] = persist_file(fix[i]);
+	}
+	p->persist_changed = false;
+	for (size_t i = 0; i < fs.n; i++) {
+		/* The sysctl file's diff is shown even when it does not change. */
+		rr = o->diff ? add_diff(p, &fs.f[i], i == 0, err) : fs.f[i].render(fs.f[i].s, NULL, NULL, err);
+		if (rr < 0)
 			return rr;
+		p->persist_changed |= rr > 0;
 	}
 
 	bool live_changes = false;
@@ -505,12 +738,14 @@ int ctune_plan_run(const ctune_root *r, const ctune_plan_opts *o, const ctune_wa
 	p->changed = live_changes || p->persist_changed;
 	if (o->check_mode || !p->changed)
 		return 0;
-	return apply(r, o, ps, fix, nfix, p, err);
+	return apply(r, o, &d, ps, &fs, p, err);
 }
 
 void ctune_plan_free(ctune_plan *p)
 {
-	free(p->before_text);
-	free(p->after_text);
-	p->before_text = p->after_text = NULL;
+	for (size_t i = 0; i < p->ndiffs; i++) {
+		free(p->diffs[i].before);
+		free(p->diffs[i].after);
+	}
+	p->ndiffs = 0;
 }

@@ -48,6 +48,10 @@ typedef struct ctune_plan_opts {
 	bool migrate;        /* rewrite keys of the other scheme found in the file */
 	ctune_override override;
 	unsigned lock_wait_ms; /* how long to wait for another run's lock; 0: 30 s */
+	int ensure_module;     /* load the module early at boot: 1 yes, 0 no, -1 auto (systemd
+				  hosts with a loadable module, when sysctl keys are persisted) */
+	char modules_load_file[256]; /* "" = /etc/modules-load.d/ctune.conf */
+	char modprobe_file[256];     /* "" = /etc/modprobe.d/ctune.conf (buckets as hashsize=) */
 	char file[256]; /* absolute as seen from the root; "" = /etc/sysctl.conf */
 } ctune_plan_opts;
 
@@ -68,6 +72,8 @@ typedef struct ctune_plan_item {
 	size_t nkeys;
 	ctune_plan_key keys[2]; /* the key in the running scheme, then its alias */
 	bool live_changed, persist_changed;
+	bool via_param;   /* live through /sys/module/<module>/parameters/<modparam> */
+	const char *file; /* where it is persisted: the sysctl file or the modprobe file */
 } ctune_plan_item;
 
 typedef struct ctune_plan_stale {
@@ -88,7 +94,18 @@ typedef struct ctune_plan {
 	bool bad_request; /* the failure was in the request itself, not the host */
 	size_t nfixed;    /* lines commented out in other files (override: fix) */
 	char fixed[8][300];
-	char *before_text, *after_text; /* with opts.diff and a persisted file */
+	size_t ndiffs; /* with opts.diff: the sysctl file, then every other file that changes */
+	struct {
+		char file[256];
+		char *before, *after;
+	} diffs[12];
+	struct {
+		bool checked;        /* ensure_module was in force */
+		bool changed;        /* a line was (or would be) added */
+		const char *module;
+		char file[256];      /* the file ctune adds it to */
+		char listed_in[256]; /* where the boot already finds it, "" when nowhere */
+	} module_load;
 	char backup_file[512];          /* "" when none was made */
 	size_t nwarnings;
 	char warnings[CTUNE_PLAN_MAX_WARNINGS][512];

@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <string.h>
+#include <unistd.h>
 
 #define M(s) "net.netfilter.nf_conntrack_" s
 #define L(s) "net.ipv4.netfilter.ip_conntrack_" s
@@ -18,20 +19,20 @@
 #define TMAX 2147483LL
 
 #define TIMEOUT(n, leg, doc) \
-	{ n, CTUNE_KIND_TIMEOUT, CTUNE_UNIT_SECONDS, 1, TMAX, 0, { leg, M(n) }, { NULL, NULL }, doc }
+	{ n, CTUNE_KIND_TIMEOUT, CTUNE_UNIT_SECONDS, 1, TMAX, 0, { leg, M(n) }, { NULL, NULL }, doc, NULL }
 #define FLAG(n, leg, fl, doc) \
-	{ n, CTUNE_KIND_SETTING, CTUNE_UNIT_NONE, 0, 1, CTUNE_TF_BOOL | (fl), { leg, M(n) }, { NULL, NULL }, doc }
+	{ n, CTUNE_KIND_SETTING, CTUNE_UNIT_NONE, 0, 1, CTUNE_TF_BOOL | (fl), { leg, M(n) }, { NULL, NULL }, doc, NULL }
 
 static const ctune_tunable table[] = {
 	{ "max", CTUNE_KIND_SIZE, CTUNE_UNIT_ENTRIES, 1, INTMAX, CTUNE_TF_INIT_NS,
 	  { L("max"), M("max") }, { "net.ipv4.ip_conntrack_max", "net.nf_conntrack_max" },
-	  "maximum number of tracked connections" },
+	  "maximum number of tracked connections", NULL },
 	{ "count", CTUNE_KIND_SIZE, CTUNE_UNIT_ENTRIES, 0, INTMAX, CTUNE_TF_READONLY,
-	  { L("count"), M("count") }, { NULL, NULL }, "connections tracked now" },
+	  { L("count"), M("count") }, { NULL, NULL }, "connections tracked now", NULL },
 	{ "buckets", CTUNE_KIND_SIZE, CTUNE_UNIT_BUCKETS, 1, 268435455LL, CTUNE_TF_INIT_NS,
-	  { L("buckets"), M("buckets") }, { NULL, NULL }, "size of the conntrack hash table" },
+	  { L("buckets"), M("buckets") }, { NULL, NULL }, "size of the conntrack hash table", "hashsize" },
 	{ "expect_max", CTUNE_KIND_SIZE, CTUNE_UNIT_ENTRIES, 1, INTMAX, CTUNE_TF_INIT_NS,
-	  { NULL, M("expect_max") }, { NULL, NULL }, "maximum number of expectations" },
+	  { NULL, M("expect_max") }, { NULL, NULL }, "maximum number of expectations", NULL },
 
 	TIMEOUT("tcp_timeout_established", L("tcp_timeout_established"), "idle TCP connection in ESTABLISHED"),
 	TIMEOUT("tcp_timeout_syn_sent", L("tcp_timeout_syn_sent"), "TCP SYN_SENT"),
@@ -78,16 +79,16 @@ static const ctune_tunable table[] = {
 	FLAG("dccp_loose", NULL, 0, "pick up already established DCCP connections"),
 	FLAG("helper", NULL, 0, "automatic conntrack helper assignment"),
 	{ "events", CTUNE_KIND_SETTING, CTUNE_UNIT_NONE, 0, 2, 0, { NULL, M("events") }, { NULL, NULL },
-	  "connection tracking events (2: only when a listener asks)" },
+	  "connection tracking events (2: only when a listener asks)", NULL },
 	{ "log_invalid", CTUNE_KIND_SETTING, CTUNE_UNIT_NONE, 0, 255, 0, { L("log_invalid"), M("log_invalid") },
-	  { NULL, NULL }, "log invalid packets of this IP protocol number (255: all)" },
+	  { NULL, NULL }, "log invalid packets of this IP protocol number (255: all)", NULL },
 	{ "tcp_max_retrans", CTUNE_KIND_SETTING, CTUNE_UNIT_NONE, 0, INTMAX, 0,
 	  { L("tcp_max_retrans"), M("tcp_max_retrans") }, { NULL, NULL },
-	  "retransmissions before tcp_timeout_max_retrans applies" },
+	  "retransmissions before tcp_timeout_max_retrans applies", NULL },
 	{ "frag6_low_thresh", CTUNE_KIND_SETTING, CTUNE_UNIT_BYTES, 0, INTMAX, 0, { NULL, M("frag6_low_thresh") },
-	  { NULL, NULL }, "IPv6 reassembly memory low threshold" },
+	  { NULL, NULL }, "IPv6 reassembly memory low threshold", NULL },
 	{ "frag6_high_thresh", CTUNE_KIND_SETTING, CTUNE_UNIT_BYTES, 0, INTMAX, 0, { NULL, M("frag6_high_thresh") },
-	  { NULL, NULL }, "IPv6 reassembly memory high threshold" },
+	  { NULL, NULL }, "IPv6 reassembly memory high threshold", NULL },
 };
 
 const ctune_tunable *ctune_tunables(size_t *n)
@@ -192,6 +193,20 @@ const char *ctune_scheme_table_file(ctune_scheme s)
 const char *ctune_scheme_stat_file(ctune_scheme s)
 {
 	return s >= 0 && s < CTUNE_SCHEME_COUNT ? files[s].stat_file : NULL;
+}
+
+unsigned long ctune_scheme_round_buckets(ctune_scheme s, unsigned long buckets)
+{
+	/* Bucket heads per page, per scheme: data, like the rest of this file. */
+	long page = sysconf(_SC_PAGESIZE);
+	unsigned long per_page[CTUNE_SCHEME_COUNT] = {
+		[CTUNE_SCHEME_LEGACY] = 1,
+		[CTUNE_SCHEME_MODERN] = page > 0 ? (unsigned long)page / sizeof(void *) : 512,
+	};
+	if (s < 0 || s >= CTUNE_SCHEME_COUNT || buckets == 0)
+		return buckets;
+	unsigned long q = per_page[s];
+	return (buckets + q - 1) / q * q;
 }
 
 const char *ctune_scheme_module(ctune_scheme s)

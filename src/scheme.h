@@ -49,6 +49,9 @@ typedef struct ctune_tunable {
 	const char *key[CTUNE_SCHEME_COUNT];   /* dotted sysctl key, NULL where the scheme lacks it */
 	const char *alias[CTUNE_SCHEME_COUNT]; /* a second key with the same value, where the kernel has one */
 	const char *summary;
+	/* A module parameter that persists this tunable across boots instead of
+	 * a sysctl line ("hashsize" for buckets), or NULL. */
+	const char *modparam;
 } ctune_tunable;
 
 /* The table itself and its length, in a stable order (sizes, then timeouts,
@@ -82,6 +85,11 @@ const char *ctune_unit_name(ctune_unit u);
 /* The table files and the statistics file of a scheme, as absolute paths. */
 const char *ctune_scheme_table_file(ctune_scheme s);
 const char *ctune_scheme_stat_file(ctune_scheme s);
+/* The live bucket count the kernel allocates for a wanted one: current
+ * kernels round up to a whole page of bucket heads (PAGE_SIZE / 8 on
+ * 64-bit); 2.6.18's ip_conntrack takes the number as given. */
+unsigned long ctune_scheme_round_buckets(ctune_scheme s, unsigned long buckets);
+
 /* The kernel module that provides the scheme ("nf_conntrack", "ip_conntrack"). */
 const char *ctune_scheme_module(ctune_scheme s);
 

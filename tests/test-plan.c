@@ -361,15 +361,17 @@ START_TEST(test_set_live_and_file)
 	ck_assert_str_eq(p.items[1].keys[0].key, K_TCP);
 	ck_assert_int_eq(p.items[1].keys[0].live_before, 432000);
 	ck_assert_int_eq(p.items[1].desired, 43200);
-	ck_assert_uint_eq(p.nwarnings, 0);
+	/* max 1210856 over 65536 buckets: issue 5's ratio warning, nothing else. */
+	ck_assert_uint_eq(p.nwarnings, 1);
+	ck_assert_msg(has_warning(&p, "set buckets to"), "%s", all_warnings(&p));
 	ck_assert_uint_eq(p.nstale, 0);
 	ck_assert_str_eq(p.backup_file, "");
-	ck_assert_str_eq(p.before_text, "# test\nnet.ipv4.ip_forward = 1\n");
+	ck_assert_str_eq(p.diffs[0].before, "# test\nnet.ipv4.ip_forward = 1\n");
 	static const char after[] = "# test\nnet.ipv4.ip_forward = 1\n"
 				    "net.netfilter.nf_conntrack_max = 1210856\n"
 				    "net.nf_conntrack_max = 1210856\n"
 				    "net.netfilter.nf_conntrack_tcp_timeout_established = 43200\n";
-	ck_assert_str_eq(p.after_text, after);
+	ck_assert_str_eq(p.diffs[0].after, after);
 	ctune_plan_free(&p);
 
 	assert_content("/etc/sysctl.conf", after);
@@ -387,7 +389,7 @@ START_TEST(test_set_live_and_file)
 	ck_assert(!p.items[0].live_changed && !p.items[0].persist_changed);
 	ck_assert(!p.items[1].live_changed && !p.items[1].persist_changed);
 	ck_assert_int_eq(p.items[1].keys[0].persisted_before, 43200);
-	ck_assert_ptr_null(p.before_text);
+	ck_assert_uint_eq(p.ndiffs, 0);
 	ctune_plan_free(&p);
 	assert_snapshot(before, "second identical run");
 	free(before);
@@ -464,9 +466,9 @@ START_TEST(test_check_mode_touches_nothing)
 	ck_assert_int_eq(p.items[0].keys[0].live_after, 45);
 	ck_assert_msg(has_warning(&p, "appears 2 times"), "%s", all_warnings(&p));
 	ck_assert_str_eq(p.backup_file, "");
-	ck_assert_str_eq(p.before_text, "net.netfilter.nf_conntrack_udp_timeout = 30\n"
+	ck_assert_str_eq(p.diffs[0].before, "net.netfilter.nf_conntrack_udp_timeout = 30\n"
 					"net.netfilter.nf_conntrack_udp_timeout = 31\n");
-	ck_assert_str_eq(p.after_text, "net.netfilter.nf_conntrack_udp_timeout = 45\n"
+	ck_assert_str_eq(p.diffs[0].after, "net.netfilter.nf_conntrack_udp_timeout = 45\n"
 				       "net.netfilter.nf_conntrack_max = 1210856\n"
 				       "net.nf_conntrack_max = 1210856\n");
 	ctune_plan_free(&p);
@@ -791,14 +793,15 @@ START_TEST(test_override_warning)
 	/* Earlier files and later files that agree are no override. */
 	ck_assert_msg(!has_warning(&p, "10-early"), "%s", all_warnings(&p));
 	ck_assert_msg(!has_warning(&p, "99-zzzz"), "%s", all_warnings(&p));
-	ck_assert_uint_eq(p.nwarnings, 2);
+	ck_assert_msg(has_warning(&p, "set buckets to"), "%s", all_warnings(&p));
+	ck_assert_uint_eq(p.nwarnings, 3);
 	ctune_plan_free(&p);
 
 	/* A file of the same name in /etc masks the one in /usr/lib. */
 	tl_write(rootdir, "/etc/sysctl.d/99-zzz.conf", "# masked\n");
 	ck_assert_msg(ctune_plan_run(&root, &o, w, 3, &p, &err) == 0, "%s", err.msg);
 	ck_assert_msg(!has_warning(&p, "99-zzz.conf"), "%s", all_warnings(&p));
-	ck_assert_uint_eq(p.nwarnings, 1);
+	ck_assert_uint_eq(p.nwarnings, 2); /* 99-zz.conf, and the buckets ratio */
 	ctune_plan_free(&p);
 }
 END_TEST
