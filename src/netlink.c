@@ -27,6 +27,7 @@
 
 #include <errno.h>
 #include <stdbool.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -177,7 +178,7 @@ static int nl_done_cb(const struct nlmsghdr *nlh, void *data)
 		int32_t status;
 		memcpy(&status, mnl_nlmsg_get_payload(nlh), sizeof(status));
 		if (status < 0) {
-			errno = -status;
+			errno = status == INT32_MIN ? EPROTO : -status; /* -INT32_MIN overflows */
 			return MNL_CB_ERROR;
 		}
 	}
@@ -196,7 +197,8 @@ static int nl_error_cb(const struct nlmsghdr *nlh, void *data)
 	const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
 	if (e->error == 0)
 		return MNL_CB_STOP;
-	errno = e->error < 0 ? -e->error : e->error;
+	/* Any value the message holds: -INT_MIN would overflow. */
+	errno = e->error == INT_MIN ? EPROTO : e->error < 0 ? -e->error : e->error;
 	return MNL_CB_ERROR;
 }
 

@@ -41,6 +41,14 @@
 #undef LLVMFuzzerTestOneInput
 #undef CHECK
 
+/* Includes src/netlink.c itself (its parsers are static). */
+#define sum netlink_sum
+#define LLVMFuzzerTestOneInput fuzz_netlink_one
+#include "../fuzz/fuzz-netlink.c"
+#undef LLVMFuzzerTestOneInput
+#undef CHECK
+#undef sum
+
 typedef int (*harness)(const uint8_t *, size_t);
 
 /* Run h over every regular file in fuzz/<kind>/<target>; returns how many. */
@@ -107,6 +115,12 @@ START_TEST(test_events)
 }
 END_TEST
 
+START_TEST(test_netlink)
+{
+	replay("netlink", fuzz_netlink_one);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("regress-fuzz");
@@ -116,6 +130,7 @@ int main(void)
 	tcase_add_test(tc, test_table);
 	tcase_add_test(tc, test_stat);
 	tcase_add_test(tc, test_events);
+	tcase_add_test(tc, test_netlink);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
