@@ -143,6 +143,14 @@ int ctune_root_read_all(const ctune_root *r, const char *abs, size_t max_bytes, 
 
 int ctune_check_replaceable(const char *host_path, const char *shown, ctune_error *err)
 {
+	/* A file that is itself a mount point (a bind mount) cannot be renamed
+	 * over: EBUSY, which would only show after other files were replaced. */
+	struct statx stx;
+	if (statx(AT_FDCWD, host_path, AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, &stx) == 0 &&
+	    (stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) && (stx.stx_attributes & STATX_ATTR_MOUNT_ROOT))
+		return ctune_error_set(err, -EBUSY, "%s is a mount point (a bind mount): a rename cannot replace it; "
+					       "nothing was changed",
+				       shown);
 	_cleanup_close_ int fd = open(host_path, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return 0;
