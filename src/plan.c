@@ -207,7 +207,9 @@ static int plan_param_item(const ctune_root *r, const ctune_plan_opts *o, const 
 		pk->duplicates = count > 1 ? count - 1 : 0;
 		pk->persisted_after_present = pk->persisted_before_present;
 		pk->persisted_after = pk->persisted_before;
-		it->file = ctune_modprobe_path(mp);
+		/* The session is closed before the caller reads the plan. */
+		snprintf(p->modprobe_file, sizeof(p->modprobe_file), "%s", ctune_modprobe_path(mp));
+		it->file = p->modprobe_file;
 	}
 	if (o->state == CTUNE_STATE_ABSENT) {
 		if (mp && pk->persisted_before_present) {

@@ -85,6 +85,7 @@ typedef struct ctune_plan_stale {
 typedef struct ctune_plan {
 	ctune_scheme scheme;
 	char file[256]; /* the file persisted to (opts.file or the default) */
+	char modprobe_file[256]; /* the modprobe file of module parameters (items' file points here) */
 	size_t n;
 	ctune_plan_item items[CTUNE_PLAN_MAX_ITEMS];
 	size_t nstale;

@@ -27,7 +27,9 @@
 #                          target (and the backup when asked); other
 #                          sysctl.d, modprobe.d and modules-load.d files, the
 #                          overriding file (override: warn) and the Debian
-#                          99-sysctl.conf link are untouched
+#                          99-sysctl.conf link are untouched; with max and
+#                          buckets on a systemd host, exactly the boot files
+#                          the response names change (new ones 0644, root's)
 #
 # set.test.sh covers a relative link climbing out of a sysctl.d file and the
 # mode and owner of plain existing files; this test adds the rest.
@@ -276,6 +278,52 @@ PY
 	only "live only" "$u" udp_timeout=49 --no-persist
 	only "file only" "./etc/sysctl.conf" udp_timeout=51 --no-live
 	only "check mode" "" udp_timeout=50 --check
+
+	# Boot files: on a systemd host max and buckets also go to
+	# modules-load.d / modprobe.d.  Exactly the files the response names
+	# change (each new one 0644 and root's); the other modprobe.d and
+	# modules-load.d files do not.
+	r=$tmp/boot
+	mkroot "$r"
+	mkdir -p "$r/lib/systemd" "$r/sys/module/nf_conntrack/parameters"
+	touch "$r/lib/systemd/systemd-sysctl" "$r/lib/systemd/systemd-modules-load"
+	echo 65536 >"$r/proc/sys/net/netfilter/nf_conntrack_buckets"
+	echo 65536 >"$r/sys/module/nf_conntrack/parameters/hashsize"
+	ln -s ../sysctl.conf "$r/etc/sysctl.d/99-sysctl.conf"
+	printf 'options bonding max_bonds=2\n' >"$r/etc/modprobe.d/bonding.conf"
+	printf 'bridge\n' >"$r/etc/modules-load.d/bridge.conf"
+	snap "$r" >"$tmp/before"
+	run "$tmp/o.json" max=1000000 buckets=131072 --root "$r"
+	snap "$r" >"$tmp/after"
+	if [ "$rc" = 0 ]; then ok; else bad "boot files: exit $rc: $(head -c 400 "$tmp/o.json")"; fi
+	res=$($py - "$tmp/before" "$tmp/after" "$tmp/o.json" "$r" <<'PY'
+import json, os, stat, sys
+def entries(p):
+    d = {}
+    for line in open(p):
+        parts = line.split()
+        d.setdefault(parts[0] if line.startswith("./") else parts[-1], []).append(line)
+    return d
+a, b = entries(sys.argv[1]), entries(sys.argv[2])
+d = json.load(open(sys.argv[3]))
+named = {"." + t["file"] for t in d.get("tunables", {}).values() if t.get("persist_changed") and t.get("file")}
+named |= {"./etc/sysctl.conf"} if any(t.get("file") == "/etc/sysctl.d/99-sysctl.conf" for t in d["tunables"].values()) else set()
+changed = {k for k in set(a) | set(b) if a.get(k) != b.get(k) and k not in (".", "./etc", "./etc/sysctl.d", "./etc/modprobe.d", "./etc/modules-load.d")}
+files = {k for k in changed if not k.startswith(("./proc/", "./sys/"))}
+problems = []
+if files != named:
+    problems.append(f"files changed {sorted(files)} != named in the response {sorted(named)}")
+for k in files:
+    if not k.startswith(("./etc/sysctl", "./etc/modprobe.d/", "./etc/modules-load.d/")):
+        problems.append(f"{k} is no sysctl, modprobe.d or modules-load.d file")
+    if k not in a:
+        st = os.stat(os.path.join(sys.argv[4], k))
+        if (stat.S_IMODE(st.st_mode), st.st_uid, st.st_gid) != (0o644, 0, 0):
+            problems.append(f"new {k}: mode {oct(stat.S_IMODE(st.st_mode))} owner {st.st_uid}:{st.st_gid}")
+print("; ".join(problems) or "ok")
+PY
+	)
+	if [ "$res" = ok ]; then ok; else bad "boot files: $res"; fi
 	finish
 fi
 
