@@ -10,8 +10,8 @@
 #   read-only mount   the target's directory, the target file alone (a
 #                     read-only bind mount: the rename fails, not the
 #                     write), and the file override: fix must rewrite (its
-#                     directory: the prepare fails; the file alone: its
-#                     rename fails after sysctl.conf was committed)
+#                     directory: the prepare fails; the file alone, a
+#                     mount point: a rename over it fails late)
 #   full file system  no room for the new file after the backup was made;
 #                     no inode left for the temporary file
 #   immutable         the target is append-only (chattr +a); the file
@@ -200,9 +200,10 @@ PY
 	cmp -s "$r/usr/lib/sysctl.d/99-zz-vendor.conf" "$tmp/ro-fix.vendor" && ok || bad "override fix, vendor file read-only: vendor file changed"
 	umount "$r/usr/lib/sysctl.d"
 
-	# The same, but only the vendor file is a read-only mount: its
-	# temporary file is written beside it, and the rename over it fails
-	# late - after sysctl.conf was committed.  sysctl.conf must be put back.
+	# The same, but only the overriding file is a (read-only bind) mount
+	# point: its temporary file could be written beside it, and a rename
+	# over it would fail only after sysctl.conf was committed.  Whether
+	# ctune refuses up front or puts sysctl.conf back, nothing may change.
 	r=$tmp/ro-fix-late
 	mkroot "$r"
 	printf 'net.netfilter.nf_conntrack_udp_timeout = 9\n' >"$r/etc/sysctl.d/99-zz.conf"
@@ -212,9 +213,9 @@ PY
 		mount -o remount,bind,ro "$r/etc/sysctl.d/99-zz.conf" || bad "read-only bind mount of 99-zz.conf"
 	before "$r" ro-fix-late
 	run "$tmp/o.json" udp_timeout=45 tcp_timeout_established=12h --override fix --root "$r"
-	failed "override fix, late rename failure" "$tmp/o.json" /etc/sysctl.d/99-zz.conf
-	intact "override fix, late rename failure" "$r" "$tmp/ro-fix-late.snap" "$r/etc/sysctl.conf" "$tmp/ro-fix-late.conf"
-	cmp -s "$r/etc/sysctl.d/99-zz.conf" "$tmp/ro-fix-late.zz" && ok || bad "override fix, late rename failure: 99-zz.conf changed"
+	failed "override fix, overriding file a mount point" "$tmp/o.json" /etc/sysctl.d/99-zz.conf
+	intact "override fix, overriding file a mount point" "$r" "$tmp/ro-fix-late.snap" "$r/etc/sysctl.conf" "$tmp/ro-fix-late.conf"
+	cmp -s "$r/etc/sysctl.d/99-zz.conf" "$tmp/ro-fix-late.zz" && ok || bad "override fix, overriding file a mount point: 99-zz.conf changed"
 	umount "$r/etc/sysctl.d/99-zz.conf"
 
 	# --- full file systems --------------------------------------------------
