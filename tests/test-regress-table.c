@@ -1,0 +1,60 @@
+/* test-regress-table.c - table text the fuzzer (fuzz/fuzz-table.c) found
+ * to break the conntrack table parser, each pinned with what it must give.
+ * The input files are in fuzz/regressions/table/ as well. */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "table.h"
+
+/* A short line without "use=N": the word-at-a-time check for "use=" read
+ * 4 bytes ending 2 bytes before the buffer (heap-buffer-overflow, ASan),
+ * found in the AVX-512 parser while it was being written, as
+ * crash-a89a1796...: 0x0b 0xd1 and 113 '6', no newline.  It is one
+ * malformed line; nothing is read outside the buffer (an exact-size heap
+ * copy, so ASan and valgrind see any stray read). */
+START_TEST(test_digits_without_use)
+{
+	size_t n = 115;
+	char *buf = malloc(n);
+	ck_assert_ptr_nonnull(buf);
+	buf[0] = 0x0b;
+	buf[1] = (char)0xd1;
+	memset(buf + 2, '6', n - 2);
+	ctune_table_summary s;
+	ctune_table_summary_init(&s);
+	ctune_table_parse(buf, n, &s);
+	ck_assert_uint_eq(s.total, 0);
+	ck_assert_uint_eq(s.malformed, 1);
+
+	/* The same at every short length, digits only or "use=" glued on. */
+	for (size_t len = 1; len <= 16; len++) {
+		char *b = malloc(len);
+		memset(b, '7', len);
+		ctune_table_summary_init(&s);
+		ctune_table_parse(b, len, &s);
+		ck_assert_uint_eq(s.malformed, 1);
+		if (len >= 4) {
+			memcpy(b, "use=", 4);
+			ctune_table_summary_init(&s);
+			ctune_table_parse(b, len, &s);
+			ck_assert_uint_eq(s.total + s.malformed, 1);
+		}
+		free(b);
+	}
+	free(buf);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("regress-table");
+	TCase *tc = tcase_create("fuzz");
+	tcase_add_test(tc, test_digits_without_use);
+	suite_add_tcase(s, tc);
+	SRunner *sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}
