@@ -15,9 +15,10 @@ mkdir -p "$out"
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=(request argv duration table stat events netlink)
 cc=${CC:-clang}
+read -ra pcflags <<<"$(pkg-config --cflags augeas libmnl libnetfilter_conntrack jansson)"
+read -ra libs <<<"$(pkg-config --libs augeas libmnl libnetfilter_conntrack jansson) -lm"
 flags=(-std=gnu11 -D_GNU_SOURCE -DCTUNE_VERSION='"cov"' -O1 -g -fprofile-instr-generate -fcoverage-mapping
-	-I"$top/src" -I"$top/plugin" $(pkg-config --cflags augeas libmnl libnetfilter_conntrack jansson))
-libs=($(pkg-config --libs augeas libmnl libnetfilter_conntrack jansson) -lm)
+	-I"$top/src" -I"$top/plugin" "${pcflags[@]}")
 srcs=()
 for f in "$top"/src/*.c "$top"/plugin/*.c; do
 	[ "$(basename "$f")" = main.c ] && [[ $f == */plugin/* ]] && continue
@@ -28,11 +29,15 @@ declare -A file=([request]=plugin/request.c [argv]=plugin/request.c [duration]=s
 for t in "${targets[@]}"; do
 	exe=$out/cov-$t
 	extra=()
+	# shellcheck disable=SC2054 # one linker option, commas and all
 	[ "$t" = table ] && extra=(-Wl,--wrap=read)
-	lib=("${srcs[@]}")
-	# fuzz-netlink.c includes src/netlink.c itself
-	[ "$t" = netlink ] && lib=("${srcs[@]/*\/src\/netlink.c/}")
-	$cc "${flags[@]}" -o "$exe" "$here/fuzz-$t.c" "$here/replay-main.c" ${lib[@]} "${libs[@]}" "${extra[@]}" 2>"$out/$t.build.log" ||
+	lib=()
+	for f in "${srcs[@]}"; do
+		# fuzz-netlink.c includes src/netlink.c itself
+		[ "$t" = netlink ] && [[ $f == */src/netlink.c ]] && continue
+		lib+=("$f")
+	done
+	$cc "${flags[@]}" -o "$exe" "$here/fuzz-$t.c" "$here/replay-main.c" "${lib[@]}" "${libs[@]}" "${extra[@]}" 2>"$out/$t.build.log" ||
 		{ echo "$t: build failed (see $out/$t.build.log)"; continue; }
 	dirs=()
 	for d in "$here/corpus/$t" "$here/regressions/$t" "$build/work/$t"; do [ -d "$d" ] && dirs+=("$d"); done

@@ -183,7 +183,9 @@ static void check_at_cut(const uint8_t *data, size_t size)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	check_text(data, size);
-	if (size > 0)
+	/* A quarter of the inputs (by their first byte): the cut check costs a
+	 * 256 KiB parse, and the plain checks deserve the speed. */
+	if (size > 0 && data[0] % 4 == 0)
 		check_at_cut(data, size);
 	return 0;
 }

@@ -127,7 +127,7 @@ if [ "${1:-}" = --inner ]; then
 	# The root's etc is a link to the host's /etc.
 	r=$tmp/abs-etc
 	mkroot "$r"
-	rm -rf "$r/etc"
+	rm -rf "${r:?}/etc"
 	ln -s /etc "$r/etc"
 	for file in /etc/sysctl.conf /etc/sysctl.d/90-ct.conf; do
 		run "$tmp/o.json" udp_timeout=45 --file "$file" --root "$r"
@@ -143,7 +143,7 @@ if [ "${1:-}" = --inner ]; then
 	out_ls=$(ls -A "$out/etc")
 	r=$tmp/abs-outside
 	mkroot "$r"
-	rm -rf "$r/etc"
+	rm -rf "${r:?}/etc"
 	ln -s "$out/etc" "$r/etc"
 	run "$tmp/o.json" udp_timeout=45 --root "$r"
 	echo "    etc -> $out/etc: exit $rc: $(msg "$tmp/o.json")"
