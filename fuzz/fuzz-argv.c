@@ -13,16 +13,7 @@
 
 #include "plan.h"
 #include "request.h"
-
-#define CHECK(c)                                                                         \
-	do {                                                                             \
-		if (!(c)) {                                                              \
-			fprintf(stderr, "fuzz-argv: check failed: %s (line %d)\n", #c, __LINE__); \
-			abort();                                                         \
-		}                                                                        \
-	} while (0)
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzz.h"
 
 #define MAX_ARGS 64
 static ctune_request req;

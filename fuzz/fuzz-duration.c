@@ -17,16 +17,7 @@
 
 #include "duration.h"
 #include "scheme.h"
-
-#define CHECK(c)                                                                            \
-	do {                                                                                \
-		if (!(c)) {                                                                 \
-			fprintf(stderr, "fuzz-duration: check failed: %s (line %d)\n", #c, __LINE__); \
-			abort();                                                            \
-		}                                                                           \
-	} while (0)
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

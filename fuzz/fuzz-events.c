@@ -14,16 +14,7 @@
 #include <string.h>
 
 #include "events.h"
-
-#define CHECK(c)                                                                           \
-	do {                                                                               \
-		if (!(c)) {                                                                \
-			fprintf(stderr, "fuzz-events: check failed: %s (line %d)\n", #c, __LINE__); \
-			abort();                                                           \
-		}                                                                          \
-	} while (0)
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzz.h"
 
 /* 2025-11-25 08:30:00 UTC minus a day of uptime, in microseconds. */
 #define BOOT_WALL_USEC 1763973000000000LL

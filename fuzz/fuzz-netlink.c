@@ -15,16 +15,7 @@
 #include "../src/netlink.c"
 
 #include <stdint.h>
-
-#define CHECK(c)                                                                            \
-	do {                                                                                \
-		if (!(c)) {                                                                 \
-			fprintf(stderr, "fuzz-netlink: check failed: %s (line %d)\n", #c, __LINE__); \
-			abort();                                                            \
-		}                                                                           \
-	} while (0)
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzz.h"
 
 static uint64_t sum(const uint64_t *v, size_t n)
 {

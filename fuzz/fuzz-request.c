@@ -16,16 +16,7 @@
 
 #include "plan.h"
 #include "request.h"
-
-#define CHECK(c)                                                                            \
-	do {                                                                                \
-		if (!(c)) {                                                                 \
-			fprintf(stderr, "fuzz-request: check failed: %s (line %d)\n", #c, __LINE__); \
-			abort();                                                            \
-		}                                                                           \
-	} while (0)
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzz.h"
 
 static ctune_request req; /* 20 KiB: not on the stack */
 

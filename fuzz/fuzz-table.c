@@ -25,17 +25,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fuzz.h"
 #include "table.h"
-
-#define CHECK(c)                                                                          \
-	do {                                                                              \
-		if (!(c)) {                                                               \
-			fprintf(stderr, "fuzz-table: check failed: %s (line %d)\n", #c, __LINE__); \
-			abort();                                                          \
-		}                                                                         \
-	} while (0)
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #ifndef CTUNE_FUZZ_NO_WRAP
 ssize_t __real_read(int fd, void *buf, size_t n);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "events.h"
+#include "testlib.h"
 
 #define BOOT 1763973000000000LL /* a realistic boot time, microseconds since the epoch */
 
@@ -54,9 +55,5 @@ int main(void)
 	TCase *tc = tcase_create("fuzz");
 	tcase_add_test(tc, test_kmsg_stamp_overflow);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return tl_run(s);
 }

@@ -19,34 +19,31 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "testlib.h"
+
 #define CTUNE_FUZZ_NO_WRAP 1
 
 #define LLVMFuzzerTestOneInput fuzz_duration_one
 #include "../fuzz/fuzz-duration.c"
 #undef LLVMFuzzerTestOneInput
-#undef CHECK
 
 #define LLVMFuzzerTestOneInput fuzz_table_one
 #include "../fuzz/fuzz-table.c"
 #undef LLVMFuzzerTestOneInput
-#undef CHECK
 
 #define LLVMFuzzerTestOneInput fuzz_stat_one
 #include "../fuzz/fuzz-stat.c"
 #undef LLVMFuzzerTestOneInput
-#undef CHECK
 
 #define LLVMFuzzerTestOneInput fuzz_events_one
 #include "../fuzz/fuzz-events.c"
 #undef LLVMFuzzerTestOneInput
-#undef CHECK
 
 /* Includes src/netlink.c itself (its parsers are static). */
 #define sum netlink_sum
 #define LLVMFuzzerTestOneInput fuzz_netlink_one
 #include "../fuzz/fuzz-netlink.c"
 #undef LLVMFuzzerTestOneInput
-#undef CHECK
 #undef sum
 
 typedef int (*harness)(const uint8_t *, size_t);
@@ -132,9 +129,5 @@ int main(void)
 	tcase_add_test(tc, test_events);
 	tcase_add_test(tc, test_netlink);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return tl_run(s);
 }

@@ -7,6 +7,8 @@
 
 #include <check.h>
 
+#include "testlib.h"
+
 static uint32_t buf[64]; /* aligned, as nl->buf is */
 
 static size_t message(uint16_t type, int32_t value)
@@ -56,9 +58,5 @@ int main(void)
 	tcase_add_test(tc, test_error_int_min);
 	tcase_add_test(tc, test_done_int_min);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return tl_run(s);
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "table.h"
+#include "testlib.h"
 
 /* A short line without "use=N": the word-at-a-time check for "use=" read
  * 4 bytes ending 2 bytes before the buffer (heap-buffer-overflow, ASan),
@@ -52,9 +53,5 @@ int main(void)
 	TCase *tc = tcase_create("fuzz");
 	tcase_add_test(tc, test_digits_without_use);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return tl_run(s);
 }
