@@ -25,11 +25,11 @@
  * lines, 252 MB): the parse alone, text in cache, CPU time, 30 ns a line
  * with AVX-512 (33 with AVX2), where the previous design (memchr per line
  * and per bracket, byte loops for the head) took 53; the whole command on
- * the file in the page cache about 1.5-2.5x `wc -l` and 8x faster than a
- * mawk TCP state count, which itself takes only about 18x `wc -l` (figures
- * of a run: bench/RESULTS.md).  On the live /proc file the kernel's text
- * generation (~2 us per entry) dominates: ctune is within a few percent of
- * `wc -l /proc/net/nf_conntrack`.
+ * the file in the page cache 2.1x `wc -l` (was 3.0x) and 8x faster than a
+ * mawk TCP state count (was 5.6x), which itself takes only about 16x
+ * `wc -l` (figures of a run: bench/RESULTS.md).  On the live /proc file the
+ * kernel's text generation (~2 us per entry) dominates: ctune is within a
+ * few percent of `wc -l /proc/net/nf_conntrack`.
  *
  * A line (modern kernels, and legacy /proc/net/ip_conntrack without the
  * leading l3 pair):
