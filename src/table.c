@@ -431,6 +431,8 @@ static bool parse_line(const char *p, const char *e, ctune_table_summary *s)
 	((uint32_t)(unsigned char)(s)[0] | (uint32_t)(unsigned char)(s)[1] << 8 |                       \
 	 (uint32_t)(unsigned char)(s)[2] << 16 | (uint32_t)(unsigned char)(s)[3] << 24)
 
+/* 8 (4) bytes from any address as a little-endian word, so that byte i of
+ * the text is byte i of the word on every machine. */
 static inline uint64_t load64(const char *p)
 {
 	uint64_t v;
@@ -441,12 +443,6 @@ static inline uint64_t load64(const char *p)
 	return v;
 }
 
-/* Count of trailing zero bits; 64 for 0 (tzcnt, or bsf and a cmov). */
-static inline unsigned ctz64(uint64_t v)
-{
-	return v ? (unsigned)__builtin_ctzll(v) : 64;
-}
-
 static inline uint32_t load32(const char *p)
 {
 	uint32_t v;
@@ -455,6 +451,12 @@ static inline uint32_t load32(const char *p)
 	v = __builtin_bswap32(v);
 #endif
 	return v;
+}
+
+/* Count of trailing zero bits; 64 for 0 (tzcnt, or bsf and a cmov). */
+static inline unsigned ctz64(uint64_t v)
+{
+	return v ? (unsigned)__builtin_ctzll(v) : 64;
 }
 
 /* The fast path reads at most this far into a line, and only takes lines
@@ -703,7 +705,8 @@ SCAN_WINDOW(scan_window, , masks_sse2)
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__AVX2__)
 /* Wider compares for the CPUs that have them, chosen at run time, so the
  * build stays runnable on any x86-64: 32 bytes (AVX2) or the whole block
- * at once (AVX-512BW), which takes about 20% and 30% off the parse. */
+ * at once (AVX-512BW), which take about a tenth and a fifth off the parse
+ * (33 and 30 ns a line here, against 38 with SSE2). */
 #include <immintrin.h>
 #define HAVE_SCAN_WIDE 1
 #define TARGET_AVX2 __attribute__((target("avx2")))
