@@ -36,6 +36,7 @@ static const char usage[] =
 	"       ctune set NAME=VALUE... [--check|--dry-run] [--diff] [--file F] [--backup]\n"
 	"                 [--no-live] [--no-persist] [--absent] [--migrate] [--override warn|fix]\n"
 	"                 [--ensure-module yes|no] [--modules-load-file F] [--modprobe-file F]\n"
+	"                 [--lock-timeout 30s]\n"
 	"                 [--root DIR] [--scheme auto|legacy|modern]\n"
 	"       ctune tunables         (the table of tunables: names, units, ranges, keys)\n"
 	"       ctune ARGS_FILE        (Ansible binary-module convention)\n"
@@ -211,7 +212,11 @@ int main(int argc, char **argv)
 	/* One argument that is not a verb or an option: Ansible's args file. */
 	if (argc == 2 && argv[1][0] != '-' && strcmp(argv[1], "facts") != 0 && strcmp(argv[1], "set") != 0 &&
 	    strcmp(argv[1], "tunables") != 0) {
-		_cleanup_close_ int fd = open(argv[1], O_RDONLY | O_CLOEXEC);
+		/* O_NONBLOCK: a FIFO without a writer must not hang the open; it
+		 * then reads as empty.  Cleared for the reads themselves. */
+		_cleanup_close_ int fd = open(argv[1], O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+		if (fd >= 0)
+			(void)fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
 		if (fd < 0) {
 			char msg[512];
 			snprintf(msg, sizeof(msg), "cannot open the arguments file %s: %s", argv[1], strerror(errno));

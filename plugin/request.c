@@ -151,6 +151,19 @@ static int set_ensure_module(ctune_request *req, const char *v, ctune_error *err
 	return r;
 }
 
+/* How long to wait for another run's lock: seconds or a duration ("5s"). */
+static int set_lock_timeout(ctune_request *req, const char *v, ctune_error *err)
+{
+	long long secs;
+	int r = ctune_duration_parse(v, CTUNE_DURATION_UNITS, &secs, err);
+	if (r < 0)
+		return r;
+	if (secs < 1 || secs > 3600)
+		return ctune_error_set(err, -ERANGE, "lock_timeout: %lld s is outside 1..3600", secs);
+	req->plan.lock_wait_ms = (unsigned)(secs * 1000);
+	return 0;
+}
+
 static int set_override(ctune_request *req, const char *v, ctune_error *err)
 {
 	if (strcmp(v, "warn") == 0)
@@ -271,6 +284,7 @@ static const struct {
 	{ "--file", set_file },   { "--state", set_state },   { "--override", set_override },
 	{ "--source", set_source }, { "--modules-load-file", set_modules_load_file },
 	{ "--modprobe-file", set_modprobe_file }, { "--ensure-module", set_ensure_module },
+	{ "--lock-timeout", set_lock_timeout },
 };
 
 static const struct {
@@ -399,6 +413,8 @@ static const struct {
 	{ "verb", set_verb }, { "root", set_root },   { "scheme", set_scheme },
 	{ "file", set_file }, { "state", set_state }, { "override", set_override },
 	{ "source", set_source }, { "format", set_format },
+	{ "modules_load_file", set_modules_load_file }, { "modprobe_file", set_modprobe_file },
+	{ "lock_timeout", set_lock_timeout },
 };
 
 static const struct {
