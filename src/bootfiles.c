@@ -50,7 +50,6 @@
 #define MODLOAD_LENS "Modules_Load.lns"
 #define MODPROBE_LENS "Modprobe.lns"
 #define MAX_FILE_BYTES (4u << 20) /* these files are a few hundred bytes */
-#define MAX_LINKS 40
 #define MAX_FILES 512
 #define HOST_MAX (PATH_MAX + 4096 + 64)
 
@@ -171,100 +170,6 @@ const char *ctune_modload_lens_path(void)
 
 /* --- following a path inside the root ----------------------------------- */
 
-/* Resolve path component by component like the kernel would inside a chroot
- * at the root prefix: an absolute link target starts again at the root, and
- * ".." may not climb above a root prefix (for the real root it stays at "/",
- * as the kernel does).  The last component may be missing.  Writes the
- * result, as seen from the root, into out. */
-static int resolve(const ctune_root *root, const char *path, char *out, size_t size, ctune_error *err)
-{
-	char todo[2 * PATH_MAX], done[PATH_MAX] = "";
-	size_t dlen = 0;
-	unsigned links = 0;
-
-	if (snprintf(todo, sizeof(todo), "%s", path) >= (int)sizeof(todo))
-		return ctune_error_set(err, -ENAMETOOLONG, "%s: path too long", path);
-	const char *s = todo;
-	for (;;) {
-		while (*s == '/')
-			s++;
-		if (!*s)
-			break;
-		const char *e = strchrnul(s, '/'), *rest = e;
-		while (*rest == '/')
-			rest++;
-		bool last = *rest == '\0';
-		size_t clen = (size_t)(e - s);
-
-		if (clen == 1 && s[0] == '.') {
-			s = e;
-			continue;
-		}
-		if (clen == 2 && s[0] == '.' && s[1] == '.') {
-			if (dlen == 0 && root->len)
-				return ctune_error_set(err, -EXDEV, "%s: a symbolic link leads outside the root %s",
-						       path, ctune_root_name(root));
-			while (dlen > 0 && done[dlen] != '/')
-				dlen--;
-			done[dlen] = '\0';
-			s = e;
-			continue;
-		}
-
-		size_t before = dlen;
-		if (dlen + 1 + clen >= sizeof(done))
-			return ctune_error_set(err, -ENAMETOOLONG, "%s: path too long", path);
-		done[dlen++] = '/';
-		memcpy(done + dlen, s, clen);
-		dlen += clen;
-		done[dlen] = '\0';
-
-		char host[HOST_MAX];
-		if (ctune_root_path(root, done, host, sizeof(host)) < 0)
-			return ctune_error_set(err, -ENAMETOOLONG, "%s: path too long", path);
-		struct stat st;
-		if (lstat(host, &st) < 0) {
-			if (errno == ENOENT && last)
-				break; /* a file still to be created */
-			if (errno == ENOENT) {
-				/* A directory still to be created (prepare makes it):
-				 * nothing below it can be a link. */
-				if (dlen + strlen(e) >= sizeof(done))
-					return ctune_error_set(err, -ENAMETOOLONG, "%s: path too long", path);
-				strcpy(done + dlen, e);
-				dlen += strlen(e);
-				break;
-			}
-			return ctune_error_set(err, -errno, "%s: %s: %s", path, done, strerror(errno));
-		}
-		if (S_ISLNK(st.st_mode)) {
-			char link[PATH_MAX], next[2 * PATH_MAX];
-			if (++links > MAX_LINKS)
-				return ctune_error_set(err, -ELOOP, "%s: too many levels of symbolic links", path);
-			ssize_t k = readlink(host, link, sizeof(link) - 1);
-			if (k < 0)
-				return ctune_error_set(err, -errno, "%s: reading link %s: %s", path, done,
-						       strerror(errno));
-			link[k] = '\0';
-			if (snprintf(next, sizeof(next), "%s%s%s", link, *e ? "/" : "", e) >= (int)sizeof(next))
-				return ctune_error_set(err, -ENAMETOOLONG, "%s: path too long", path);
-			memcpy(todo, next, strlen(next) + 1);
-			s = todo;
-			dlen = link[0] == '/' ? 0 : before;
-			done[dlen] = '\0';
-			continue;
-		}
-		if (!last && !S_ISDIR(st.st_mode))
-			return ctune_error_set(err, -ENOTDIR, "%s: %s is not a directory", path, done);
-		s = e;
-	}
-	if (dlen == 0)
-		return ctune_error_set(err, -EISDIR, "%s: names the root directory, not a file", path);
-	if (dlen + 1 > size)
-		return ctune_error_set(err, -ENAMETOOLONG, "%s: path too long", path);
-	memcpy(out, done, dlen + 1);
-	return 0;
-}
 
 /* Read the regular file at host (already resolved: O_NOFOLLOW) into a fresh
  * NUL-terminated buffer.  -ENOENT when it does not exist; st (may be NULL)
@@ -331,7 +236,7 @@ static int read_in_root(const ctune_root *root, const char *abs, char **out, cha
 {
 	char resolved[PATH_MAX], host[HOST_MAX];
 	ctune_error ignored = { 0 };
-	int r = resolve(root, abs, resolved, sizeof(resolved), &ignored);
+	int r = ctune_root_resolve(root, abs, true, resolved, sizeof(resolved), &ignored);
 	if (r == -ENOENT || r == -ENOTDIR)
 		return -ENOENT;
 	if (r < 0)
@@ -854,7 +759,7 @@ static int af_open(struct augfile *f, const ctune_root *root, const char *path, 
 	memcpy(f->path, path, n + 1);
 	snprintf(f->target, sizeof(f->target), "%s", path);
 
-	int r = resolve(root, path, f->target, sizeof(f->target), err);
+	int r = ctune_root_resolve(root, path, true, f->target, sizeof(f->target), err);
 	if (r < 0)
 		return r;
 	if (ctune_root_path(root, f->target, f->host, sizeof(f->host)) < 0)

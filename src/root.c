@@ -3,6 +3,7 @@
 #include "root.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,8 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+
+#define MAX_LINKS 40
 
 int ctune_root_init(ctune_root *r, const char *dir, ctune_error *err)
 {
@@ -207,4 +210,95 @@ int ctune_copy_file_attributes(int fd, bool exists, const struct stat *st, const
 		return ctune_error_set(err, -errno, "%s: cannot set mode %04o: %s", shown, (unsigned)mode,
 				       strerror(errno));
 	return exists ? copy_xattrs(host_path, fd, shown, err) : 0;
+}
+
+int ctune_root_resolve(const ctune_root *root, const char *path, bool missing_dirs, char *out, size_t size,
+		       ctune_error *err)
+{
+	char todo[2 * PATH_MAX], done[PATH_MAX] = "";
+	size_t dlen = 0;
+	unsigned links = 0;
+
+	if (snprintf(todo, sizeof(todo), "%s", path) >= (int)sizeof(todo))
+		return ctune_error_set(err, -ENAMETOOLONG, "%s: path too long", path);
+	const char *s = todo;
+	for (;;) {
+		while (*s == '/')
+			s++;
+		if (!*s)
+			break;
+		const char *e = strchrnul(s, '/'), *rest = e;
+		while (*rest == '/')
+			rest++;
+		bool last = *rest == '\0';
+		size_t clen = (size_t)(e - s);
+
+		if (clen == 1 && s[0] == '.') {
+			s = e;
+			continue;
+		}
+		if (clen == 2 && s[0] == '.' && s[1] == '.') {
+			if (dlen == 0 && root->len)
+				return ctune_error_set(err, -EXDEV, "%s: a symbolic link leads outside the root %s",
+						       path, ctune_root_name(root));
+			while (dlen > 0 && done[dlen] != '/')
+				dlen--;
+			done[dlen] = '\0';
+			s = e;
+			continue;
+		}
+
+		size_t before = dlen;
+		if (dlen + 1 + clen >= sizeof(done))
+			return ctune_error_set(err, -ENAMETOOLONG, "%s: path too long", path);
+		done[dlen++] = '/';
+		memcpy(done + dlen, s, clen);
+		dlen += clen;
+		done[dlen] = '\0';
+
+		char host[PATH_MAX + 4096 + 64];
+		if (ctune_root_path(root, done, host, sizeof(host)) < 0)
+			return ctune_error_set(err, -ENAMETOOLONG, "%s: path too long", path);
+		struct stat st;
+		if (lstat(host, &st) < 0) {
+			if (errno == ENOENT && last)
+				break; /* a file still to be created */
+			if (errno == ENOENT && missing_dirs) {
+				/* A directory still to be created (prepare makes it):
+				 * nothing below it can be a link. */
+				if (dlen + strlen(e) >= sizeof(done))
+					return ctune_error_set(err, -ENAMETOOLONG, "%s: path too long", path);
+				strcpy(done + dlen, e);
+				dlen += strlen(e);
+				break;
+			}
+			return ctune_error_set(err, -errno, "%s: %s: %s", path, done, strerror(errno));
+		}
+		if (S_ISLNK(st.st_mode)) {
+			char link[PATH_MAX], next[2 * PATH_MAX];
+			if (++links > MAX_LINKS)
+				return ctune_error_set(err, -ELOOP, "%s: too many levels of symbolic links", path);
+			ssize_t k = readlink(host, link, sizeof(link) - 1);
+			if (k < 0)
+				return ctune_error_set(err, -errno, "%s: reading link %s: %s", path, done,
+						       strerror(errno));
+			link[k] = '\0';
+			if (snprintf(next, sizeof(next), "%s%s%s", link, *e ? "/" : "", e) >= (int)sizeof(next))
+				return ctune_error_set(err, -ENAMETOOLONG, "%s: path too long", path);
+			memcpy(todo, next, strlen(next) + 1);
+			s = todo;
+			dlen = link[0] == '/' ? 0 : before;
+			done[dlen] = '\0';
+			continue;
+		}
+		if (!last && !S_ISDIR(st.st_mode))
+			return ctune_error_set(err, -ENOTDIR, "%s: %s is not a directory", path, done);
+		s = e;
+	}
+	if (dlen == 0)
+		return ctune_error_set(err, -EISDIR, "%s: names the root directory, not a file", path);
+	if (dlen + 1 > size)
+		return ctune_error_set(err, -ENAMETOOLONG, "%s: path too long", path);
+	memcpy(out, done, dlen + 1);
+	return 0;
 }

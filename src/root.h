@@ -48,6 +48,16 @@ int ctune_root_read_all(const ctune_root *r, const char *abs, size_t max_bytes, 
  * file, or a filesystem without these flags, passes.  Returns 0 or -EPERM. */
 int ctune_check_replaceable(const char *host_path, const char *shown, ctune_error *err);
 
+/* Resolve path (absolute, as seen from the root) component by component
+ * the way the kernel would inside a chroot at the root prefix: an absolute
+ * link target starts again at the root, and ".." may not climb above a
+ * root prefix (-EXDEV); more than 40 links is -ELOOP.  The last component
+ * may be missing (a file to create); with missing_dirs, missing
+ * directories too (the rest is taken as written).  Writes the result, as
+ * seen from the root, into out.  Returns 0 or -errno. */
+int ctune_root_resolve(const ctune_root *root, const char *path, bool missing_dirs, char *out, size_t size,
+		       ctune_error *err);
+
 struct stat;
 
 /* Give fd (a replacement about to be renamed over host_path) the old
