@@ -32,6 +32,8 @@
 #include "bootfiles.h"
 
 #include <augeas.h>
+
+#include "aug-util.h"
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
@@ -64,43 +66,6 @@ static const char *const legacy_modprobe_dirs[] = { "/etc/modprobe.d" };
 
 /* --- small helpers ------------------------------------------------------ */
 
-typedef struct strv {
-	char **v;
-	int n;
-} strv;
-
-static void strv_done(strv *s)
-{
-	for (int i = 0; i < s->n; i++)
-		free(s->v[i]);
-	free(s->v);
-	s->v = NULL;
-	s->n = 0;
-}
-
-static void unlink_pathp(char **path)
-{
-	if (*path) {
-		int saved = errno;
-		unlink(*path);
-		errno = saved;
-	}
-}
-
-static int write_all(int fd, const char *buf, size_t len)
-{
-	while (len) {
-		ssize_t k = write(fd, buf, len);
-		if (k < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		buf += k;
-		len -= (size_t)k;
-	}
-	return 0;
-}
 
 /* kmod's rule for module names, the kernel's for parameter names: '-' and
  * '_' are one character.  a is compared over alen bytes. */
@@ -945,9 +910,9 @@ static int af_prepare(struct augfile *f, ctune_error *err)
 	if (fd < 0)
 		return ctune_error_set(err, -errno, "%s: cannot create a temporary file beside it: %s", f->target,
 				       strerror(errno));
-	_cleanup_(unlink_pathp) char *cleanup_tmp = tmp;
+	_cleanup_(ctune_unlinkp) char *cleanup_tmp = tmp;
 
-	r = write_all(fd, text, len);
+	r = ctune_write_all(fd, text, len);
 	if (r < 0)
 		return ctune_error_set(err, r, "%s: writing: %s", f->target, strerror(-r));
 	r = copy_attributes(f, fd, err);

@@ -34,6 +34,16 @@ static inline void ctune_closedirp(DIR **d)
 		closedir(*d);
 }
 
+/* Remove a temporary file on scope exit unless the pointer was cleared. */
+static inline void ctune_unlinkp(char **path)
+{
+	if (*path) {
+		int saved = errno;
+		unlink(*path);
+		errno = saved;
+	}
+}
+
 #define _cleanup_(f) __attribute__((cleanup(f)))
 #define _cleanup_free_ _cleanup_(ctune_freep)
 #define _cleanup_close_ _cleanup_(ctune_closep)

@@ -25,6 +25,8 @@
 #include "persist.h"
 
 #include <augeas.h>
+
+#include "aug-util.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -67,44 +69,6 @@ static void discard_prepared(ctune_persist *p);
 
 /* --- small helpers ------------------------------------------------------ */
 
-/* aug_match() results, freed together. */
-typedef struct strv {
-	char **v;
-	int n;
-} strv;
-
-static void strv_done(strv *s)
-{
-	for (int i = 0; i < s->n; i++)
-		free(s->v[i]);
-	free(s->v);
-	s->v = NULL;
-	s->n = 0;
-}
-
-static void unlink_pathp(char **path)
-{
-	if (*path) {
-		int saved = errno;
-		unlink(*path);
-		errno = saved;
-	}
-}
-
-static int write_all(int fd, const char *buf, size_t len)
-{
-	while (len) {
-		ssize_t k = write(fd, buf, len);
-		if (k < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		buf += k;
-		len -= (size_t)k;
-	}
-	return 0;
-}
 
 /* Characters the Sysctl lens accepts in a key: /[*:\/A-Za-z0-9_.-]+/. */
 static bool key_valid(const char *key)
@@ -719,9 +683,9 @@ int ctune_persist_prepare(ctune_persist *p, ctune_error *err)
 	if (fd < 0)
 		return ctune_error_set(err, -errno, "%s: cannot create a temporary file beside it: %s", p->target,
 				       strerror(errno));
-	_cleanup_(unlink_pathp) char *cleanup_tmp = tmp;
+	_cleanup_(ctune_unlinkp) char *cleanup_tmp = tmp;
 
-	r = write_all(fd, text, len);
+	r = ctune_write_all(fd, text, len);
 	if (r < 0)
 		return ctune_error_set(err, r, "%s: writing: %s", p->target, strerror(-r));
 	r = copy_attributes(p, fd, p->target, err);
@@ -839,7 +803,7 @@ int ctune_persist_backup(ctune_persist *p, char *path, size_t size, ctune_error 
 	if (out < 0)
 		return ctune_error_set(err, -errno, "%s: cannot create backup %s: %s", p->target, name,
 				       strerror(errno));
-	_cleanup_(unlink_pathp) char *guard = host;
+	_cleanup_(ctune_unlinkp) char *guard = host;
 
 	char buf[65536];
 	for (;;) {
@@ -851,7 +815,7 @@ int ctune_persist_backup(ctune_persist *p, char *path, size_t size, ctune_error 
 		}
 		if (k == 0)
 			break;
-		int r = write_all(out, buf, (size_t)k);
+		int r = ctune_write_all(out, buf, (size_t)k);
 		if (r < 0)
 			return ctune_error_set(err, r, "%s: writing backup %s: %s", p->target, name, strerror(-r));
 	}

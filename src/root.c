@@ -302,3 +302,18 @@ int ctune_root_resolve(const ctune_root *root, const char *path, bool missing_di
 	memcpy(out, done, dlen + 1);
 	return 0;
 }
+
+int ctune_write_all(int fd, const char *buf, size_t len)
+{
+	while (len) {
+		ssize_t k = write(fd, buf, len);
+		if (k < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		buf += k;
+		len -= (size_t)k;
+	}
+	return 0;
+}

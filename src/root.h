@@ -58,6 +58,10 @@ int ctune_check_replaceable(const char *host_path, const char *shown, ctune_erro
 int ctune_root_resolve(const ctune_root *root, const char *path, bool missing_dirs, char *out, size_t size,
 		       ctune_error *err);
 
+/* write(2) all of buf, retrying on EINTR and short writes.  Returns 0 or
+ * -errno. */
+int ctune_write_all(int fd, const char *buf, size_t len);
+
 struct stat;
 
 /* Give fd (a replacement about to be renamed over host_path) the old
