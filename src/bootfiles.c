@@ -31,7 +31,7 @@
  */
 #include "bootfiles.h"
 
-#include <augeas.h>
+#include "augeas-dl.h"
 
 #include "aug-util.h"
 #include <ctype.h>
@@ -742,6 +742,9 @@ static int af_open(struct augfile *f, const ctune_root *root, const char *path, 
 		f->exists = true;
 	}
 
+	r = ctune_augeas_load(err);
+	if (r < 0)
+		return r;
 	/* "/" rather than the root prefix: Augeas never sees a file here. */
 	f->aug = aug_init("/", ctune_modload_lens_path(),
 			  AUG_NO_MODL_AUTOLOAD | AUG_NO_LOAD | AUG_NO_ERR_CLOSE | AUG_SAVE_NOOP);

@@ -24,7 +24,7 @@
  */
 #include "persist.h"
 
-#include <augeas.h>
+#include "augeas-dl.h"
 
 #include "aug-util.h"
 #include <errno.h>
@@ -313,6 +313,9 @@ int ctune_persist_open(ctune_persist **pp, const ctune_root *root, const char *p
 	if (r < 0)
 		return r;
 
+	r = ctune_augeas_load(err);
+	if (r < 0)
+		return r;
 	/* "/" rather than the root prefix: Augeas never sees a file here. */
 	p->aug = aug_init("/", NULL, AUG_NO_MODL_AUTOLOAD | AUG_NO_LOAD | AUG_NO_ERR_CLOSE | AUG_SAVE_NOOP);
 	if (!p->aug)

@@ -141,9 +141,16 @@ else
 fi
 depends=$(field Depends)
 echo "     Depends: $depends"
-for p in libc6 libaugeas0 augeas-lenses libmnl0 libjansson4; do
+# libjansson is linked in statically; libaugeas is dlopen()ed for `set`, so
+# no NEEDED entry names it and Depends must (checked below).
+for p in libc6 libaugeas0 augeas-lenses libmnl0; do
 	if printf '%s\n' "$depends" | tr ',' '\n' | grep -Eq "^ *$p( |$)"; then ok "Depends on $p"; else bad "Depends lacks $p"; fi
 done
+if readelf -d "$dest/usr/bin/ctune" 2>/dev/null | grep -q 'NEEDED.*libaugeas'; then
+	bad "the binary links libaugeas: every process start pays for libxml2 and ICU"
+else
+	ok "the binary does not link libaugeas (loaded by set only)"
+fi
 # Every shared library the binary needs comes from a package it depends on
 # (libnetfilter-conntrack3 only if the binary really links it).
 if command -v readelf >/dev/null 2>&1; then
@@ -222,6 +229,14 @@ if "$bin" facts --root "$tmp/fx/centos7" --format prometheus | grep -q '^ctune_c
 	ok "installed ctune facts --format prometheus"
 else
 	bad "installed ctune facts --format prometheus"
+fi
+# set persists through Augeas, which the binary loads only then (dlopen).
+cp -R -P "$FIX/centos7" "$tmp/fx/set"
+if "$bin" set --root "$tmp/fx/set" --no-live tcp_timeout_established=43200 >"$tmp/set.json" 2>"$tmp/set.err" &&
+	grep -Eq '^ *net\.netfilter\.nf_conntrack_tcp_timeout_established *= *43200 *$' "$tmp/fx/set/etc/sysctl.conf"; then
+	ok "installed ctune set persists (Augeas loaded on demand)"
+else
+	bad "installed ctune set: $(head -c 300 "$tmp/set.json") $(head -n 3 "$tmp/set.err")"
 fi
 if command -v man >/dev/null 2>&1; then
 	page=$(find "$root/usr/share/man/man1" -name 'ctune.1*' | head -n 1)
