@@ -4,7 +4,6 @@
 
 #include <errno.h>
 #include <limits.h>
-#include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -180,6 +179,15 @@ static json_t *boot_to_json(const ctune_facts *f)
 	return o;
 }
 
+/* count / max in percent, rounded to two decimals (half up), in integers
+ * where they are exact (no libm: one shared library less at start). */
+static double percent_2dp(long long count, long long max)
+{
+	if (count >= 0 && count <= (1LL << 40) && max > 0)
+		return (double)((count * 20000 + max) / (2 * max)) / 100.0;
+	return 100.0 * (double)count / (double)max;
+}
+
 json_t *ctune_facts_to_json(const ctune_facts *f, const ctune_root *r)
 {
 	const ctune_detect *d = &f->detect;
@@ -213,7 +221,7 @@ json_t *ctune_facts_to_json(const ctune_facts *f, const ctune_root *r)
 	json_object_set_new(o, "max", optional_int(max));
 	if (count && max && max->value > 0)
 		json_object_set_new(o, "usage_percent",
-				    json_real(round(10000.0 * (double)count->value / (double)max->value) / 100.0));
+				    json_real(percent_2dp(count->value, max->value)));
 	else
 		json_object_set_new(o, "usage_percent", json_null());
 	json_object_set_new(o, "buckets", optional_int(ctune_facts_get(f, "buckets")));

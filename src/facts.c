@@ -29,6 +29,8 @@ static void read_tunables(const ctune_root *r, ctune_facts *f)
 	ctune_scheme s = f->detect.scheme;
 	if (s == CTUNE_SCHEME_NONE)
 		return;
+	ctune_procsys_reader rd;
+	ctune_procsys_reader_init(&rd, r);
 	for (size_t i = 0; i < f->nvalues; i++) {
 		ctune_fact_value *v = &f->values[i];
 		/* The primary key first; old kernels may only have the alias. */
@@ -37,7 +39,8 @@ static void read_tunables(const ctune_root *r, ctune_facts *f)
 			if (!keys[k])
 				continue;
 			ctune_error e = { 0 };
-			int rr = ctune_procsys_read(r, keys[k], &v->value, &e);
+			bool writable = false;
+			int rr = ctune_procsys_reader_get(&rd, keys[k], &v->value, &writable, &e);
 			if (rr == -ENOENT)
 				continue;
 			if (rr < 0) {
@@ -46,9 +49,10 @@ static void read_tunables(const ctune_root *r, ctune_facts *f)
 			}
 			v->present = true;
 			v->key = keys[k];
-			v->writable = !(t[i].flags & CTUNE_TF_READONLY) && ctune_procsys_writable(r, keys[k]);
+			v->writable = !(t[i].flags & CTUNE_TF_READONLY) && writable;
 		}
 	}
+	ctune_procsys_reader_done(&rd);
 }
 
 static void read_stats(const ctune_root *r, ctune_facts *f)

@@ -55,6 +55,54 @@ bool ctune_procsys_writable(const ctune_root *r, const char *key)
 	return stat(path, &st) == 0 && (st.st_mode & S_IWUSR);
 }
 
+void ctune_procsys_reader_init(ctune_procsys_reader *rd, const ctune_root *r)
+{
+	rd->root = r;
+	rd->dir[0] = '\0';
+	rd->dirfd = -ENOENT;
+}
+
+void ctune_procsys_reader_done(ctune_procsys_reader *rd)
+{
+	if (rd->dirfd >= 0)
+		close(rd->dirfd);
+	rd->dir[0] = '\0';
+	rd->dirfd = -ENOENT;
+}
+
+int ctune_procsys_reader_get(ctune_procsys_reader *rd, const char *key, long long *value, bool *writable,
+			     ctune_error *err)
+{
+	char path[512], buf[64];
+	if (ctune_key_procpath(key, path, sizeof(path)) < 0)
+		return ctune_error_set(err, -ENAMETOOLONG, "key %s is too long", key);
+	char *slash = strrchr(path, '/');
+	size_t dlen = (size_t)(slash - path);
+	if (strlen(rd->dir) != dlen || memcmp(rd->dir, path, dlen) != 0) {
+		ctune_procsys_reader_done(rd);
+		memcpy(rd->dir, path, dlen);
+		rd->dir[dlen] = '\0';
+		rd->dirfd = ctune_root_open(rd->root, rd->dir, O_RDONLY | O_DIRECTORY);
+	}
+	/* A missing directory (legacy keys on a modern kernel, no module)
+	 * answers every key in it without another system call. */
+	if (rd->dirfd < 0)
+		return ctune_error_set(err, rd->dirfd, "cannot read %s: %s", path, strerror(-rd->dirfd));
+	_cleanup_close_ int fd = openat(rd->dirfd, slash + 1, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return ctune_error_set(err, -errno, "cannot read %s: %s", path, strerror(errno));
+	ssize_t n = ctune_read_small_fd(fd, buf, sizeof(buf));
+	if (n < 0)
+		return ctune_error_set(err, (int)n, "cannot read %s: %s", path, strerror((int)-n));
+	if (parse_integer(buf, value) < 0)
+		return ctune_error_set(err, -EINVAL, "%s does not hold one integer", path);
+	if (writable) {
+		struct stat st;
+		*writable = fstat(fd, &st) == 0 && (st.st_mode & S_IWUSR);
+	}
+	return 0;
+}
+
 int ctune_procsys_write(const ctune_root *r, const char *key, long long value, ctune_error *err)
 {
 	char path[512], text[32];

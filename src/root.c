@@ -79,11 +79,8 @@ bool ctune_root_exists(const ctune_root *r, const char *abs)
 	return access(path, F_OK) == 0;
 }
 
-ssize_t ctune_root_read_small(const ctune_root *r, const char *abs, char *buf, size_t size)
+ssize_t ctune_read_small_fd(int fd, char *buf, size_t size)
 {
-	_cleanup_close_ int fd = ctune_root_open(r, abs, O_RDONLY);
-	if (fd < 0)
-		return fd;
 	size_t got = 0;
 	for (;;) {
 		ssize_t k = read(fd, buf + got, size - 1 - got);
@@ -104,6 +101,14 @@ ssize_t ctune_root_read_small(const ctune_root *r, const char *abs, char *buf, s
 	}
 	buf[got] = '\0';
 	return (ssize_t)got;
+}
+
+ssize_t ctune_root_read_small(const ctune_root *r, const char *abs, char *buf, size_t size)
+{
+	_cleanup_close_ int fd = ctune_root_open(r, abs, O_RDONLY);
+	if (fd < 0)
+		return fd;
+	return ctune_read_small_fd(fd, buf, size);
 }
 
 int ctune_root_read_all(const ctune_root *r, const char *abs, size_t max_bytes, char **out, size_t *len)

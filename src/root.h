@@ -38,6 +38,9 @@ bool ctune_root_exists(const ctune_root *r, const char *abs);
  * file does not fit. */
 ssize_t ctune_root_read_small(const ctune_root *r, const char *abs, char *buf, size_t size);
 
+/* The same from an open file descriptor (read from its current offset). */
+ssize_t ctune_read_small_fd(int fd, char *buf, size_t size);
+
 /* Read a whole file into a fresh malloc'ed, NUL-terminated buffer (*out,
  * *len).  Refuses files over max_bytes with -EFBIG.  Returns 0 or -errno. */
 int ctune_root_read_all(const ctune_root *r, const char *abs, size_t max_bytes, char **out, size_t *len);
