@@ -356,6 +356,7 @@ static void advice(FILE *out, json_t *f)
 		const char *src = str(a, "bytes_per_entry_source");
 		const char *how = !src ? "source unknown"
 				  : strcmp(src, "slabinfo") == 0 ? "measured in /proc/slabinfo"
+				  : strcmp(src, "sysfs_slab") == 0 ? "measured in /sys/kernel/slab"
 				  : strcmp(src, "estimate") == 0 ? "estimated for this kernel"
 								  : src;
 		long long at_max;

@@ -35,9 +35,10 @@
  * A hashsize= module parameter changes all of this (max = 8 x hashsize);
  * the defaults here are what a host without one gets.
  *
- * Memory: an entry costs what its slab object costs, read from
- * /proc/slabinfo (pages per slab x 4096 / objects per slab, the real
- * footprint) when readable (it is root-only); otherwise an estimate for
+ * Memory: an entry costs what its slab object costs, read from SLUB's
+ * /sys/kernel/slab/nf_conntrack/ (4096 << order / objs_per_slab, at least
+ * slab_size) or else /proc/slabinfo (pages per slab x 4096 / objects per
+ * slab: the same real footprint) when readable (it is root-only); otherwise an estimate for
  * 64-bit kernels: 256 B from 4.7 on (measured: 256 B on 6.18), 320 B before
  * (nf_conn and ip_conntrack were ~300 B).  Extensions (accounting,
  * timestamps, labels) are allocated apart and not counted.  Bucket heads
@@ -134,7 +135,7 @@ typedef struct ctune_advice {
 	uint64_t default_buckets, default_max; /* the kernel's own pick for this RAM */
 
 	uint64_t bytes_per_entry;           /* kernel memory per entry */
-	const char *bytes_per_entry_source; /* "slabinfo", "estimate" or "caller" */
+	const char *bytes_per_entry_source; /* "sysfs_slab", "slabinfo", "estimate" or "caller" */
 	uint64_t bytes_per_bucket;          /* 8, or 16 for ip_conntrack (4 / 8 on 32-bit) */
 
 	int64_t count, max, buckets; /* current values, -1 when unknown */

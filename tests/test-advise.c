@@ -12,6 +12,7 @@
  *   deb10-1g   Debian 10 (4.19), 1 GB, table full
  *   deb12-64g  Debian 12 (6.1), 64 GB, max raised without buckets
  *   cur-2g     6.18, 2 GB, 98% used, slabinfo
+ *   cur-2g-sysfs, cur-2g-merged  the same with SLUB's /sys/kernel/slab
  *   tiny-256m  6.6, 244 MiB, a max far past what the memory allows
  *   no-conntrack, no-meminfo, bad-release
  */
@@ -302,6 +303,27 @@ START_TEST(test_cur_2g_nearly_full)
 }
 END_TEST
 
+/* SLUB's sysfs directory of the cache is read before /proc/slabinfo (which
+ * makes the kernel print every cache): 8192 / 25 = 327 bytes, the slots of
+ * the cache as the slab peak.  A merged cache (the name a symbolic link)
+ * shares its counts with others: slabinfo then. */
+START_TEST(test_sysfs_slab)
+{
+	ctune_advice a;
+	advise("cur-2g-sysfs", NULL, &a);
+	EQ(a.bytes_per_entry, 327);
+	ck_assert_str_eq(a.bytes_per_entry_source, "sysfs_slab");
+	EQ(a.peak, 70000);
+	ck_assert_str_eq(a.peak_source, "slab");
+	SAID(&a, "from /sys/kernel/slab");
+
+	advise("cur-2g-merged", NULL, &a);
+	EQ(a.bytes_per_entry, 256);
+	ck_assert_str_eq(a.bytes_per_entry_source, "slabinfo");
+	EQ(a.peak, 64000);
+}
+END_TEST
+
 START_TEST(test_tiny_capped)
 {
 	ctune_advice a;
@@ -404,6 +426,7 @@ int main(void)
 	tcase_add_test(tc, test_deb10_1g_full);
 	tcase_add_test(tc, test_deb12_64g_buckets_follow);
 	tcase_add_test(tc, test_cur_2g_nearly_full);
+	tcase_add_test(tc, test_sysfs_slab);
 	tcase_add_test(tc, test_tiny_capped);
 	tcase_add_test(tc, test_caller_values);
 	tcase_add_test(tc, test_missing_things);
