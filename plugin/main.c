@@ -32,8 +32,9 @@
 enum { EXIT_OK = 0, EXIT_FAILED = 1, EXIT_USAGE = 2 };
 
 static const char usage[] =
-	"Usage: ctune facts [--root DIR] [--table] [--source auto|proc|netlink] [--no-log-events]\n"
-	"                   [--no-advice] [--scheme auto|legacy|modern] [--format json|human|prometheus]\n"
+	"Usage: ctune facts [--root DIR] [--table] [--source auto|proc|netlink] [--log-events]\n"
+	"                   [--no-advice] [--no-boot] [--scheme auto|legacy|modern]\n"
+	"                   [--format json|human|prometheus]\n"
 	"       ctune set NAME=VALUE... [--check|--dry-run] [--diff] [--file F] [--backup]\n"
 	"                 [--no-live] [--no-persist] [--absent] [--migrate] [--override warn|fix]\n"
 	"                 [--ensure-module yes|no] [--modules-load-file F] [--modprobe-file F]\n"
@@ -46,8 +47,11 @@ static const char usage[] =
 	"\n"
 	"Reports and tunes the netfilter connection-tracking table.\n"
 	"  facts      print one JSON object: scheme, count, max, usage, buckets, every timeout,\n"
-	"             per-CPU statistics; --table adds a summary of the table by family,\n"
-	"             protocol, TCP state, ASSURED, UNREPLIED and long remaining timeouts.\n"
+	"             per-CPU statistics (drop, early_drop, insert_failed...), sizing advice,\n"
+	"             effective_at_boot; --table adds a summary of the table by family,\n"
+	"             protocol, TCP state, ASSURED, UNREPLIED and long remaining timeouts;\n"
+	"             --log-events adds the kernel log's \"table full, dropping packet\" lines\n"
+	"             (it reads the whole log: its cost grows with the log, so not by default).\n"
 	"             --format: json (the default when stdout is not a terminal), human (a\n"
 	"             report, the default on a terminal) or prometheus (node_exporter's textfile\n"
 	"             collector; metrics named ctune_*).\n"

@@ -20,7 +20,7 @@ static void request_init(ctune_request *req, ctune_origin origin)
 	req->origin = origin;
 	req->format = origin == CTUNE_ORIGIN_CLI ? CTUNE_FORMAT_AUTO : CTUNE_FORMAT_JSON;
 	req->scheme = CTUNE_SCHEME_NONE;
-	req->events = true;
+	req->events = false; /* O(kernel log): asked for, never by default */
 	req->advice = true;
 	req->boot = true;
 	req->source = CTUNE_SOURCE_AUTO;
@@ -300,6 +300,7 @@ static const struct {
 	{ "--migrate", offsetof(ctune_request, plan.migrate), true },
 	{ "--no-live", offsetof(ctune_request, plan.live), false },
 	{ "--no-persist", offsetof(ctune_request, plan.persist), false },
+	{ "--log-events", offsetof(ctune_request, events), true },
 	{ "--no-log-events", offsetof(ctune_request, events), false },
 	{ "--no-advice", offsetof(ctune_request, advice), false },
 	{ "--no-boot", offsetof(ctune_request, boot), false },

@@ -551,16 +551,16 @@ Nov 25 08:30:05 web1 kernel: ip_conntrack: table full, dropping packet.
 Nov 25 08:31:10 web1 kernel: ip_conntrack: maximum limit of 65536 entries exceeded
 Nov 25 08:31:11 web1 sshd[99]: ip_conntrack: table full, dropping packet.
 EOF
-run facts --root "$tmp/ev5" --format human
+run facts --root "$tmp/ev5" --log-events --format human
 cp "$tmp/out" "$tmp/ev5.human"
 expect_line "centos5 log: 2 table-full messages, 312 suppressed" "$tmp/ev5.human" "^  table full +2 messages, and 312 more suppressed by the kernel's$"
 expect_line "centos5 log: limit exceeded" "$tmp/ev5.human" '^  limit exceeded +1 message$'
 expect_line "centos5 log: the limit the kernel logged" "$tmp/ev5.human" '^  limit +65536 entries'
 expect_line "centos5 log: first seen (syslog stamp)" "$tmp/ev5.human" '^  first seen +Nov 25 08:30:00$'
 expect_line "centos5 log: last seen" "$tmp/ev5.human" '^  last seen +Nov 25 08:31:10$'
-run facts --root "$tmp/ev5" --table --format json
+run facts --root "$tmp/ev5" --log-events --table --format json
 cp "$tmp/out" "$tmp/ev5.json"
-run facts --root "$tmp/ev5" --table --format prometheus
+run facts --root "$tmp/ev5" --log-events --table --format prometheus
 cp "$tmp/out" "$tmp/ev5.prom"
 check "centos5 log: prometheus valid, event counters equal the facts" "$tmp/prom.py" "$tmp/ev5.prom" \
 	--expected "$FIX/centos5/expected.json" --facts "$tmp/ev5.json"
@@ -580,16 +580,30 @@ cat >"$tmp/ev12/var/log/kern.log" <<'EOF'
 2025-11-25T08:30:01+01:00 gw kernel: net_ratelimit: 40 callbacks suppressed
 2025-11-25T09:45:10+01:00 gw kernel: nf_conntrack: nf_conntrack: table full in netns 4026532384, dropping packet
 EOF
-run facts --root "$tmp/ev12" --format human
+run facts --root "$tmp/ev12" --log-events --format human
 cp "$tmp/out" "$tmp/ev12.human"
 expect_line "debian12 log: first seen in UTC" "$tmp/ev12.human" '^  first seen +2025-11-25T07:30:00Z$'
 expect_line "debian12 log: last seen in UTC" "$tmp/ev12.human" '^  last seen +2025-11-25T08:45:10Z$'
 expect_line "debian12 log: one in another netns" "$tmp/ev12.human" '^  in a netns +1 of them'
-run facts --root "$tmp/ev12" --format prometheus
+run facts --root "$tmp/ev12" --log-events --format prometheus
 cp "$tmp/out" "$tmp/ev12.prom"
 expect_line "debian12 log: first seen timestamp" "$tmp/ev12.prom" '^ctune_conntrack_table_full_first_seen_timestamp_seconds 1764055800$'
 expect_line "debian12 log: last seen timestamp" "$tmp/ev12.prom" '^ctune_conntrack_table_full_last_seen_timestamp_seconds 1764060310$'
 check "debian12 log: prometheus valid" "$tmp/prom.py" "$tmp/ev12.prom"
+# The kernel log is read only when asked: the default facts never read it
+# (its cost grows with the log), and say nothing of events.
+run facts --root "$tmp/ev12" --format json
+if [ "$rc" -eq 0 ] && "$PY" -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit("events" in d)' "$tmp/out"; then
+	ok "default facts: no events key (the log is not read)"
+else
+	bad "default facts: events reported without --log-events"
+fi
+run facts --root "$tmp/ev12" --format prometheus
+if [ "$rc" -eq 0 ] && ! grep -q '^ctune_conntrack_table_full' "$tmp/out"; then
+	ok "default prometheus: no event metrics"
+else
+	bad "default prometheus: event metrics without --log-events"
+fi
 
 # 5. Label values that need escaping survive the round trip.
 cp -R -P "$tmp/roots/centos7" "$tmp/esc"

@@ -12,7 +12,7 @@ minion config::
 
     ctune:
       bin: /usr/local/bin/ctune
-      grains: {log_events: false}      # extra facts options (root, source, log_events, advice, boot)
+      grains: {log_events: true}       # extra facts options (root, source, log_events, advice, boot)
 
 A grain must never break the minion's start: when ctune is missing or fails,
 the grain is left out (and the reason logged).

@@ -180,7 +180,7 @@ check(st.__virtual__() == "ctune", "state module __virtual__", st.__virtual__())
 
 # ------------------------------------------------------- execution module
 r = fresh_root()
-f = salt["ctune.facts"](root=r)
+f = salt["ctune.facts"](root=r, log_events=True)
 check(f.get("max") == 65536 and f.get("count") == 61234 and f.get("usage_percent") == 93.44,
       "ctune.facts: count, max, usage", {k: f.get(k) for k in ("count", "max", "usage_percent")})
 check(f.get("timeouts", {}).get("tcp_timeout_established") == 432000 and isinstance(f.get("warnings"), list),
@@ -188,7 +188,7 @@ check(f.get("timeouts", {}).get("tcp_timeout_established") == 432000 and isinsta
 check(f.get("events", {}).get("table_full") == 3 and f.get("advice", {}).get("recommended_max") == 131072,
       "ctune.facts: events and advice", {k: f.get(k) for k in ("events", "advice")})
 req = json.loads(calls[-1][1]["stdin"])
-check(calls[-1][0] == [CTUNE] and calls[-1][1].get("python_shell") is False and req == {"verb": "facts", "root": r},
+check(calls[-1][0] == [CTUNE] and calls[-1][1].get("python_shell") is False and req == {"verb": "facts", "root": r, "log_events": True},
       "ctune.facts pipes one JSON request to the configured executable, no shell", calls[-1])
 f = salt["ctune.facts"](root=os.path.join(TOP, "tests", "fixtures", "debian12"), table=True, log_events=False,
                         __pub_jid="20250101", __pub_fun="ctune.facts")
