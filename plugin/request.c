@@ -142,7 +142,7 @@ static int set_modprobe_file(ctune_request *req, const char *v, ctune_error *err
 
 static int set_ensure_module(ctune_request *req, const char *v, ctune_error *err)
 {
-	bool b;
+	bool b = false;
 	json_t *s = json_string(v);
 	int r = s ? json_to_bool(s, "ensure_module", &b, err) : -ENOMEM;
 	json_decref(s);

@@ -877,8 +877,8 @@ static int make_parents(const char *host, const char *slash, const char *shown, 
 static int af_prepare(struct augfile *f, ctune_error *err)
 {
 	af_discard(f);
-	const char *text;
-	size_t len;
+	const char *text = NULL; /* set when the render returns > 0 */
+	size_t len = 0;
 	int r = af_render(f, &text, &len, err);
 	if (r <= 0)
 		return r;
@@ -1082,8 +1082,8 @@ int ctune_modload_listed(ctune_modload *m, const char *module, ctune_error *err)
 /* The session's file will exist after a save. */
 static bool will_exist(ctune_modload *m)
 {
-	const char *text;
-	size_t len;
+	const char *text = NULL; /* set when the render returns > 0 */
+	size_t len = 0;
 	if (af_render(&m->f, &text, &len, NULL) < 0)
 		return m->f.exists;
 	return len > 0;

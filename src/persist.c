@@ -663,8 +663,8 @@ static void discard_prepared(ctune_persist *p)
 int ctune_persist_prepare(ctune_persist *p, ctune_error *err)
 {
 	discard_prepared(p);
-	const char *text;
-	size_t len;
+	const char *text = NULL; /* set when the render returns > 0 */
+	size_t len = 0;
 	int r = ctune_persist_render(p, &text, &len, err);
 	if (r <= 0)
 		return r;
