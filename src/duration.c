@@ -36,8 +36,14 @@ static bool is_digit(char c)
 static int bad_char(const char *text, size_t at, unsigned flags, ctune_error *err)
 {
 	char c = text[at];
-	if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f')
+	if (c == ' ')
 		return ctune_error_set(err, -EINVAL, "%.64s: spaces are not allowed", text);
+	if (c == '\t')
+		return ctune_error_set(err, -EINVAL, "%.64s: tabs are not allowed", text);
+	if (c == '\n' || c == '\r')
+		return ctune_error_set(err, -EINVAL, "%.64s: line breaks are not allowed", text);
+	if (c == '\v' || c == '\f')
+		return ctune_error_set(err, -EINVAL, "%.64s: control characters are not allowed", text);
 	if ((c == '-' || c == '+') && at == 0)
 		return ctune_error_set(err, -EINVAL, "%.64s: a sign is not allowed", text);
 	if ((c == '.' || c == ',') && at > 0 && is_digit(text[at - 1]))
