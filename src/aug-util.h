@@ -1,5 +1,5 @@
-/* aug-util.h - the one helper the Augeas editors (persist.c, bootfiles.c)
- * share: aug_match() results, freed together. */
+/* aug-util.h - aug_match() results, freed together: what
+ * ctune_textfile_match() (textfile.h) hands the Augeas editors. */
 #ifndef CTUNE_AUG_UTIL_H
 #define CTUNE_AUG_UTIL_H
 

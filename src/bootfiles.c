@@ -10,30 +10,17 @@
  * splitting for modprobe.d.  No Augeas there: a find must see exactly what
  * the boot will see, including lines a lens would refuse.
  *
- * A session edits one file, as persist.c does for sysctl files: open()
- * resolves the path inside the root, reads the bytes and hands them to
- * Augeas as a string (aug_text_store into /parsed, with only the one lens
- * compiled: AUG_NO_MODL_AUTOLOAD | AUG_NO_LOAD).  Edits change the tree;
- * render() runs the lens backwards over the original text
- * (aug_text_retrieve); prepare() writes that text to a hidden temporary
- * file beside the target with its mode and owner, fsync'ed, and commit()
- * renames it over the target - so check and diff modes see exactly what a
- * save writes, a save that changes nothing touches nothing, and no .augnew
- * file ever exists.  A file every line of which was removed is deleted by
- * commit rather than left empty.  The file machinery (struct augfile) is
- * shared by the two kinds of session; only the lens and the tree edits
- * differ.
- *
- * Line endings: a file whose every line ends in "\r\n" is given to the
- * lens with the "\r" removed and written back with it; in a file that mixes
- * endings the "\r" stays (Modules_Load treats it as whitespace, as systemd
- * does).  A file without a final newline is given one for the lens.
+ * A session edits one file through a lens, as persist.c does for sysctl
+ * files: reading, parsing, rendering and the atomic save are textfile.c's
+ * (see textfile.h), the same for both kinds of session; only the lens and
+ * the tree edits differ.  Unlike a sysctl file, a file every line of which
+ * was removed is deleted by commit rather than left empty, and the
+ * directory of a file ctune creates is made by prepare.  In a file that
+ * mixes line endings the "\r" stays in the text (Modules_Load treats it as
+ * whitespace, as systemd does).
  */
 #include "bootfiles.h"
 
-#include "augeas-dl.h"
-
-#include "aug-util.h"
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
@@ -45,12 +32,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "textfile.h"
+
 #ifndef CTUNE_LENS_DIR
 #define CTUNE_LENS_DIR "/usr/local/share/ctune/lenses"
 #endif
 
-#define MODLOAD_LENS "Modules_Load.lns"
-#define MODPROBE_LENS "Modprobe.lns"
 #define MAX_FILE_BYTES (4u << 20) /* these files are a few hundred bytes */
 #define MAX_FILES 512
 #define HOST_MAX (PATH_MAX + 4096 + 64)
@@ -133,65 +120,7 @@ const char *ctune_modload_lens_path(void)
 	return path;
 }
 
-/* --- following a path inside the root ----------------------------------- */
-
-
-/* Read the regular file at host (already resolved: O_NOFOLLOW) into a fresh
- * NUL-terminated buffer.  -ENOENT when it does not exist; st (may be NULL)
- * gets its status.  what names the file in messages. */
-static int read_host(const char *host, const char *what, char **out, size_t *len, struct stat *st,
-		     ctune_error *err)
-{
-	_cleanup_close_ int fd = open(host, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0) {
-		if (errno == ENOENT)
-			return -ENOENT;
-		return ctune_error_set(err, -errno, "%s: %s", what, strerror(errno));
-	}
-	struct stat sb;
-	if (fstat(fd, &sb) < 0)
-		return ctune_error_set(err, -errno, "%s: %s", what, strerror(errno));
-	if (!S_ISREG(sb.st_mode))
-		return ctune_error_set(err, -EINVAL, "%s: not a regular file", what);
-	if ((unsigned long long)sb.st_size > MAX_FILE_BYTES)
-		return ctune_error_set(err, -EFBIG, "%s: too large for a configuration file (%lld bytes)", what,
-				       (long long)sb.st_size);
-
-	size_t cap = (size_t)sb.st_size + 1, got = 0;
-	_cleanup_free_ char *buf = malloc(cap);
-	if (!buf)
-		return -ENOMEM;
-	for (;;) {
-		if (got + 1 == cap) {
-			/* The file grew while we read it. */
-			if (cap > MAX_FILE_BYTES)
-				return ctune_error_set(err, -EFBIG, "%s: too large for a configuration file", what);
-			char *nb = realloc(buf, cap * 2);
-			if (!nb)
-				return -ENOMEM;
-			buf = nb;
-			cap *= 2;
-		}
-		ssize_t k = read(fd, buf + got, cap - 1 - got);
-		if (k < 0) {
-			if (errno == EINTR)
-				continue;
-			return ctune_error_set(err, -errno, "%s: %s", what, strerror(errno));
-		}
-		if (k == 0)
-			break;
-		got += (size_t)k;
-	}
-	buf[got] = '\0';
-	if (memchr(buf, '\0', got))
-		return ctune_error_set(err, -EBADMSG, "%s: contains a NUL byte, not a configuration file", what);
-	if (st)
-		*st = sb;
-	*out = TAKE_PTR(buf);
-	if (len)
-		*len = got;
-	return 0;
-}
+/* --- reading a file inside the root ------------------------------------- */
 
 /* Read abs under the root, links followed inside it; *target (may be NULL)
  * gets the file actually read.  -ENOENT for a missing file (or a dangling
@@ -210,7 +139,7 @@ static int read_in_root(const ctune_root *root, const char *abs, char **out, cha
 		snprintf(target, tsize, "%s", resolved);
 	if (ctune_root_path(root, resolved, host, sizeof(host)) < 0)
 		return ctune_error_set(err, -ENAMETOOLONG, "%s: path too long", abs);
-	return read_host(host, abs, out, NULL, NULL, err);
+	return ctune_textfile_read(host, abs, MAX_FILE_BYTES, "configuration file", out, NULL, NULL, err);
 }
 
 /* --- which files are in force ------------------------------------------- */
@@ -568,440 +497,57 @@ int ctune_modprobe_find(const ctune_root *root, const char *module, const char *
 	return found;
 }
 
-/* --- one file edited through a lens ------------------------------------- */
+/* --- sessions: what both kinds share ------------------------------------- */
 
-struct augfile {
-	augeas *aug;
-	const char *lens; /* "Modules_Load.lns" */
-	ctune_root root;
-	char path[PATH_MAX];   /* as given to open */
-	char target[PATH_MAX]; /* after following links, as seen from the root */
-	char host[HOST_MAX];   /* root prefix + target: what open(2) takes */
-	bool exists;
-	struct stat st; /* of the target when read; valid when exists */
-
-	char *original; /* the file's bytes (NUL-terminated); "" when missing */
-	size_t original_len;
-	char *input; /* what Augeas parsed: "\r\n" -> "\n" when dos, final "\n" */
-	bool dos;    /* every line ended in "\r\n" */
-
-	char *tmp;          /* a prepared temporary file awaiting commit, or NULL */
-	bool unlink_pending; /* prepared: commit removes the file */
-	struct stat tmp_st;
-	size_t tmp_len;
-
-	bool dirty;     /* the tree changed since the last render */
-	bool changed;   /* the last render differs from the original */
-	char *rendered; /* the last render when changed */
-	size_t rendered_len;
-};
-
-static void af_discard(struct augfile *f)
-{
-	f->unlink_pending = false;
-	if (!f->tmp)
-		return;
-	unlink(f->tmp);
-	free(f->tmp);
-	f->tmp = NULL;
-}
-
-static void af_done(struct augfile *f)
-{
-	af_discard(f);
-	if (f->aug)
-		aug_close(f->aug);
-	free(f->original);
-	free(f->input);
-	free(f->rendered);
-}
-
-static int af_failure(struct augfile *f, int code, const char *what, ctune_error *err)
-{
-	const char *msg = aug_error_message(f->aug), *minor = aug_error_minor_message(f->aug),
-		   *details = aug_error_details(f->aug);
-	return ctune_error_set(err, code, "%s: Augeas could not %s: %s%s%s%s%s", f->target, what,
-			       msg ? msg : "unknown error", minor ? ": " : "", minor ? minor : "",
-			       details ? ": " : "", details ? details : "");
-}
-
-/* The lens could not be compiled or found: say where it was looked for. */
-static int lens_failure(struct augfile *f, ctune_error *err)
-{
-	int code = aug_error(f->aug) == AUG_ENOLENS ? -ENOENT : -EIO;
-	const char *msg = aug_error_message(f->aug), *minor = aug_error_minor_message(f->aug),
-		   *details = aug_error_details(f->aug);
-	return ctune_error_set(err, code, "%s: cannot load the %s lens (looked in %s and Augeas's own lenses; "
-			       "set CTUNE_LENS_DIR to the folder holding ctune's lenses): %s%s%s%s%s",
-			       f->target, f->lens, ctune_modload_lens_path(), msg ? msg : "unknown error",
-			       minor ? ": " : "", minor ? minor : "", details ? ": " : "", details ? details : "");
-}
-
-/* The lens's report of a parse (or put) failure, quoting the line. */
-static int parse_failure(struct augfile *f, const char *what, ctune_error *err)
-{
-	const char *message = NULL, *line = NULL, *column = NULL;
-	aug_get(f->aug, "/augeas/text/parsed/error/message", &message);
-	aug_get(f->aug, "/augeas/text/parsed/error/line", &line);
-	aug_get(f->aug, "/augeas/text/parsed/error/char", &column);
-	if (!message)
-		return af_failure(f, -EBADMSG, what, err);
-
-	long no = line ? strtol(line, NULL, 10) : 0;
-	const char *s = f->input;
-	for (long i = 1; i < no && s; i++) {
-		s = strchr(s, '\n');
-		if (s)
-			s++;
+/* ctune's Modules_Load lens comes from ctune_modload_lens_path(); the stock
+ * Modprobe lens is looked for there too, then in Augeas's own directory.
+ * Both kinds of file are ctune's to create (with their directory on a
+ * minimal image) and to remove once the edits leave nothing in them. */
+#define BOOT_FORMAT(lens_name)                                                                     \
+	{                                                                                           \
+		.lens = lens_name, .title = lens_name, .loadpath = ctune_modload_lens_path,         \
+		.noun = "configuration file", .max_bytes = MAX_FILE_BYTES, .create_dirs = true,     \
+		.remove_empty = true,                                                               \
 	}
-	int len = s ? (int)strcspn(s, "\n") : 0;
-	return ctune_error_set(err, -EBADMSG,
-			       "%s: the %s lens cannot %s line %s, character %s (\"%.*s%s\"): %s; "
-			       "the file is left as it is",
-			       f->target, f->lens, what, line ? line : "?", column ? column : "?", len > 80 ? 80 : len,
-			       s ? s : "", len > 80 ? "..." : "", message);
-}
+static const ctune_textfile_format modload_format = BOOT_FORMAT("Modules_Load.lns");
+static const ctune_textfile_format modprobe_format = BOOT_FORMAT("Modprobe.lns");
 
-/* f->input from f->original: see the header comment on line endings. */
-static int make_input(struct augfile *f)
+/* The nodes matching expr whose value names name (kmod's '-'/'_' rule), in
+ * file order. */
+static int match_named(ctune_textfile *f, const char *expr, const char *name, strv *out, ctune_error *err)
 {
-	const char *o = f->original;
-	size_t lf = 0, crlf = 0;
-	for (size_t i = 0; i < f->original_len; i++)
-		if (o[i] == '\n') {
-			lf++;
-			if (i > 0 && o[i - 1] == '\r')
-				crlf++;
-		}
-	f->dos = crlf > 0 && crlf == lf;
-
-	char *in = malloc(f->original_len + 2);
-	if (!in)
-		return -ENOMEM;
-	size_t n = 0;
-	for (size_t i = 0; i < f->original_len; i++) {
-		if (f->dos && o[i] == '\r' && o[i + 1] == '\n')
-			continue;
-		in[n++] = o[i];
-	}
-	if (n > 0 && in[n - 1] != '\n')
-		in[n++] = '\n';
-	in[n] = '\0';
-	free(f->input);
-	f->input = in;
-	return 0;
-}
-
-static int load_tree(struct augfile *f, ctune_error *err)
-{
-	int r = make_input(f);
+	int r = ctune_textfile_match(f, expr, out, "search the tree", err);
 	if (r < 0)
 		return r;
-	if (aug_rm(f->aug, "/parsed") < 0 || aug_set(f->aug, "/input", f->input) < 0)
-		return af_failure(f, -ENOMEM, "store the text", err);
-	if (aug_text_store(f->aug, f->lens, "/input", "/parsed") < 0) {
-		if (aug_error(f->aug) != AUG_NOERROR)
-			return lens_failure(f, err);
-		return parse_failure(f, "parse", err);
+	int kept = 0;
+	for (int i = 0; i < out->n; i++) {
+		const char *v = NULL;
+		if (aug_get(f->aug, out->v[i], &v) == 1 && v && name_eq(v, name))
+			out->v[kept++] = out->v[i];
+		else
+			free(out->v[i]);
 	}
-	f->dirty = false;
-	f->changed = false;
-	free(f->rendered);
-	f->rendered = NULL;
-	f->rendered_len = 0;
-	return 0;
-}
-
-static int af_open(struct augfile *f, const ctune_root *root, const char *path, const char *lens, ctune_error *err)
-{
-	size_t n = strlen(path);
-	if (n == 0 || path[0] != '/' || path[n - 1] == '/')
-		return ctune_error_set(err, -EINVAL, "\"%s\" is not an absolute file path", path);
-	if (n >= PATH_MAX)
-		return ctune_error_set(err, -ENAMETOOLONG, "%.64s...: path too long", path);
-	f->lens = lens;
-	f->root = *root;
-	memcpy(f->path, path, n + 1);
-	snprintf(f->target, sizeof(f->target), "%s", path);
-
-	int r = ctune_root_resolve(root, path, true, f->target, sizeof(f->target), err);
-	if (r < 0)
-		return r;
-	if (ctune_root_path(root, f->target, f->host, sizeof(f->host)) < 0)
-		return ctune_error_set(err, -ENAMETOOLONG, "%s: path too long", path);
-	r = read_host(f->host, f->target, &f->original, &f->original_len, &f->st, err);
-	if (r == -ENOENT) {
-		f->exists = false;
-		f->original = strdup("");
-		f->original_len = 0;
-		if (!f->original)
-			return -ENOMEM;
-	} else if (r < 0) {
-		return r;
-	} else {
-		f->exists = true;
-	}
-
-	r = ctune_augeas_load(err);
-	if (r < 0)
-		return r;
-	/* "/" rather than the root prefix: Augeas never sees a file here. */
-	f->aug = aug_init("/", ctune_modload_lens_path(),
-			  AUG_NO_MODL_AUTOLOAD | AUG_NO_LOAD | AUG_NO_ERR_CLOSE | AUG_SAVE_NOOP);
-	if (!f->aug)
-		return ctune_error_set(err, -ENOMEM, "%s: cannot start Augeas", f->target);
-	if (aug_error(f->aug) != AUG_NOERROR)
-		return af_failure(f, -EIO, "start", err);
-	return load_tree(f, err);
-}
-
-/* "\n" -> "\r\n" for a dos file. */
-static char *to_dos(const char *s, size_t *len)
-{
-	size_t n = 0, lf = 0;
-	for (; s[n]; n++)
-		lf += s[n] == '\n';
-	char *out = malloc(n + lf + 1), *o = out;
-	if (!out)
-		return NULL;
-	for (size_t i = 0; i < n; i++) {
-		if (s[i] == '\n')
-			*o++ = '\r';
-		*o++ = s[i];
-	}
-	*o = '\0';
-	*len = (size_t)(o - out);
-	return out;
-}
-
-static int af_render(struct augfile *f, const char **text, size_t *len, ctune_error *err)
-{
-	if (f->dirty) {
-		const char *out = NULL;
-		if (aug_text_retrieve(f->aug, f->lens, "/input", "/parsed", "/output") < 0) {
-			if (aug_error(f->aug) != AUG_NOERROR)
-				return af_failure(f, -EIO, "render the file", err);
-			return parse_failure(f, "render", err);
-		}
-		if (aug_get(f->aug, "/output", &out) != 1 || !out)
-			return af_failure(f, -EIO, "render the file", err);
-
-		free(f->rendered);
-		f->rendered = NULL;
-		f->rendered_len = 0;
-		f->changed = strcmp(out, f->input) != 0;
-		if (f->changed) {
-			f->rendered_len = strlen(out);
-			f->rendered = f->dos ? to_dos(out, &f->rendered_len) : strdup(out);
-		}
-		aug_rm(f->aug, "/output");
-		if (f->changed && !f->rendered) {
-			f->changed = false;
-			return -ENOMEM;
-		}
-		f->dirty = false;
-	}
-	if (text)
-		*text = f->changed ? f->rendered : f->original;
-	if (len)
-		*len = f->changed ? f->rendered_len : f->original_len;
-	return f->changed;
-}
-
-/* The file is still the one we read: same inode, size and mtime, or still
- * missing. */
-static int check_unchanged(struct augfile *f, ctune_error *err)
-{
-	struct stat st;
-	if (lstat(f->host, &st) < 0) {
-		if (errno == ENOENT && !f->exists)
-			return 0;
-		if (errno == ENOENT)
-			return ctune_error_set(err, -ESTALE, "%s: removed since it was read; not saved", f->target);
-		return ctune_error_set(err, -errno, "%s: %s", f->target, strerror(errno));
-	}
-	if (!f->exists || st.st_dev != f->st.st_dev || st.st_ino != f->st.st_ino || st.st_size != f->st.st_size ||
-	    st.st_mtim.tv_sec != f->st.st_mtim.tv_sec || st.st_mtim.tv_nsec != f->st.st_mtim.tv_nsec)
-		return ctune_error_set(err, -ESTALE, "%s: changed on disk since it was read; not saved", f->target);
-	return 0;
-}
-
-/* The new file gets the old one's owner and mode (0644 for a new file).
- * chown first: it may clear set-id bits that chmod then restores. */
-static int copy_attributes(struct augfile *f, int fd, ctune_error *err)
-{
-	return ctune_copy_file_attributes(fd, f->exists, &f->st, f->host, f->target, err);
-}
-
-static void sync_dir(const char *file)
-{
-	char dir[HOST_MAX];
-	snprintf(dir, sizeof(dir), "%s", file);
-	char *slash = strrchr(dir, '/');
-	if (!slash)
-		return;
-	if (slash == dir)
-		slash[1] = '\0';
-	else
-		*slash = '\0';
-	_cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd >= 0)
-		(void)fsync(fd); /* the rename is done; a failed flush here is not a failed save */
-}
-
-/* mkdir -p of host[0..slash), mode 0755. */
-static int make_parents(const char *host, const char *slash, const char *shown, ctune_error *err)
-{
-	char dir[HOST_MAX];
-	size_t n = (size_t)(slash - host);
-	if (n == 0 || n >= sizeof(dir))
-		return 0;
-	memcpy(dir, host, n);
-	dir[n] = '\0';
-	struct stat st;
-	if (stat(dir, &st) == 0)
-		return 0;
-	for (char *c = dir + 1; *c; c++) {
-		if (*c != '/')
-			continue;
-		*c = '\0';
-		if (mkdir(dir, 0755) < 0 && errno != EEXIST)
-			return ctune_error_set(err, -errno, "%s: cannot create %s: %s", shown, dir, strerror(errno));
-		*c = '/';
-	}
-	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
-		return ctune_error_set(err, -errno, "%s: cannot create %s: %s", shown, dir, strerror(errno));
-	return 0;
-}
-
-static int af_prepare(struct augfile *f, ctune_error *err)
-{
-	af_discard(f);
-	const char *text = NULL; /* set when the render returns > 0 */
-	size_t len = 0;
-	int r = af_render(f, &text, &len, err);
-	if (r <= 0)
-		return r;
-	r = check_unchanged(f, err);
-	if (r < 0)
-		return r;
-	r = ctune_check_replaceable(f->host, f->target, err);
-	if (r < 0)
-		return r;
-	if (len == 0 && strcmp(f->path, f->target) == 0) {
-		/* Nothing left to say: the file goes rather than stays empty
-		 * (through a link it is emptied instead, so the link keeps
-		 * pointing at a file). */
-		f->unlink_pending = true;
-		return 1;
-	}
-
-	/* The directory of a file ctune creates (modules-load.d and modprobe.d
-	 * on a minimal image) is made here, never in check mode. */
-	const char *slash = strrchr(f->host, '/');
-	r = make_parents(f->host, slash, f->target, err);
-	if (r < 0)
-		return r;
-
-	/* ".name.ctune-XXXXXX": hidden and not "*.conf", so neither
-	 * systemd nor kmod reads it while it exists. */
-	char tmp[HOST_MAX];
-	if (snprintf(tmp, sizeof(tmp), "%.*s/.%s.ctune-XXXXXX", (int)(slash - f->host), f->host, slash + 1) >=
-	    (int)sizeof(tmp))
-		return ctune_error_set(err, -ENAMETOOLONG, "%s: path too long", f->target);
-	_cleanup_close_ int fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0)
-		return ctune_error_set(err, -errno, "%s: cannot create a temporary file beside it: %s", f->target,
-				       strerror(errno));
-	_cleanup_(ctune_unlinkp) char *cleanup_tmp = tmp;
-
-	r = ctune_write_all(fd, text, len);
-	if (r < 0)
-		return ctune_error_set(err, r, "%s: writing: %s", f->target, strerror(-r));
-	r = copy_attributes(f, fd, err);
-	if (r < 0)
-		return r;
-	if (fsync(fd) < 0)
-		return ctune_error_set(err, -errno, "%s: fsync: %s", f->target, strerror(errno));
-	if (fstat(fd, &f->tmp_st) < 0)
-		return ctune_error_set(err, -errno, "%s: %s", f->target, strerror(errno));
-	if (close(TAKE_FD(fd)) < 0)
-		return ctune_error_set(err, -errno, "%s: writing: %s", f->target, strerror(errno));
-	f->tmp = strdup(tmp);
-	if (!f->tmp)
-		return ctune_error_set(err, -ENOMEM, "out of memory");
-	f->tmp_len = len;
-	cleanup_tmp = NULL;
-	return 1;
-}
-
-static int af_commit(struct augfile *f, ctune_error *err)
-{
-	if (!f->tmp && !f->unlink_pending)
-		return 0;
-	int r = check_unchanged(f, err);
-	if (r < 0) {
-		af_discard(f);
-		return r;
-	}
-	if (f->unlink_pending) {
-		f->unlink_pending = false;
-		if (unlink(f->host) < 0)
-			return ctune_error_set(err, -errno, "%s: cannot remove it: %s", f->target, strerror(errno));
-		sync_dir(f->host);
-		free(f->original);
-		free(f->rendered);
-		f->rendered = NULL;
-		f->original = strdup("");
-		if (!f->original)
-			return -ENOMEM;
-		f->original_len = 0;
-		f->exists = false;
-		r = load_tree(f, err);
-		return r < 0 ? r : 1;
-	}
-	if (rename(f->tmp, f->host) < 0) {
-		r = ctune_error_set(err, -errno, "%s: cannot replace it: %s", f->target, strerror(errno));
-		af_discard(f);
-		return r;
-	}
-	free(f->tmp);
-	f->tmp = NULL;
-	sync_dir(f->host);
-
-	/* The session goes on from the file as now written. */
-	free(f->original);
-	f->original = TAKE_PTR(f->rendered);
-	f->original_len = f->tmp_len;
-	f->exists = true;
-	f->st = f->tmp_st;
-	r = load_tree(f, err);
-	return r < 0 ? r : 1;
-}
-
-static int af_save(struct augfile *f, ctune_error *err)
-{
-	int r = af_prepare(f, err);
-	if (r <= 0)
-		return r;
-	return af_commit(f, err);
-}
-
-/* Nodes matching expr, in document order. */
-static int af_match(struct augfile *f, const char *expr, strv *out, ctune_error *err)
-{
-	int n = aug_match(f->aug, expr, &out->v);
-	if (n < 0)
-		return af_failure(f, -EIO, "search the tree", err);
-	out->n = n;
+	out->n = kept;
 	return 0;
 }
 
 /* --- modules-load.d sessions --------------------------------------------- */
 
 struct ctune_modload {
-	struct augfile f;
+	ctune_textfile f;
 };
+
+/* ctune_modload_close, _path, _target, _exists, _original, _render,
+ * _prepare, _commit and _save: the textfile's own. */
+CTUNE_TEXTFILE_SESSION_FUNCS(ctune_modload, ctune_modload)
+
+static int check_module(const ctune_modload *m, const char *module, ctune_error *err)
+{
+	if (!word_valid(module))
+		return ctune_error_set(err, -EINVAL, "%s: \"%.64s\" is not a module name", m->f.target,
+				       module ? module : "");
+	return 0;
+}
 
 int ctune_modload_open(ctune_modload **mp, const ctune_root *root, const char *path, ctune_error *err)
 {
@@ -1021,55 +567,20 @@ int ctune_modload_open(ctune_modload **mp, const ctune_root *root, const char *p
 	if (!m)
 		return -ENOMEM;
 	_cleanup_modload_ ctune_modload *owned = m;
-	int r = af_open(&m->f, root, path, MODLOAD_LENS, err);
+	int r = ctune_textfile_open(&m->f, root, path, &modload_format, err);
 	if (r < 0)
 		return r;
 	*mp = TAKE_PTR(owned);
 	return 0;
 }
 
-void ctune_modload_close(ctune_modload *m)
-{
-	if (!m)
-		return;
-	af_done(&m->f);
-	free(m);
-}
-
-const char *ctune_modload_path(const ctune_modload *m)
-{
-	return m->f.path;
-}
-
-const char *ctune_modload_target(const ctune_modload *m)
-{
-	return m->f.target;
-}
-
-bool ctune_modload_exists(const ctune_modload *m)
-{
-	return m->f.exists;
-}
-
 /* The module nodes naming module, in file order. */
 static int modload_nodes(ctune_modload *m, const char *module, strv *out, ctune_error *err)
 {
-	if (!word_valid(module))
-		return ctune_error_set(err, -EINVAL, "%s: \"%.64s\" is not a module name", m->f.target,
-				       module ? module : "");
-	int r = af_match(&m->f, "/parsed/module", out, err);
+	int r = check_module(m, module, err);
 	if (r < 0)
 		return r;
-	int kept = 0;
-	for (int i = 0; i < out->n; i++) {
-		const char *v = NULL;
-		if (aug_get(m->f.aug, out->v[i], &v) == 1 && v && name_eq(v, module))
-			out->v[kept++] = out->v[i];
-		else
-			free(out->v[i]);
-	}
-	out->n = kept;
-	return 0;
+	return match_named(&m->f, "/parsed/module", module, out, err);
 }
 
 int ctune_modload_listed(ctune_modload *m, const char *module, ctune_error *err)
@@ -1084,7 +595,7 @@ static bool will_exist(ctune_modload *m)
 {
 	const char *text = NULL; /* set when the render returns > 0 */
 	size_t len = 0;
-	if (af_render(&m->f, &text, &len, NULL) < 0)
+	if (ctune_textfile_render(&m->f, &text, &len, NULL) < 0)
 		return m->f.exists;
 	return len > 0;
 }
@@ -1093,11 +604,11 @@ int ctune_modload_in_force(ctune_modload *m, const char *module, ctune_modload_h
 {
 	if (hit)
 		memset(hit, 0, sizeof(*hit));
-	if (!word_valid(module))
-		return ctune_error_set(err, -EINVAL, "%s: \"%.64s\" is not a module name", m->f.target,
-				       module ? module : "");
+	int r = check_module(m, module, err);
+	if (r < 0)
+		return r;
 	const char *text;
-	int r = af_render(&m->f, &text, NULL, err);
+	r = ctune_textfile_render(&m->f, &text, NULL, err);
 	if (r < 0)
 		return r;
 	_cleanup_(conf_list_done) conf_list l = { 0 };
@@ -1134,15 +645,15 @@ int ctune_modload_ensure(ctune_modload *m, const char *module, ctune_modload_hit
 	char other[PATH_MAX];
 	if (hit)
 		memset(hit, 0, sizeof(*hit));
-	if (!word_valid(module))
-		return ctune_error_set(err, -EINVAL, "%s: \"%.64s\" is not a module name", m->f.target,
-				       module ? module : "");
+	int r = check_module(m, module, err);
+	if (r < 0)
+		return r;
 	if (same_name_elsewhere(&m->f.root, m->f.path, true, other, sizeof(other)))
 		return ctune_error_set(err, -EBUSY,
 				       "%s is masked by %s (systemd reads only the first file of a name): "
 				       "list %s in %s or in another file",
 				       m->f.path, other, module, other);
-	int r = ctune_modload_in_force(m, module, hit, err);
+	r = ctune_modload_in_force(m, module, hit, err);
 	if (r != 0)
 		return r < 0 ? r : 0;
 
@@ -1168,7 +679,7 @@ int ctune_modload_ensure(ctune_modload *m, const char *module, ctune_modload_hit
 	}
 
 	if (aug_set(m->f.aug, "/parsed/module[last()+1]", module) < 0)
-		return af_failure(&m->f, -EIO, "add a module", err);
+		return ctune_textfile_failure(&m->f, -EIO, "add a module", err);
 	m->f.dirty = true;
 	return 1;
 }
@@ -1181,44 +692,21 @@ int ctune_modload_remove(ctune_modload *m, const char *module, ctune_error *err)
 		return r;
 	for (int i = nodes.n - 1; i >= 0; i--) {
 		if (aug_rm(m->f.aug, nodes.v[i]) < 0)
-			return af_failure(&m->f, -EIO, "remove a module", err);
+			return ctune_textfile_failure(&m->f, -EIO, "remove a module", err);
 		m->f.dirty = true;
 	}
 	return nodes.n;
 }
 
-const char *ctune_modload_original(const ctune_modload *m, size_t *len)
-{
-	if (len)
-		*len = m->f.original_len;
-	return m->f.original;
-}
-
-int ctune_modload_render(ctune_modload *m, const char **text, size_t *len, ctune_error *err)
-{
-	return af_render(&m->f, text, len, err);
-}
-
-int ctune_modload_prepare(ctune_modload *m, ctune_error *err)
-{
-	return af_prepare(&m->f, err);
-}
-
-int ctune_modload_commit(ctune_modload *m, ctune_error *err)
-{
-	return af_commit(&m->f, err);
-}
-
-int ctune_modload_save(ctune_modload *m, ctune_error *err)
-{
-	return af_save(&m->f, err);
-}
-
 /* --- modprobe.d sessions -------------------------------------------------- */
 
 struct ctune_modprobe {
-	struct augfile f;
+	ctune_textfile f;
 };
+
+/* ctune_modprobe_close, _path, _target, _exists, _original, _render,
+ * _prepare, _commit and _save: the textfile's own. */
+CTUNE_TEXTFILE_SESSION_FUNCS(ctune_modprobe, ctune_modprobe)
 
 int ctune_modprobe_open(ctune_modprobe **mp, const ctune_root *root, const char *path, ctune_error *err)
 {
@@ -1227,34 +715,11 @@ int ctune_modprobe_open(ctune_modprobe **mp, const ctune_root *root, const char 
 	if (!m)
 		return -ENOMEM;
 	_cleanup_modprobe_ ctune_modprobe *owned = m;
-	int r = af_open(&m->f, root, path ? path : CTUNE_MODPROBE_DEFAULT_FILE, MODPROBE_LENS, err);
+	int r = ctune_textfile_open(&m->f, root, path ? path : CTUNE_MODPROBE_DEFAULT_FILE, &modprobe_format, err);
 	if (r < 0)
 		return r;
 	*mp = TAKE_PTR(owned);
 	return 0;
-}
-
-void ctune_modprobe_close(ctune_modprobe *m)
-{
-	if (!m)
-		return;
-	af_done(&m->f);
-	free(m);
-}
-
-const char *ctune_modprobe_path(const ctune_modprobe *m)
-{
-	return m->f.path;
-}
-
-const char *ctune_modprobe_target(const ctune_modprobe *m)
-{
-	return m->f.target;
-}
-
-bool ctune_modprobe_exists(const ctune_modprobe *m)
-{
-	return m->f.exists;
 }
 
 /* The options lines of module (lines, file order) and the assignments of
@@ -1265,24 +730,15 @@ static int modprobe_nodes(ctune_modprobe *m, const char *module, const char *par
 	if (!word_valid(module) || !word_valid(param))
 		return ctune_error_set(err, -EINVAL, "%s: \"%.64s\" / \"%.64s\" is not a module and parameter name",
 				       m->f.target, module ? module : "", param ? param : "");
-	int r = af_match(&m->f, "/parsed/options", lines, err);
+	int r = match_named(&m->f, "/parsed/options", module, lines, err);
 	if (r < 0)
 		return r;
-	int kept = 0;
-	for (int i = 0; i < lines->n; i++) {
-		const char *v = NULL;
-		if (aug_get(m->f.aug, lines->v[i], &v) == 1 && v && name_eq(v, module))
-			lines->v[kept++] = lines->v[i];
-		else
-			free(lines->v[i]);
-	}
-	lines->n = kept;
 
 	for (int i = 0; i < lines->n; i++) {
 		char expr[PATH_MAX];
 		_cleanup_(strv_done) strv kids = { 0 };
 		snprintf(expr, sizeof(expr), "%s/*[label() != '#comment']", lines->v[i]);
-		r = af_match(&m->f, expr, &kids, err);
+		r = ctune_textfile_match(&m->f, expr, &kids, "search the tree", err);
 		if (r < 0)
 			return r;
 		for (int k = 0; k < kids.n; k++) {
@@ -1332,9 +788,9 @@ static int drop_empty_lines(ctune_modprobe *m, const strv *lines, ctune_error *e
 		snprintf(expr, sizeof(expr), "%s/*[label() != '#comment']", lines->v[i]);
 		int k = aug_match(m->f.aug, expr, NULL);
 		if (k < 0)
-			return af_failure(&m->f, -EIO, "search the tree", err);
+			return ctune_textfile_failure(&m->f, -EIO, "search the tree", err);
 		if (k == 0 && aug_rm(m->f.aug, lines->v[i]) < 0)
-			return af_failure(&m->f, -EIO, "remove an options line", err);
+			return ctune_textfile_failure(&m->f, -EIO, "remove an options line", err);
 	}
 	return 0;
 }
@@ -1354,15 +810,15 @@ int ctune_modprobe_set(ctune_modprobe *m, const char *module, const char *param,
 		const char *old = NULL;
 		const char *last = params.v[params.n - 1];
 		if (aug_get(m->f.aug, last, &old) < 0)
-			return af_failure(&m->f, -EIO, "read a value", err);
+			return ctune_textfile_failure(&m->f, -EIO, "read a value", err);
 		if (!old || strcmp(old, value) != 0) {
 			if (aug_set(m->f.aug, last, value) < 0)
-				return af_failure(&m->f, -EIO, "set a value", err);
+				return ctune_textfile_failure(&m->f, -EIO, "set a value", err);
 			m->f.dirty = true;
 		}
 		for (int i = params.n - 2; i >= 0; i--) {
 			if (aug_rm(m->f.aug, params.v[i]) < 0)
-				return af_failure(&m->f, -EIO, "remove a duplicate", err);
+				return ctune_textfile_failure(&m->f, -EIO, "remove a duplicate", err);
 			m->f.dirty = true;
 		}
 		if (params.n > 1) {
@@ -1380,20 +836,20 @@ int ctune_modprobe_set(ctune_modprobe *m, const char *module, const char *param,
 		snprintf(path, sizeof(path), "%s/#comment", line);
 		if (aug_match(m->f.aug, path, NULL) == 1) {
 			if (aug_insert(m->f.aug, path, param, 1) < 0)
-				return af_failure(&m->f, -EIO, "add an option", err);
+				return ctune_textfile_failure(&m->f, -EIO, "add an option", err);
 			snprintf(path, sizeof(path), "%s/%s[last()]", line, param);
 		} else {
 			snprintf(path, sizeof(path), "%s/%s[last()+1]", line, param);
 		}
 		if (aug_set(m->f.aug, path, value) < 0)
-			return af_failure(&m->f, -EIO, "add an option", err);
+			return ctune_textfile_failure(&m->f, -EIO, "add an option", err);
 		m->f.dirty = true;
 		return 0;
 	}
 
 	snprintf(path, sizeof(path), "/parsed/options[last()]/%s", param);
 	if (aug_set(m->f.aug, "/parsed/options[last()+1]", module) < 0 || aug_set(m->f.aug, path, value) < 0)
-		return af_failure(&m->f, -EIO, "add an options line", err);
+		return ctune_textfile_failure(&m->f, -EIO, "add an options line", err);
 	m->f.dirty = true;
 	return 0;
 }
@@ -1406,7 +862,7 @@ int ctune_modprobe_unset(ctune_modprobe *m, const char *module, const char *para
 		return r;
 	for (int i = params.n - 1; i >= 0; i--) {
 		if (aug_rm(m->f.aug, params.v[i]) < 0)
-			return af_failure(&m->f, -EIO, "remove an option", err);
+			return ctune_textfile_failure(&m->f, -EIO, "remove an option", err);
 		m->f.dirty = true;
 	}
 	if (params.n > 0) {
@@ -1415,33 +871,6 @@ int ctune_modprobe_unset(ctune_modprobe *m, const char *module, const char *para
 			return r;
 	}
 	return params.n;
-}
-
-const char *ctune_modprobe_original(const ctune_modprobe *m, size_t *len)
-{
-	if (len)
-		*len = m->f.original_len;
-	return m->f.original;
-}
-
-int ctune_modprobe_render(ctune_modprobe *m, const char **text, size_t *len, ctune_error *err)
-{
-	return af_render(&m->f, text, len, err);
-}
-
-int ctune_modprobe_prepare(ctune_modprobe *m, ctune_error *err)
-{
-	return af_prepare(&m->f, err);
-}
-
-int ctune_modprobe_commit(ctune_modprobe *m, ctune_error *err)
-{
-	return af_commit(&m->f, err);
-}
-
-int ctune_modprobe_save(ctune_modprobe *m, ctune_error *err)
-{
-	return af_save(&m->f, err);
 }
 
 /* --- the live parameter --------------------------------------------------- */

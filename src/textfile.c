@@ -1,0 +1,563 @@
+/* textfile.c - see textfile.h. */
+#include "textfile.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+
+/* --- reading ------------------------------------------------------------ */
+
+int ctune_textfile_read(const char *host, const char *shown, size_t max_bytes, const char *noun, char **out,
+			size_t *len, struct stat *st, ctune_error *err)
+{
+	_cleanup_close_ int fd = open(host, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return -ENOENT;
+		return ctune_error_set(err, -errno, "%s: %s", shown, strerror(errno));
+	}
+	struct stat sb;
+	if (fstat(fd, &sb) < 0)
+		return ctune_error_set(err, -errno, "%s: %s", shown, strerror(errno));
+	if (!S_ISREG(sb.st_mode))
+		return ctune_error_set(err, -EINVAL, "%s: not a regular file", shown);
+	if ((unsigned long long)sb.st_size > max_bytes)
+		return ctune_error_set(err, -EFBIG, "%s: too large for a %s (%lld bytes)", shown, noun,
+				       (long long)sb.st_size);
+
+	size_t cap = (size_t)sb.st_size + 1, got = 0;
+	_cleanup_free_ char *buf = malloc(cap);
+	if (!buf)
+		return -ENOMEM;
+	for (;;) {
+		if (got + 1 == cap) {
+			/* The file grew while we read it. */
+			if (cap > max_bytes)
+				return ctune_error_set(err, -EFBIG, "%s: too large for a %s", shown, noun);
+			char *nb = realloc(buf, cap * 2);
+			if (!nb)
+				return -ENOMEM;
+			buf = nb;
+			cap *= 2;
+		}
+		ssize_t k = read(fd, buf + got, cap - 1 - got);
+		if (k < 0) {
+			if (errno == EINTR)
+				continue;
+			return ctune_error_set(err, -errno, "%s: %s", shown, strerror(errno));
+		}
+		if (k == 0)
+			break;
+		got += (size_t)k;
+	}
+	buf[got] = '\0';
+	if (memchr(buf, '\0', got))
+		return ctune_error_set(err, -EBADMSG, "%s: contains a NUL byte, not a %s", shown, noun);
+	if (st)
+		*st = sb;
+	*out = TAKE_PTR(buf);
+	if (len)
+		*len = got;
+	return 0;
+}
+
+/* --- Augeas's reports ----------------------------------------------------- */
+
+int ctune_textfile_failure(ctune_textfile *f, int code, const char *what, ctune_error *err)
+{
+	const char *msg = aug_error_message(f->aug), *minor = aug_error_minor_message(f->aug),
+		   *details = aug_error_details(f->aug);
+	return ctune_error_set(err, code, "%s: Augeas could not %s: %s%s%s%s%s", f->target, what,
+			       msg ? msg : "unknown error", minor ? ": " : "", minor ? minor : "",
+			       details ? ": " : "", details ? details : "");
+}
+
+/* The lens could not be compiled or found.  A lens from ctune's own load
+ * path is the one an install can lose, so the message says where it was
+ * looked for and how to point there. */
+static int lens_failure(ctune_textfile *f, ctune_error *err)
+{
+	const ctune_textfile_format *fmt = f->format;
+	if (!fmt->loadpath) {
+		char what[128];
+		snprintf(what, sizeof(what), "load the %s lens", fmt->lens);
+		return ctune_textfile_failure(f, -EIO, what, err);
+	}
+	int code = aug_error(f->aug) == AUG_ENOLENS ? -ENOENT : -EIO;
+	const char *msg = aug_error_message(f->aug), *minor = aug_error_minor_message(f->aug),
+		   *details = aug_error_details(f->aug);
+	return ctune_error_set(err, code, "%s: cannot load the %s lens (looked in %s and Augeas's own lenses; "
+			       "set CTUNE_LENS_DIR to the folder holding ctune's lenses): %s%s%s%s%s",
+			       f->target, fmt->lens, fmt->loadpath(), msg ? msg : "unknown error",
+			       minor ? ": " : "", minor ? minor : "", details ? ": " : "", details ? details : "");
+}
+
+/* The lens's report of a parse (or put) failure, with the line it stopped
+ * at quoted from the input. */
+static int parse_failure(ctune_textfile *f, const char *what, ctune_error *err)
+{
+	const char *message = NULL, *line = NULL, *column = NULL;
+	aug_get(f->aug, "/augeas/text/parsed/error/message", &message);
+	aug_get(f->aug, "/augeas/text/parsed/error/line", &line);
+	aug_get(f->aug, "/augeas/text/parsed/error/char", &column);
+	if (!message)
+		return ctune_textfile_failure(f, -EBADMSG, what, err);
+
+	long no = line ? strtol(line, NULL, 10) : 0;
+	const char *s = f->input;
+	for (long i = 1; i < no && s; i++) {
+		s = strchr(s, '\n');
+		if (s)
+			s++;
+	}
+	int len = s ? (int)strcspn(s, "\n") : 0;
+	return ctune_error_set(err, -EBADMSG,
+			       "%s: the %s lens cannot %s line %s, character %s (\"%.*s%s\"): %s; "
+			       "the file is left as it is",
+			       f->target, f->format->title, what, line ? line : "?", column ? column : "?",
+			       len > 80 ? 80 : len, s ? s : "", len > 80 ? "..." : "", message);
+}
+
+/* --- parsing -------------------------------------------------------------- */
+
+/* f->input from f->original: see the header comment on line endings. */
+static int make_input(ctune_textfile *f)
+{
+	const char *o = f->original;
+	size_t lf = 0, crlf = 0;
+	for (size_t i = 0; i < f->original_len; i++)
+		if (o[i] == '\n') {
+			lf++;
+			if (i > 0 && o[i - 1] == '\r')
+				crlf++;
+		}
+	f->dos = crlf > 0 && crlf == lf;
+
+	char *in = malloc(f->original_len + 2);
+	if (!in)
+		return -ENOMEM;
+	size_t n = 0;
+	for (size_t i = 0; i < f->original_len; i++) {
+		if (f->dos && o[i] == '\r' && o[i + 1] == '\n')
+			continue;
+		in[n++] = o[i];
+	}
+	if (n > 0 && in[n - 1] != '\n')
+		in[n++] = '\n';
+	in[n] = '\0';
+	free(f->input);
+	f->input = in;
+	return 0;
+}
+
+/* Parse f->original into /parsed. */
+static int load_tree(ctune_textfile *f, ctune_error *err)
+{
+	int r = make_input(f);
+	if (r < 0)
+		return r;
+	if (aug_rm(f->aug, "/parsed") < 0 || aug_set(f->aug, "/input", f->input) < 0)
+		return ctune_textfile_failure(f, -ENOMEM, "store the text", err);
+	if (aug_text_store(f->aug, f->format->lens, "/input", "/parsed") < 0) {
+		if (aug_error(f->aug) != AUG_NOERROR)
+			return lens_failure(f, err);
+		return parse_failure(f, "parse", err);
+	}
+	f->dirty = false;
+	f->changed = false;
+	free(f->rendered);
+	f->rendered = NULL;
+	f->rendered_len = 0;
+	return 0;
+}
+
+int ctune_textfile_open(ctune_textfile *f, const ctune_root *root, const char *path,
+			const ctune_textfile_format *format, ctune_error *err)
+{
+	size_t n = path ? strlen(path) : 0;
+	if (n == 0 || path[0] != '/' || path[n - 1] == '/')
+		return ctune_error_set(err, -EINVAL, "\"%s\" is not an absolute file path", path ? path : "");
+	if (n >= PATH_MAX)
+		return ctune_error_set(err, -ENAMETOOLONG, "%.64s...: path too long", path);
+	f->format = format;
+	f->root = *root;
+	memcpy(f->path, path, n + 1);
+
+	/* With create_dirs the directories may be missing too: prepare()
+	 * makes them. */
+	int r = ctune_root_resolve(root, path, format->create_dirs, f->target, sizeof(f->target), err);
+	if (r < 0)
+		return r;
+	if (ctune_root_path(root, f->target, f->host, sizeof(f->host)) < 0)
+		return ctune_error_set(err, -ENAMETOOLONG, "%s: path too long", path);
+	r = ctune_textfile_read(f->host, f->target, format->max_bytes, format->noun, &f->original, &f->original_len,
+				&f->st, err);
+	if (r == -ENOENT) {
+		f->exists = false;
+		f->original = strdup("");
+		f->original_len = 0;
+		if (!f->original)
+			return -ENOMEM;
+	} else if (r < 0) {
+		return r;
+	} else {
+		f->exists = true;
+	}
+
+	r = ctune_augeas_load(err);
+	if (r < 0)
+		return r;
+	/* "/" rather than the root prefix: Augeas never sees a file here. */
+	f->aug = aug_init("/", format->loadpath ? format->loadpath() : NULL,
+			  AUG_NO_MODL_AUTOLOAD | AUG_NO_LOAD | AUG_NO_ERR_CLOSE | AUG_SAVE_NOOP);
+	if (!f->aug)
+		return ctune_error_set(err, -ENOMEM, "%s: cannot start Augeas", f->target);
+	if (aug_error(f->aug) != AUG_NOERROR)
+		return ctune_textfile_failure(f, -EIO, "start", err);
+	return load_tree(f, err);
+}
+
+static void discard_prepared(ctune_textfile *f)
+{
+	f->unlink_pending = false;
+	if (!f->tmp)
+		return;
+	unlink(f->tmp);
+	free(f->tmp);
+	f->tmp = NULL;
+}
+
+void ctune_textfile_done(ctune_textfile *f)
+{
+	discard_prepared(f);
+	if (f->aug)
+		aug_close(f->aug);
+	f->aug = NULL;
+	free(f->original);
+	free(f->input);
+	free(f->rendered);
+	f->original = f->input = f->rendered = NULL;
+}
+
+int ctune_textfile_match(ctune_textfile *f, const char *expr, strv *out, const char *what, ctune_error *err)
+{
+	int n = aug_match(f->aug, expr, &out->v);
+	if (n < 0)
+		return ctune_textfile_failure(f, -EIO, what, err);
+	out->n = n;
+	return 0;
+}
+
+/* --- rendering ------------------------------------------------------------ */
+
+const char *ctune_textfile_original(const ctune_textfile *f, size_t *len)
+{
+	if (len)
+		*len = f->original_len;
+	return f->original;
+}
+
+/* "\n" -> "\r\n" for a dos file. */
+static char *to_dos(const char *s, size_t *len)
+{
+	size_t n = 0, lf = 0;
+	for (; s[n]; n++)
+		lf += s[n] == '\n';
+	char *out = malloc(n + lf + 1), *o = out;
+	if (!out)
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '\n')
+			*o++ = '\r';
+		*o++ = s[i];
+	}
+	*o = '\0';
+	*len = (size_t)(o - out);
+	return out;
+}
+
+int ctune_textfile_render(ctune_textfile *f, const char **text, size_t *len, ctune_error *err)
+{
+	if (f->dirty) {
+		const char *out = NULL;
+		if (aug_text_retrieve(f->aug, f->format->lens, "/input", "/parsed", "/output") < 0) {
+			if (aug_error(f->aug) != AUG_NOERROR)
+				return ctune_textfile_failure(f, -EIO, "render the file", err);
+			return parse_failure(f, "render", err);
+		}
+		if (aug_get(f->aug, "/output", &out) != 1 || !out)
+			return ctune_textfile_failure(f, -EIO, "render the file", err);
+
+		free(f->rendered);
+		f->rendered = NULL;
+		f->rendered_len = 0;
+		f->changed = strcmp(out, f->input) != 0;
+		if (f->changed) {
+			f->rendered_len = strlen(out);
+			f->rendered = f->dos ? to_dos(out, &f->rendered_len) : strdup(out);
+		}
+		aug_rm(f->aug, "/output");
+		if (f->changed && !f->rendered) {
+			f->changed = false;
+			return -ENOMEM;
+		}
+		f->dirty = false;
+	}
+	if (text)
+		*text = f->changed ? f->rendered : f->original;
+	if (len)
+		*len = f->changed ? f->rendered_len : f->original_len;
+	return f->changed;
+}
+
+/* --- writing -------------------------------------------------------------- */
+
+/* The file is still the one we read: same inode, size and mtime, or still
+ * missing.  Anything else means another writer got there first, and
+ * replacing its work would lose it. */
+static int check_unchanged(ctune_textfile *f, ctune_error *err)
+{
+	struct stat st;
+	if (lstat(f->host, &st) < 0) {
+		if (errno == ENOENT && !f->exists)
+			return 0;
+		if (errno == ENOENT)
+			return ctune_error_set(err, -ESTALE, "%s: removed since it was read; not saved", f->target);
+		return ctune_error_set(err, -errno, "%s: %s", f->target, strerror(errno));
+	}
+	if (!f->exists || st.st_dev != f->st.st_dev || st.st_ino != f->st.st_ino || st.st_size != f->st.st_size ||
+	    st.st_mtim.tv_sec != f->st.st_mtim.tv_sec || st.st_mtim.tv_nsec != f->st.st_mtim.tv_nsec)
+		return ctune_error_set(err, -ESTALE, "%s: changed on disk since it was read; not saved", f->target);
+	return 0;
+}
+
+static void sync_dir(const char *file)
+{
+	char dir[CTUNE_TEXTFILE_HOST_MAX];
+	snprintf(dir, sizeof(dir), "%s", file);
+	char *slash = strrchr(dir, '/');
+	if (!slash)
+		return;
+	if (slash == dir)
+		slash[1] = '\0';
+	else
+		*slash = '\0';
+	_cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0)
+		(void)fsync(fd); /* the rename is done; a failed flush here is not a failed save */
+}
+
+/* mkdir -p of host[0..slash), mode 0755. */
+static int make_parents(const char *host, const char *slash, const char *shown, ctune_error *err)
+{
+	char dir[CTUNE_TEXTFILE_HOST_MAX];
+	size_t n = (size_t)(slash - host);
+	if (n == 0 || n >= sizeof(dir))
+		return 0;
+	memcpy(dir, host, n);
+	dir[n] = '\0';
+	struct stat st;
+	if (stat(dir, &st) == 0)
+		return 0;
+	for (char *c = dir + 1; *c; c++) {
+		if (*c != '/')
+			continue;
+		*c = '\0';
+		if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+			return ctune_error_set(err, -errno, "%s: cannot create %s: %s", shown, dir, strerror(errno));
+		*c = '/';
+	}
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+		return ctune_error_set(err, -errno, "%s: cannot create %s: %s", shown, dir, strerror(errno));
+	return 0;
+}
+
+int ctune_textfile_prepare(ctune_textfile *f, ctune_error *err)
+{
+	discard_prepared(f);
+	const char *text = NULL; /* set when the render returns > 0 */
+	size_t len = 0;
+	int r = ctune_textfile_render(f, &text, &len, err);
+	if (r <= 0)
+		return r;
+	r = check_unchanged(f, err);
+	if (r < 0)
+		return r;
+	r = ctune_check_replaceable(f->host, f->target, err);
+	if (r < 0)
+		return r;
+	if (f->format->remove_empty && len == 0 && strcmp(f->path, f->target) == 0) {
+		/* Nothing left to say: the file goes rather than stays empty
+		 * (through a link it is emptied instead, so the link keeps
+		 * pointing at a file). */
+		f->unlink_pending = true;
+		return 1;
+	}
+
+	/* The directory of a file ctune creates (modules-load.d and modprobe.d
+	 * on a minimal image) is made here, never in check mode. */
+	const char *slash = strrchr(f->host, '/');
+	if (f->format->create_dirs) {
+		r = make_parents(f->host, slash, f->target, err);
+		if (r < 0)
+			return r;
+	}
+
+	/* ".name.ctune-XXXXXX": hidden and not "*.conf", so no reader of the
+	 * directory (sysctl.d, systemd-modules-load, kmod) takes it up while
+	 * it exists. */
+	char tmp[CTUNE_TEXTFILE_HOST_MAX];
+	if (snprintf(tmp, sizeof(tmp), "%.*s/.%s.ctune-XXXXXX", (int)(slash - f->host), f->host, slash + 1) >=
+	    (int)sizeof(tmp))
+		return ctune_error_set(err, -ENAMETOOLONG, "%s: path too long", f->target);
+	_cleanup_close_ int fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0)
+		return ctune_error_set(err, -errno, "%s: cannot create a temporary file beside it: %s", f->target,
+				       strerror(errno));
+	_cleanup_(ctune_unlinkp) char *cleanup_tmp = tmp;
+
+	r = ctune_write_all(fd, text, len);
+	if (r < 0)
+		return ctune_error_set(err, r, "%s: writing: %s", f->target, strerror(-r));
+	r = ctune_copy_file_attributes(fd, f->exists, &f->st, f->host, f->target, err);
+	if (r < 0)
+		return r;
+	if (fsync(fd) < 0)
+		return ctune_error_set(err, -errno, "%s: fsync: %s", f->target, strerror(errno));
+	if (fstat(fd, &f->tmp_st) < 0)
+		return ctune_error_set(err, -errno, "%s: %s", f->target, strerror(errno));
+	if (close(TAKE_FD(fd)) < 0)
+		return ctune_error_set(err, -errno, "%s: writing: %s", f->target, strerror(errno));
+	f->tmp = strdup(tmp);
+	if (!f->tmp)
+		return ctune_error_set(err, -ENOMEM, "out of memory");
+	f->tmp_len = len;
+	cleanup_tmp = NULL;
+	return 1;
+}
+
+int ctune_textfile_commit(ctune_textfile *f, ctune_error *err)
+{
+	if (!f->tmp && !f->unlink_pending)
+		return 0;
+	int r = check_unchanged(f, err);
+	if (r < 0) {
+		discard_prepared(f);
+		return r;
+	}
+	if (f->unlink_pending) {
+		f->unlink_pending = false;
+		if (unlink(f->host) < 0)
+			return ctune_error_set(err, -errno, "%s: cannot remove it: %s", f->target, strerror(errno));
+		sync_dir(f->host);
+		free(f->original);
+		free(f->rendered);
+		f->rendered = NULL;
+		f->original = strdup("");
+		if (!f->original)
+			return -ENOMEM;
+		f->original_len = 0;
+		f->exists = false;
+		r = load_tree(f, err);
+		return r < 0 ? r : 1;
+	}
+	if (rename(f->tmp, f->host) < 0) {
+		r = ctune_error_set(err, -errno, "%s: cannot replace it: %s", f->target, strerror(errno));
+		discard_prepared(f);
+		return r;
+	}
+	free(f->tmp);
+	f->tmp = NULL;
+	sync_dir(f->host);
+
+	/* The session goes on from the file as now written. */
+	free(f->original);
+	f->original = TAKE_PTR(f->rendered);
+	f->original_len = f->tmp_len;
+	f->exists = true;
+	f->st = f->tmp_st;
+	r = load_tree(f, err);
+	return r < 0 ? r : 1;
+}
+
+int ctune_textfile_save(ctune_textfile *f, ctune_error *err)
+{
+	int r = ctune_textfile_prepare(f, err);
+	if (r <= 0)
+		return r;
+	return ctune_textfile_commit(f, err);
+}
+
+/* --- backup --------------------------------------------------------------- */
+
+int ctune_textfile_backup(ctune_textfile *f, char *path, size_t size, ctune_error *err)
+{
+	if (size > 0)
+		path[0] = '\0';
+	_cleanup_close_ int in = open(f->host, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (in < 0) {
+		if (errno == ENOENT)
+			return 0;
+		return ctune_error_set(err, -errno, "%s: %s", f->target, strerror(errno));
+	}
+	struct stat st;
+	if (fstat(in, &st) < 0)
+		return ctune_error_set(err, -errno, "%s: %s", f->target, strerror(errno));
+
+	/* Ansible's backup_local(): path.PID.YYYY-MM-DD@HH:MM:SS~ */
+	char stamp[32], name[PATH_MAX + 64], host[CTUNE_TEXTFILE_HOST_MAX];
+	time_t now = time(NULL);
+	struct tm tm;
+	if (!localtime_r(&now, &tm) || strftime(stamp, sizeof(stamp), "%Y-%m-%d@%H:%M:%S", &tm) == 0)
+		return ctune_error_set(err, -EINVAL, "cannot format the time for a backup name");
+	if (snprintf(name, sizeof(name), "%s.%ld.%s~", f->target, (long)getpid(), stamp) >= (int)sizeof(name) ||
+	    ctune_root_path(&f->root, name, host, sizeof(host)) < 0)
+		return ctune_error_set(err, -ENAMETOOLONG, "%s: backup path too long", f->target);
+	if (strlen(name) + 1 > size)
+		return ctune_error_set(err, -ENOBUFS, "%s: no room for the backup path", f->target);
+
+	_cleanup_close_ int out = open(host, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (out < 0)
+		return ctune_error_set(err, -errno, "%s: cannot create backup %s: %s", f->target, name,
+				       strerror(errno));
+	_cleanup_(ctune_unlinkp) char *guard = host;
+
+	char buf[65536];
+	for (;;) {
+		ssize_t k = read(in, buf, sizeof(buf));
+		if (k < 0) {
+			if (errno == EINTR)
+				continue;
+			return ctune_error_set(err, -errno, "%s: reading: %s", f->target, strerror(errno));
+		}
+		if (k == 0)
+			break;
+		int r = ctune_write_all(out, buf, (size_t)k);
+		if (r < 0)
+			return ctune_error_set(err, r, "%s: writing backup %s: %s", f->target, name, strerror(-r));
+	}
+
+	struct stat now_st;
+	if (fstat(out, &now_st) < 0)
+		return ctune_error_set(err, -errno, "%s: %s", name, strerror(errno));
+	if ((now_st.st_uid != st.st_uid || now_st.st_gid != st.st_gid) && fchown(out, st.st_uid, st.st_gid) < 0)
+		return ctune_error_set(err, -errno, "%s: cannot keep owner %u:%u: %s", name, (unsigned)st.st_uid,
+				       (unsigned)st.st_gid, strerror(errno));
+	if (fchmod(out, st.st_mode & 07777) < 0)
+		return ctune_error_set(err, -errno, "%s: cannot set mode: %s", name, strerror(errno));
+	struct timespec times[2] = { st.st_atim, st.st_mtim };
+	if (futimens(out, times) < 0 || fsync(out) < 0)
+		return ctune_error_set(err, -errno, "%s: %s", name, strerror(errno));
+	if (close(TAKE_FD(out)) < 0)
+		return ctune_error_set(err, -errno, "%s: writing: %s", name, strerror(errno));
+
+	guard = NULL;
+	memcpy(path, name, strlen(name) + 1);
+	return 1;
+}
