@@ -85,17 +85,6 @@ static bool word_valid(const char *s)
 	return true;
 }
 
-static bool number_valid(const char *s)
-{
-	size_t n = s ? strlen(s) : 0;
-	if (n == 0 || n > 20)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (s[i] < '0' || s[i] > '9')
-			return false;
-	return true;
-}
-
 static const char *base_name(const char *path)
 {
 	const char *s = strrchr(path, '/');
@@ -690,12 +679,8 @@ int ctune_modload_remove(ctune_modload *m, const char *module, ctune_error *err)
 	int r = modload_nodes(m, module, &nodes, err);
 	if (r < 0)
 		return r;
-	for (int i = nodes.n - 1; i >= 0; i--) {
-		if (aug_rm(m->f.aug, nodes.v[i]) < 0)
-			return ctune_textfile_failure(&m->f, -EIO, "remove a module", err);
-		m->f.dirty = true;
-	}
-	return nodes.n;
+	r = ctune_textfile_remove(&m->f, nodes.v, nodes.n, "remove a module", err);
+	return r < 0 ? r : nodes.n;
 }
 
 /* --- modprobe.d sessions -------------------------------------------------- */
@@ -779,10 +764,15 @@ int ctune_modprobe_get(ctune_modprobe *m, const char *module, const char *param,
 	return params.n;
 }
 
-/* Remove the options lines among lines that have no option left, last
- * first so the paths of earlier ones stay valid. */
-static int drop_empty_lines(ctune_modprobe *m, const strv *lines, ctune_error *err)
+/* Remove the first n assignments of params, then each of the options
+ * lines that is left without an option (last first, so the paths of
+ * earlier ones stay valid).  what names the first step in a failure. */
+static int remove_params(ctune_modprobe *m, const strv *lines, const strv *params, int n, const char *what,
+			 ctune_error *err)
 {
+	int r = ctune_textfile_remove(&m->f, params->v, n, what, err);
+	if (r < 0 || n == 0)
+		return r;
 	for (int i = lines->n - 1; i >= 0; i--) {
 		char expr[PATH_MAX];
 		snprintf(expr, sizeof(expr), "%s/*[label() != '#comment']", lines->v[i]);
@@ -816,17 +806,8 @@ int ctune_modprobe_set(ctune_modprobe *m, const char *module, const char *param,
 				return ctune_textfile_failure(&m->f, -EIO, "set a value", err);
 			m->f.dirty = true;
 		}
-		for (int i = params.n - 2; i >= 0; i--) {
-			if (aug_rm(m->f.aug, params.v[i]) < 0)
-				return ctune_textfile_failure(&m->f, -EIO, "remove a duplicate", err);
-			m->f.dirty = true;
-		}
-		if (params.n > 1) {
-			r = drop_empty_lines(m, &lines, err);
-			if (r < 0)
-				return r;
-		}
-		return params.n - 1;
+		r = remove_params(m, &lines, &params, params.n - 1, "remove a duplicate", err);
+		return r < 0 ? r : params.n - 1;
 	}
 
 	char path[PATH_MAX];
@@ -860,17 +841,8 @@ int ctune_modprobe_unset(ctune_modprobe *m, const char *module, const char *para
 	int r = modprobe_nodes(m, module, param, &lines, &params, err);
 	if (r < 0)
 		return r;
-	for (int i = params.n - 1; i >= 0; i--) {
-		if (aug_rm(m->f.aug, params.v[i]) < 0)
-			return ctune_textfile_failure(&m->f, -EIO, "remove an option", err);
-		m->f.dirty = true;
-	}
-	if (params.n > 0) {
-		r = drop_empty_lines(m, &lines, err);
-		if (r < 0)
-			return r;
-	}
-	return params.n;
+	r = remove_params(m, &lines, &params, params.n, "remove an option", err);
+	return r < 0 ? r : params.n;
 }
 
 /* --- the live parameter --------------------------------------------------- */

@@ -37,7 +37,6 @@ static const ctune_textfile_format sysctl_format = {
 
 /* --- small helpers ------------------------------------------------------ */
 
-
 /* Characters the Sysctl lens accepts in a key: /[*:\/A-Za-z0-9_.-]+/. */
 static bool key_valid(const char *key)
 {
@@ -51,17 +50,6 @@ static bool key_valid(const char *key)
 	}
 	/* Nothing left after the '-' prefix is no key. */
 	return !(key[0] == '-' && key[1] == '\0');
-}
-
-static bool value_valid(const char *value)
-{
-	size_t n = value ? strlen(value) : 0;
-	if (n == 0 || n > 20)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (value[i] < '0' || value[i] > '9')
-			return false;
-	return true;
 }
 
 /* --- the tree ----------------------------------------------------------- */
@@ -249,7 +237,7 @@ int ctune_persist_set(ctune_persist *p, const char *key, const char *value, ctun
 	int r = match_key(p, key, norm, &m, err);
 	if (r < 0)
 		return r;
-	if (!value_valid(value))
+	if (!number_valid(value))
 		return ctune_error_set(err, -EINVAL, "%s: %s: \"%.64s\" is not a decimal number without sign",
 				       p->f.target, norm, value ? value : "");
 
@@ -269,12 +257,8 @@ int ctune_persist_set(ctune_persist *p, const char *key, const char *value, ctun
 	r = set_node(p, m.v[m.n - 1], value, err);
 	if (r < 0)
 		return r;
-	for (int i = m.n - 2; i >= 0; i--) {
-		if (aug_rm(p->f.aug, m.v[i]) < 0)
-			return ctune_textfile_failure(&p->f, -EIO, "remove a duplicate", err);
-		p->f.dirty = true;
-	}
-	return m.n - 1;
+	r = ctune_textfile_remove(&p->f, m.v, m.n - 1, "remove a duplicate", err);
+	return r < 0 ? r : m.n - 1;
 }
 
 int ctune_persist_remove(ctune_persist *p, const char *key, ctune_error *err)
@@ -284,13 +268,8 @@ int ctune_persist_remove(ctune_persist *p, const char *key, ctune_error *err)
 	int r = match_key(p, key, norm, &m, err);
 	if (r < 0)
 		return r;
-	/* Last first: removing a later node never renumbers an earlier one. */
-	for (int i = m.n - 1; i >= 0; i--) {
-		if (aug_rm(p->f.aug, m.v[i]) < 0)
-			return ctune_textfile_failure(&p->f, -EIO, "remove a key", err);
-		p->f.dirty = true;
-	}
-	return m.n;
+	r = ctune_textfile_remove(&p->f, m.v, m.n, "remove a key", err);
+	return r < 0 ? r : m.n;
 }
 
 int ctune_persist_rename(ctune_persist *p, const char *key, const char *new_key, ctune_error *err)

@@ -254,6 +254,16 @@ int ctune_textfile_match(ctune_textfile *f, const char *expr, strv *out, const c
 	return 0;
 }
 
+int ctune_textfile_remove(ctune_textfile *f, char *const *nodes, int n, const char *what, ctune_error *err)
+{
+	for (int i = n - 1; i >= 0; i--) {
+		if (aug_rm(f->aug, nodes[i]) < 0)
+			return ctune_textfile_failure(f, -EIO, what, err);
+		f->dirty = true;
+	}
+	return 0;
+}
+
 /* --- rendering ------------------------------------------------------------ */
 
 const char *ctune_textfile_original(const ctune_textfile *f, size_t *len)

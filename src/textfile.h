@@ -127,6 +127,12 @@ int ctune_textfile_failure(ctune_textfile *f, int code, const char *what, ctune_
  * what names the step in a failure.  Returns 0 or -errno. */
 int ctune_textfile_match(ctune_textfile *f, const char *expr, strv *out, const char *what, ctune_error *err);
 
+/* Remove the first n of nodes (paths from ctune_textfile_match), last
+ * first: removing a later node never renumbers an earlier one, so the
+ * paths left stay valid.  what names the step in a failure.  Returns 0 or
+ * -errno. */
+int ctune_textfile_remove(ctune_textfile *f, char *const *nodes, int n, const char *what, ctune_error *err);
+
 /* The file's text as read at open (or at the last commit); "" for a
  * missing file.  Valid until the next commit or done. */
 const char *ctune_textfile_original(const ctune_textfile *f, size_t *len);
