@@ -53,13 +53,16 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "table-internal.h"
 
 /* Big enough that the read() syscalls cost nothing next to the scan, small
  * enough that the kernel's copy lands in cache: on the project VM a file
@@ -463,6 +466,12 @@ static inline unsigned ctz64(uint64_t v)
  * at least this long (every real kernel line is longer than 90 bytes). */
 #define FAST_MIN_LINE 64
 
+/* CTUNE_LONG_TIMEOUT_SECONDS as five digits of text, the first in the top
+ * byte: the fast path compares a five-digit timeout with it as a number. */
+_Static_assert(CTUNE_LONG_TIMEOUT_SECONDS == 86400, "LONG_TIMEOUT_TEXT spells 86400");
+#define LONG_TIMEOUT_TEXT                                                                                \
+	((uint64_t)'8' << 32 | (uint64_t)'6' << 24 | (uint64_t)'4' << 16 | (uint64_t)'0' << 8 | (uint64_t)'0')
+
 /* The protocol heads the kernel prints ("%-8s %u "), found by a perfect
  * hash of their first word (a multiply, top 3 bits) and confirmed by two
  * compares.  A head that is not here, or hashes to a slot that is not its
@@ -489,37 +498,48 @@ static const struct head heads[8] = {
 	[4] = HEAD_ENTRY("udplite  136 ", CTUNE_PROTO_UDPLITE),
 };
 
-/* The TCP state words, by a perfect hash of (first byte, fifth byte,
- * length), each confirmed by a masked compare of the whole word. */
-#define STATE_HASH(c0, c4, len) (((unsigned)(unsigned char)(c0) + (unsigned char)(c4) + 4u * (len)) & 15u)
+/* The TCP state words, by a perfect hash of the first six bytes of the
+ * word (a multiply, top 4 bits), each confirmed by a masked compare of the
+ * name and the blank after it.  SYN_SENT2 shares SYN_SENT's six bytes and
+ * fails the compare: that rare state goes the general way.  NONE's key
+ * runs into the " src=" that follows it on a kernel line. */
+#define STATE_HASH(w) ((unsigned)((((w) & UINT64_C(0xffffffffffff)) * UINT64_C(0x0f1a50d59c0aa21b)) >> 60))
 struct state_word {
-	uint64_t lo, hi; /* the name, zero padded */
+	uint64_t lo, hi;   /* the name and its blank, zero padded */
+	uint64_t mlo, mhi; /* which bytes of lo and hi are theirs */
 	unsigned char len, state;
 };
-#define STATE_ENTRY(lit, st) { LE8(lit ZEROS8), LE8_AT(lit ZEROS8 ZEROS8, 8), sizeof(lit) - 1, (st) }
+#define STATE_MASK(n) ((n) >= 8 ? ~UINT64_C(0) : (UINT64_C(1) << (8 * (n) & 63)) - 1)
+#define STATE_ENTRY(lit, st)                                                                             \
+	{ LE8(lit " " ZEROS8), LE8_AT(lit " " ZEROS8 ZEROS8, 8), STATE_MASK(sizeof(lit)),                \
+	  sizeof(lit) > 8 ? STATE_MASK(sizeof(lit) - 8) : 0, sizeof(lit) - 1, (st) }
 static const struct state_word state_words[16] = {
-	[3] = STATE_ENTRY("ESTABLISHED", CTUNE_TCP_ESTABLISHED),
-	[7] = STATE_ENTRY("TIME_WAIT", CTUNE_TCP_TIME_WAIT),
+	[11] = STATE_ENTRY("ESTABLISHED", CTUNE_TCP_ESTABLISHED),
+	[13] = STATE_ENTRY("TIME_WAIT", CTUNE_TCP_TIME_WAIT),
 	[6] = STATE_ENTRY("SYN_SENT", CTUNE_TCP_SYN_SENT),
-	[12] = STATE_ENTRY("CLOSE", CTUNE_TCP_CLOSE),
-	[5] = STATE_ENTRY("SYN_RECV", CTUNE_TCP_SYN_RECV),
-	[13] = STATE_ENTRY("FIN_WAIT", CTUNE_TCP_FIN_WAIT),
-	[0] = STATE_ENTRY("CLOSE_WAIT", CTUNE_TCP_CLOSE_WAIT),
-	[11] = STATE_ENTRY("LAST_ACK", CTUNE_TCP_LAST_ACK),
-	[14] = STATE_ENTRY("NONE", CTUNE_TCP_NONE),
-	[10] = STATE_ENTRY("SYN_SENT2", CTUNE_TCP_SYN_SENT2),
+	[5] = STATE_ENTRY("CLOSE", CTUNE_TCP_CLOSE),
+	[12] = STATE_ENTRY("SYN_RECV", CTUNE_TCP_SYN_RECV),
+	[4] = STATE_ENTRY("FIN_WAIT", CTUNE_TCP_FIN_WAIT),
+	[15] = STATE_ENTRY("CLOSE_WAIT", CTUNE_TCP_CLOSE_WAIT),
+	[1] = STATE_ENTRY("LAST_ACK", CTUNE_TCP_LAST_ACK),
+	[3] = STATE_ENTRY("NONE", CTUNE_TCP_NONE),
 	[9] = STATE_ENTRY("LISTEN", CTUNE_TCP_SYN_SENT2),
-	/* the empty slots have len 0, which no word found below has */
+	/* the empty slots (masks 0, len 0) are refused by their len */
 };
 
-/* Bytes that are ' ' in an 8-byte word: bit 7 of each such byte (exact,
- * no false positives from borrows). */
-static inline uint64_t spaces8(uint64_t w)
-{
-	uint64_t x = w ^ UINT64_C(0x2020202020202020);
-	return ~(((x & UINT64_C(0x7f7f7f7f7f7f7f7f)) + UINT64_C(0x7f7f7f7f7f7f7f7f)) | x |
-		 UINT64_C(0x7f7f7f7f7f7f7f7f));
-}
+/* The bracketed flag words, by a perfect hash of their first eight bytes,
+ * confirmed by a compare of those and a masked compare of the rest. */
+#define FLAG_HASH(a) ((unsigned)(((a) * UINT64_C(0x729bfdea5375f6cb)) >> 62))
+struct flag_word {
+	uint64_t a, b, mb;
+	unsigned flag;
+};
+static const struct flag_word flag_words[4] = {
+	[2] = { LE8("ASSURED]"), 0, 0, FLAG_ASSURED },
+	[1] = { LE8("UNREPLIE"), LE4("D]\0\0"), 0xffff, FLAG_UNREPLIED },
+	[0] = { LE8("OFFLOAD]"), 0, 0, FLAG_OFFLOAD },
+	[3] = { LE8("HW_OFFLO"), LE4("AD]\0"), 0xffffff, FLAG_OFFLOAD },
+};
 
 /* The flags of the bracket at q ('[' at q[-1]); end bounds the reads. */
 static inline unsigned flag_at(const char *q, const char *end)
@@ -530,29 +550,69 @@ static inline unsigned flag_at(const char *q, const char *end)
 		       : STARTS_WITH(q, end, "OFFLOAD]")    ? FLAG_OFFLOAD
 		       : STARTS_WITH(q, end, "HW_OFFLOAD]") ? FLAG_OFFLOAD
 							    : 0;
-	uint64_t a = load64(q), b = load64(q + 8);
-	return (a == LE8("ASSURED]")) * FLAG_ASSURED |
-	       (a == LE8("UNREPLIE") && (b & 0xffff) == LE4("D]\0\0")) * FLAG_UNREPLIED |
-	       (a == LE8("OFFLOAD]")) * FLAG_OFFLOAD |
-	       (a == LE8("HW_OFFLO") && (b & 0xffffff) == LE4("AD]\0")) * FLAG_OFFLOAD;
+	uint64_t a = load64(q);
+	const struct flag_word *f = &flag_words[FLAG_HASH(a)];
+	return a == f->a && (load64(q + 8) & f->mb) == f->b ? f->flag : 0;
+}
+
+/* Counts of the lines the fast path accepts, kept the cheap way while a
+ * buffer is parsed (three increments a line where the summary takes
+ * eight) and added to the summary at the end of ctune_table_parse(). */
+struct tally {
+	uint64_t head[2][CTUNE_PROTO_COUNT];      /* [ipv6][protocol] */
+	uint64_t state[CTUNE_TCP_STATE_COUNT + 1]; /* the last: not TCP */
+	uint64_t flags[16];                        /* FLAG_* | long timeout << 3 */
+};
+
+static void tally_add_to(const struct tally *t, ctune_table_summary *s)
+{
+	for (int v6 = 0; v6 < 2; v6++)
+		for (int p = 0; p < CTUNE_PROTO_COUNT; p++) {
+			uint64_t n = t->head[v6][p];
+			s->total += n;
+			s->family[v6 ? CTUNE_FAMILY_IPV6 : CTUNE_FAMILY_IPV4] += n;
+			s->proto[p] += n;
+		}
+	for (int i = 0; i < CTUNE_TCP_STATE_COUNT; i++)
+		s->tcp_state[i] += t->state[i];
+	for (unsigned f = 0; f < 16; f++) {
+		s->assured += f & FLAG_ASSURED ? t->flags[f] : 0;
+		s->unreplied += f & FLAG_UNREPLIED ? t->flags[f] : 0;
+		s->offload += f & FLAG_OFFLOAD ? t->flags[f] : 0;
+		s->long_timeout += f & 8 ? t->flags[f] : 0;
+	}
+}
+
+/* Bit 7 of each byte of w that is not an ASCII digit, exactly (no carry
+ * crosses a byte). */
+static inline uint64_t non_digits8(uint64_t w)
+{
+	uint64_t x = w ^ UINT64_C(0x3030303030303030);
+	return (((x & UINT64_C(0x7f7f7f7f7f7f7f7f)) + UINT64_C(0x7676767676767676)) | x) &
+	       UINT64_C(0x8080808080808080);
 }
 
 /* One line [p, e) the fast way.  brflags are the flags of every bracket in
- * the line, first_br the first '[' (NULL: none).  Counts the line and
+ * the line, first_br the first '[' (NULL: none).  Counts the line in t and
  * returns true, or returns false, touching nothing, for parse_line() to
- * decide. */
+ * decide.  Every step is a word load, a table look-up or a select rather
+ * than a branch on the text: the lines of a busy table come in a random
+ * order of protocols, states and widths, and a mispredicted branch costs
+ * more than the instructions that avoid it. */
 static inline __attribute__((always_inline)) bool parse_line_fast(const char *p, const char *e, unsigned brflags,
-								  const char *first_br, ctune_table_summary *s)
+								  const char *first_br, struct tally *t)
 {
-	while (e > p && (e[-1] == '\r' || is_blank(e[-1])))
-		e--;
-	if (e - p < FAST_MIN_LINE)
+	/* FAST_MIN_LINE to CTUNE_TABLE_LINE_MAX bytes (one compare) */
+	if ((size_t)(e - p) - FAST_MIN_LINE > CTUNE_TABLE_LINE_MAX - FAST_MIN_LINE)
 		return false;
 
-	const char *tail = e;
-	while (tail > p && is_digit(tail[-1]))
-		tail--;
-	if (tail == e || tail - p < 5 || load32(tail - 4) != LE4("use=") || tail[-5] != ' ')
+	/* " use=N" at the very end: N's digits are the top bytes of the last
+	 * word (a trailing '\r' or blank goes the general way; | 1 keeps the
+	 * count at 7 when all eight are digits, which the "use=" compare
+	 * then refuses) */
+	unsigned ndig = (unsigned)__builtin_clzll(non_digits8(load64(e - 8)) | 1) >> 3;
+	const char *tail = e - ndig;
+	if (ndig == 0 || load32(tail - 4) != LE4("use=") || tail[-5] != ' ')
 		return false;
 	tail -= 4;
 
@@ -564,45 +624,36 @@ static inline __attribute__((always_inline)) bool parse_line_fast(const char *p,
 	bool v4 = w0 == LE8("ipv4    ") && (w1 & 0xffffff) == LE4(" 2 \0");
 	bool v6 = w0 == LE8("ipv6    ") && w1 == LE4(" 10 ");
 	const char *q = p + (v4 ? 11 : v6 ? 12 : 0);
-	ctune_family family = v6 ? CTUNE_FAMILY_IPV6 : CTUNE_FAMILY_IPV4;
 
 	uint64_t u0 = load64(q);
 	const struct head *h = &heads[HEAD_HASH(u0)];
 	if (u0 != h->w0 || (load64(q + 8) & h->m1) != h->w1)
 		return false;
-	ctune_proto proto = (ctune_proto)h->proto;
+	unsigned proto = h->proto;
+	bool tcp = proto == CTUNE_PROTO_TCP;
 
-	/* The timeout: 1 to 7 digits and a space, decoded eight digits at a
-	 * time without a branch per digit. */
+	/* The timeout: 1 to 7 digits and a blank.  Only whether it is above
+	 * CTUNE_LONG_TIMEOUT_SECONDS is counted, so the digits are compared
+	 * as text: more than five, or five above "86400" (the kernel prints
+	 * no leading zero; a line with one goes the general way). */
 	const char *r = q + h->len;
-	uint64_t x = load64(r) ^ UINT64_C(0x3030303030303030);
-	uint64_t nd = (((x + UINT64_C(0x7676767676767676)) | x) & UINT64_C(0x8080808080808080));
-	unsigned n = (unsigned)ctz64(nd) >> 3; /* 8: no end in sight */
-	if (n == 0 || n == 8 || r[n] != ' ')
+	uint64_t tw = load64(r);
+	unsigned n = (unsigned)ctz64(non_digits8(tw)) >> 3; /* 8: no end in sight */
+	if (n == 0 || n == 8 || r[n] != ' ' || (r[0] == '0' && n > 1))
 		return false;
-	uint64_t v = x << (8 * (8 - n));
-	v = ((v & UINT64_C(0x0f0f0f0f0f0f0f0f)) * 2561) >> 8;
-	v = ((v & UINT64_C(0x00ff00ff00ff00ff)) * 6553601) >> 16;
-	v = ((v & UINT64_C(0x0000ffff0000ffff)) * UINT64_C(42949672960001)) >> 32;
+	bool long_timeout = n > 5 || (n == 5 && (__builtin_bswap64(tw) >> 24) > LONG_TIMEOUT_TEXT);
 
+	/* The word after the timeout is looked up whatever the protocol (it
+	 * is "src=..." on a line that is not TCP, and found nowhere), and
+	 * the result is taken only for TCP: no branch on the protocol. */
 	const char *w = r + n + 1;
-	const char *blank = r + n;
-	unsigned state = CTUNE_TCP_STATE_UNKNOWN;
-	if (proto == CTUNE_PROTO_TCP) {
-		uint64_t lo = load64(w), hi = load64(w + 8);
-		uint64_t sp = spaces8(lo);
-		unsigned len = sp ? (unsigned)__builtin_ctzll(sp) >> 3
-			       : 8 + ((sp = spaces8(hi)) ? (unsigned)__builtin_ctzll(sp) >> 3 : 8);
-		const struct state_word *sw = &state_words[STATE_HASH(w[0], w[4], len)];
-		if (sw->len != len || len == 0)
-			return false;
-		uint64_t mlo = len >= 8 ? ~UINT64_C(0) : (UINT64_C(1) << (8 * len)) - 1;
-		uint64_t mhi = len > 8 ? (UINT64_C(1) << (8 * (len - 8))) - 1 : 0;
-		if (((lo ^ sw->lo) & mlo) != 0 || ((hi ^ sw->hi) & mhi) != 0)
-			return false;
-		state = sw->state;
-		blank = w + len;
-	}
+	uint64_t lo = load64(w), hi = load64(w + 8);
+	const struct state_word *sw = &state_words[STATE_HASH(lo)];
+	bool known = ((lo ^ sw->lo) & sw->mlo) == 0 && ((hi ^ sw->hi) & sw->mhi) == 0 && sw->len != 0;
+	if (tcp && !known)
+		return false;
+	unsigned state = tcp ? sw->state : CTUNE_TCP_STATE_COUNT;
+	const char *blank = tcp ? w + sw->len : r + n;
 
 	const char *tuple = blank + 1;
 	if (load32(tuple) != LE4("src=") || tuple + 4 > tail) {
@@ -612,14 +663,9 @@ static inline __attribute__((always_inline)) bool parse_line_fast(const char *p,
 	}
 	unsigned flags = !first_br || first_br >= tuple ? brflags : scan_flags(tuple, tail);
 
-	s->total++;
-	s->family[family]++;
-	s->proto[proto]++;
-	s->tcp_state[state] += proto == CTUNE_PROTO_TCP;
-	s->assured += !!(flags & FLAG_ASSURED);
-	s->unreplied += !!(flags & FLAG_UNREPLIED);
-	s->offload += !!(flags & FLAG_OFFLOAD);
-	s->long_timeout += v > CTUNE_LONG_TIMEOUT_SECONDS;
+	t->head[v6][proto]++;
+	t->state[state]++;
+	t->flags[flags | (unsigned)long_timeout << 3]++;
 	return true;
 }
 
@@ -700,9 +746,9 @@ static inline void masks_sse2(const char *b, uint64_t *nl, uint64_t *br)
 	*nl = mn;
 	*br = mb;
 }
-SCAN_WINDOW(scan_window, , masks_sse2)
+SCAN_WINDOW(scan_window_sse2, , masks_sse2)
 
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__AVX2__)
+#if defined(__x86_64__) && defined(__GNUC__)
 /* Wider compares for the CPUs that have them, chosen at run time, so the
  * build stays runnable on any x86-64: 32 bytes (AVX2) or the whole block
  * at once (AVX-512BW), which take about a tenth and a fifth off the parse
@@ -732,6 +778,115 @@ SCAN_WINDOW(scan_window_avx512, TARGET_AVX512, masks_avx512)
 #endif
 #endif /* __SSE2__ */
 
+/* ---- which scanner -------------------------------------------------------
+ *
+ * The widest the CPU has, unless CTUNE_TABLE_SCANNER (read once) or
+ * ctune_table_set_scanner() names another: the tests run every case under
+ * each one this machine supports, and a benchmark can compare them. */
+
+typedef void (*scan_fn)(const char *w, size_t n, struct scan *sc);
+
+static const char *const scanner_names[CTUNE_TABLE_SCANNER_COUNT] = {
+	[CTUNE_TABLE_SCANNER_AUTO] = "auto",     [CTUNE_TABLE_SCANNER_MEMCHR] = "memchr",
+	[CTUNE_TABLE_SCANNER_SSE2] = "sse2",     [CTUNE_TABLE_SCANNER_AVX2] = "avx2",
+	[CTUNE_TABLE_SCANNER_AVX512] = "avx512",
+};
+
+/* The stage-1 function of a scanner; NULL for memchr (its own loop). */
+static scan_fn scanner_fn(ctune_table_scanner sc)
+{
+	switch (sc) {
+#ifdef HAVE_SCAN
+	case CTUNE_TABLE_SCANNER_SSE2:
+		return scan_window_sse2;
+#endif
+#ifdef HAVE_SCAN_WIDE
+	case CTUNE_TABLE_SCANNER_AVX2:
+		return scan_window_avx2;
+	case CTUNE_TABLE_SCANNER_AVX512:
+		return scan_window_avx512;
+#endif
+	default:
+		return NULL;
+	}
+}
+
+bool ctune_table_scanner_supported(ctune_table_scanner sc)
+{
+	switch (sc) {
+	case CTUNE_TABLE_SCANNER_AUTO:
+	case CTUNE_TABLE_SCANNER_MEMCHR:
+		return true;
+#ifdef HAVE_SCAN
+	case CTUNE_TABLE_SCANNER_SSE2:
+		return true;
+#endif
+#ifdef HAVE_SCAN_WIDE
+	case CTUNE_TABLE_SCANNER_AVX2:
+		return __builtin_cpu_supports("avx2");
+	case CTUNE_TABLE_SCANNER_AVX512:
+		return __builtin_cpu_supports("avx512bw");
+#endif
+	default:
+		return false;
+	}
+}
+
+const char *ctune_table_scanner_name(ctune_table_scanner sc)
+{
+	return (unsigned)sc < CTUNE_TABLE_SCANNER_COUNT ? scanner_names[sc] : NULL;
+}
+
+static ctune_table_scanner scanner_best(void)
+{
+	static const ctune_table_scanner order[] = { CTUNE_TABLE_SCANNER_AVX512, CTUNE_TABLE_SCANNER_AVX2,
+						     CTUNE_TABLE_SCANNER_SSE2 };
+	for (size_t i = 0; i < ELEMENTSOF(order); i++)
+		if (ctune_table_scanner_supported(order[i]))
+			return order[i];
+	return CTUNE_TABLE_SCANNER_MEMCHR;
+}
+
+/* The scanner in use, never AUTO once resolved; 0 (AUTO) until the first
+ * parse or setting resolves it. */
+static _Atomic int scanner_in_use;
+
+static ctune_table_scanner scanner_from_env(void)
+{
+	const char *v = secure_getenv("CTUNE_TABLE_SCANNER");
+	if (v)
+		for (int i = CTUNE_TABLE_SCANNER_MEMCHR; i < CTUNE_TABLE_SCANNER_COUNT; i++)
+			if (strcmp(v, scanner_names[i]) == 0 && ctune_table_scanner_supported((ctune_table_scanner)i))
+				return (ctune_table_scanner)i;
+	return scanner_best();
+}
+
+static inline ctune_table_scanner scanner_current(void)
+{
+	int sc = atomic_load_explicit(&scanner_in_use, memory_order_relaxed);
+	if (__builtin_expect(sc == CTUNE_TABLE_SCANNER_AUTO, 0)) {
+		/* two threads may both get here: they resolve the same answer */
+		int want = scanner_from_env();
+		if (!atomic_compare_exchange_strong(&scanner_in_use, &sc, want))
+			return (ctune_table_scanner)sc;
+		sc = want;
+	}
+	return (ctune_table_scanner)sc;
+}
+
+int ctune_table_set_scanner(ctune_table_scanner sc)
+{
+	if ((unsigned)sc >= CTUNE_TABLE_SCANNER_COUNT || !ctune_table_scanner_supported(sc))
+		return -ENOTSUP;
+	atomic_store(&scanner_in_use, sc == CTUNE_TABLE_SCANNER_AUTO ? scanner_best() : sc);
+	return 0;
+}
+
+ctune_table_scanner ctune_table_get_scanner(void)
+{
+	return scanner_current();
+}
+
 /* Where the current line stands while the scan moves on. */
 struct line_state {
 	const char *start;    /* its first byte */
@@ -739,34 +894,32 @@ struct line_state {
 	unsigned flags;       /* the flags of its brackets so far */
 };
 
-static inline void end_line(struct line_state *ls, const char *nl, ctune_table_summary *s)
+/* A line the fast path did not take: the general parser decides. */
+static __attribute__((noinline)) void end_line_slow(const char *p, const char *nl, ctune_table_summary *s)
+{
+	if (nl - p > CTUNE_TABLE_LINE_MAX || !parse_line(p, nl, s))
+		s->malformed++;
+}
+
+static inline __attribute__((always_inline)) void end_line(struct line_state *ls, const char *nl, struct tally *t,
+							   ctune_table_summary *s)
 {
 	const char *p = ls->start;
-	if (nl - p > CTUNE_TABLE_LINE_MAX ||
-	    (!parse_line_fast(p, nl, ls->flags, ls->first_br, s) && !parse_line(p, nl, s)))
-		s->malformed++;
+	if (__builtin_expect(!parse_line_fast(p, nl, ls->flags, ls->first_br, t), 0))
+		end_line_slow(p, nl, s);
 	ls->start = nl + 1;
 	ls->first_br = NULL;
 	ls->flags = 0;
 }
 
-void ctune_table_parse(const char *buf, size_t len, ctune_table_summary *s)
-{
-	if (len == 0)
-		return;
-	const char *end = buf + len;
-	struct line_state ls = { buf, NULL, 0 };
 #ifdef HAVE_SCAN
+/* Stage 1 by windows, stage 2 from the offset arrays (x86-64). */
+static void parse_scanned(const char *buf, const char *end, scan_fn scan, struct line_state *ls, struct tally *t,
+			  ctune_table_summary *s)
+{
 	/* readable bytes for flag_at() to look at when a slot holds no bracket */
 	static const char no_flag[16];
 	struct scan sc;
-	void (*scan)(const char *, size_t, struct scan *) = scan_window;
-#ifdef HAVE_SCAN_WIDE
-	if (__builtin_cpu_supports("avx512bw"))
-		scan = scan_window_avx512;
-	else if (__builtin_cpu_supports("avx2"))
-		scan = scan_window_avx2;
-#endif
 	for (const char *w = buf; w < end; w += WINDOW) {
 		size_t n = (size_t)(end - w) < WINDOW ? (size_t)(end - w) : WINDOW;
 		scan(w, n, &sc);
@@ -779,62 +932,100 @@ void ctune_table_parse(const char *buf, size_t len, ctune_table_summary *s)
 			bool in0 = b0 < pos, in1 = b1 < pos;
 			unsigned f0 = flag_at(in0 ? w + b0 + 1 : no_flag, in0 ? end : no_flag + 16);
 			unsigned f1 = flag_at(in1 ? w + b1 + 1 : no_flag, in1 ? end : no_flag + 16);
-			ls.flags |= f0 | f1;
-			if (!ls.first_br && in0)
-				ls.first_br = w + b0;
+			ls->flags |= f0 | f1;
+			if (!ls->first_br && in0)
+				ls->first_br = w + b0;
 			j += in0 + in1;
 			while (sc.br[j] < pos) {
-				ls.flags |= flag_at(w + sc.br[j] + 1, end);
+				ls->flags |= flag_at(w + sc.br[j] + 1, end);
 				j++;
 			}
-			end_line(&ls, w + pos, s);
+			end_line(ls, w + pos, t, s);
 		}
 		/* brackets after the last line end belong to the open line */
 		for (; j < sc.nbr; j++) {
-			ls.flags |= flag_at(w + sc.br[j] + 1, end);
-			if (!ls.first_br)
-				ls.first_br = w + sc.br[j];
+			ls->flags |= flag_at(w + sc.br[j] + 1, end);
+			if (!ls->first_br)
+				ls->first_br = w + sc.br[j];
 		}
 	}
-#else
-	/* Without SSE2 (ARM, POWER, ...): libc's memchr, vectorised on every
-	 * common platform, finds each line end and then each bracket. */
-	while (ls.start < end) {
-		const char *nl = memchr(ls.start, '\n', (size_t)(end - ls.start));
+}
+#endif
+
+/* libc's memchr, vectorised on every common platform, finds each line end
+ * and then each bracket: the only way without SSE2 (ARM, POWER, ...). */
+static void parse_memchr(const char *end, struct line_state *ls, struct tally *t, ctune_table_summary *s)
+{
+	while (ls->start < end) {
+		const char *nl = memchr(ls->start, '\n', (size_t)(end - ls->start));
 		const char *le = nl ? nl : end;
-		for (const char *q = ls.start; (q = memchr(q, '[', (size_t)(le - q))); q++) {
-			ls.flags |= flag_at(q + 1, end);
-			if (!ls.first_br)
-				ls.first_br = q;
+		for (const char *q = ls->start; (q = memchr(q, '[', (size_t)(le - q))); q++) {
+			ls->flags |= flag_at(q + 1, end);
+			if (!ls->first_br)
+				ls->first_br = q;
 		}
 		if (!nl)
 			break;
-		end_line(&ls, nl, s);
+		end_line(ls, nl, t, s);
 	}
+}
+
+void ctune_table_parse(const char *buf, size_t len, ctune_table_summary *s)
+{
+	if (len == 0)
+		return;
+	const char *end = buf + len;
+	struct line_state ls = { buf, NULL, 0 };
+	struct tally t;
+	memset(&t, 0, sizeof(t));
+	scan_fn scan = scanner_fn(scanner_current());
+#ifdef HAVE_SCAN
+	if (scan)
+		parse_scanned(buf, end, scan, &ls, &t, s);
+	else
 #endif
+		parse_memchr(end, &ls, &t, s);
+	(void)scan;
 	/* A final line without '\n' counts too. */
 	if (ls.start < end)
-		end_line(&ls, end, s);
+		end_line(&ls, end, &t, s);
+	tally_add_to(&t, s);
+}
+
+void ctune_table_summary_add(ctune_table_summary *to, const ctune_table_summary *from)
+{
+	to->total += from->total;
+	for (size_t i = 0; i < ELEMENTSOF(to->family); i++)
+		to->family[i] += from->family[i];
+	for (size_t i = 0; i < ELEMENTSOF(to->proto); i++)
+		to->proto[i] += from->proto[i];
+	for (size_t i = 0; i < ELEMENTSOF(to->tcp_state); i++)
+		to->tcp_state[i] += from->tcp_state[i];
+	to->assured += from->assured;
+	to->unreplied += from->unreplied;
+	to->offload += from->offload;
+	to->long_timeout += from->long_timeout;
+	to->malformed += from->malformed;
 }
 
 /* ---- streaming -----------------------------------------------------------
  *
  * The text arrives in read() calls of whatever size the source gives (the
  * kernel's seq_file hands out about 4 KiB per call, each costing it about
- * 2 us an entry to print; a file gives the whole buffer).  Lines are parsed
- * where they lie in the read buffer; only a line cut by the buffer's end is
- * copied, into a carry of at most CTUNE_TABLE_LINE_MAX bytes, and finished
- * from the next read.  Memory is constant: the buffer and the carry. */
+ * 2 us an entry to print; a file gives the whole buffer), or in the mapped
+ * windows of table-file.c.  Lines are parsed where they lie in the buffer;
+ * only a line cut by the buffer's end is copied, into a carry of at most
+ * CTUNE_TABLE_LINE_MAX bytes, and finished from the next buffer.  Memory
+ * is constant: the buffer and the carry. */
 
-struct stream {
-	ctune_table_summary *s;
-	size_t have;   /* bytes of an unfinished line in carry */
-	bool skipping; /* inside an over-long line already counted */
-	char carry[CTUNE_TABLE_LINE_MAX];
-};
+void table_stream_init(struct table_stream *st, ctune_table_summary *s)
+{
+	st->s = s;
+	st->have = 0;
+	st->skipping = false;
+}
 
-/* Add the text [p, p + n) to the summary. */
-static void stream_feed(struct stream *st, const char *p, size_t n)
+void table_stream_feed(struct table_stream *st, const char *p, size_t n)
 {
 	const char *end = p + n;
 	if (st->have || st->skipping) {
@@ -874,15 +1065,23 @@ static void stream_feed(struct stream *st, const char *p, size_t n)
 	}
 }
 
-int ctune_table_summarize_fd(int fd, ctune_table_summary *s)
+void table_stream_finish(struct table_stream *st)
 {
-	_cleanup_free_ char *buf = malloc(TABLE_READ_BUF);
-	_cleanup_free_ struct stream *st = malloc(sizeof(*st));
-	if (!buf || !st)
-		return -ENOMEM;
-	st->s = s;
+	/* a last line without '\n' counts too */
+	if (st->have)
+		ctune_table_parse(st->carry, st->have, st->s);
 	st->have = 0;
 	st->skipping = false;
+}
+
+/* The sequential way: read() into one buffer, whatever the source. */
+static int summarize_read(int fd, ctune_table_summary *s)
+{
+	_cleanup_free_ char *buf = malloc(TABLE_READ_BUF);
+	_cleanup_free_ struct table_stream *st = malloc(sizeof(*st));
+	if (!buf || !st)
+		return -ENOMEM;
+	table_stream_init(st, s);
 
 	/* A hint for regular files (snapshots, tests); /proc ignores it. */
 	(void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
@@ -896,12 +1095,24 @@ int ctune_table_summarize_fd(int fd, ctune_table_summary *s)
 		}
 		if (k == 0)
 			break;
-		stream_feed(st, buf, (size_t)k);
+		table_stream_feed(st, buf, (size_t)k);
 	}
-	/* a last line without '\n' counts too */
-	if (st->have)
-		ctune_table_parse(st->carry, st->have, s);
+	table_stream_finish(st);
 	return 0;
+}
+
+int ctune_table_summarize_fd(int fd, ctune_table_summary *s)
+{
+	/* A regular file (a saved table, a --root snapshot) has a size and can
+	 * be cut into ranges read in parallel without a copy; the live /proc
+	 * file (size 0, generated as it is read), a pipe or a device cannot. */
+	struct stat st;
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
+		int r = table_summarize_file(fd, (uint64_t)st.st_size, s);
+		if (r != -EOPNOTSUPP)
+			return r;
+	}
+	return summarize_read(fd, s);
 }
 
 int ctune_table_summarize(const ctune_root *r, ctune_scheme scheme, ctune_table_summary *s,

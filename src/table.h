@@ -10,6 +10,7 @@
 #ifndef CTUNE_TABLE_H
 #define CTUNE_TABLE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -100,8 +101,20 @@ void ctune_table_summary_init(ctune_table_summary *s);
  * [OFFLOAD]/[HW_OFFLOAD] line, where current kernels leave it out. */
 void ctune_table_parse(const char *buf, size_t len, ctune_table_summary *s);
 
-/* Stream fd through a fixed buffer into s (s is not zeroed first).  Returns
- * 0 or -errno. */
+/* Add the counts of from to to: the summaries of two parts of one table
+ * make the summary of the whole. */
+void ctune_table_summary_add(ctune_table_summary *to, const ctune_table_summary *from);
+
+/* Summarise what fd gives into s (s is not zeroed first); the summary is
+ * the one ctune_table_parse() gives for the same bytes.  A regular file of
+ * more than a few hundred KiB (a saved table, a --root snapshot) is cut at
+ * line ends into one range per CPU (at most CTUNE_TABLE_THREADS_MAX), read
+ * without a copy through small mapped windows and summarised in parallel;
+ * anything else (the live /proc file, which has size 0, a pipe) is read
+ * sequentially through a fixed buffer.  Memory is constant either way.
+ * A regular file is summarised as long as it was when this call began; one
+ * that shrinks meanwhile ends early where it ends, as a read() would.
+ * Returns 0 or -errno. */
 int ctune_table_summarize_fd(int fd, ctune_table_summary *s);
 
 /* Summarise the table file of the scheme under the root (falls back to the
@@ -113,5 +126,53 @@ int ctune_table_summarize_fd(int fd, ctune_table_summary *s);
  * where a missing table is an answer rather than a failure). */
 int ctune_table_summarize(const ctune_root *r, ctune_scheme scheme, ctune_table_summary *s,
 			  const char **path_used, ctune_error *err);
+
+/* ---- how the summary runs: for tests and benchmarks ----------------------
+ *
+ * Stage 1 (table.c) finds line ends and brackets with the widest vector
+ * compare the CPU has; the regular-file path uses one thread per CPU, at
+ * most CTUNE_TABLE_THREADS_MAX.  Both can be forced, so that every path can
+ * be exercised and measured on one machine:
+ *
+ *   CTUNE_TABLE_SCANNER=auto|memchr|sse2|avx2|avx512
+ *   CTUNE_TABLE_THREADS=N        (1..CTUNE_TABLE_THREADS_MAX; 0 or unset: auto)
+ *
+ * are read from the environment once, at the first summary (ignored when
+ * the process is set-user-ID; a scanner this CPU lacks, or a value that is
+ * not one of these, means auto), and the functions below override them for
+ * the rest of the process.  The results never depend on either choice. */
+#define CTUNE_TABLE_THREADS_MAX 4
+
+typedef enum ctune_table_scanner {
+	CTUNE_TABLE_SCANNER_AUTO,   /* the widest below this CPU supports */
+	CTUNE_TABLE_SCANNER_MEMCHR, /* libc's memchr: the portable way */
+	CTUNE_TABLE_SCANNER_SSE2,   /* 16 bytes per compare (every x86-64) */
+	CTUNE_TABLE_SCANNER_AVX2,   /* 32 bytes */
+	CTUNE_TABLE_SCANNER_AVX512, /* 64 bytes (AVX-512BW) */
+	CTUNE_TABLE_SCANNER_COUNT
+} ctune_table_scanner;
+
+/* True when this build and this CPU can run sc (AUTO and MEMCHR always). */
+bool ctune_table_scanner_supported(ctune_table_scanner sc);
+
+/* "auto", "memchr", "sse2", "avx2", "avx512"; NULL outside the enum. */
+const char *ctune_table_scanner_name(ctune_table_scanner sc);
+
+/* Use sc from now on (AUTO: the widest supported).  Returns 0, or -ENOTSUP
+ * when sc is not supported here (the choice is then unchanged). */
+int ctune_table_set_scanner(ctune_table_scanner sc);
+
+/* The scanner in use: never AUTO. */
+ctune_table_scanner ctune_table_get_scanner(void);
+
+/* Summarise regular files in n parallel ranges from now on, whatever their
+ * size (n = 1: one range, still mapped rather than copied); 0 goes back to
+ * auto (one per CPU the process may run on, at most CTUNE_TABLE_THREADS_MAX,
+ * and fewer for a small file).  Returns 0, or -EINVAL when n is above
+ * CTUNE_TABLE_THREADS_MAX. */
+int ctune_table_set_threads(unsigned n);
+
+/* The forced thread count, or 0 for auto. */
+unsigned ctune_table_get_threads(void);
 
 #endif

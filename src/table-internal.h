@@ -1,0 +1,35 @@
+/* table-internal.h - what table.c (the parser, the sequential read) and
+ * table-file.c (a regular file in parallel ranges) share; not public API.
+ */
+#ifndef CTUNE_TABLE_INTERNAL_H
+#define CTUNE_TABLE_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "table.h"
+
+/* Lines arriving in buffers of any size: each buffer's complete lines are
+ * parsed where they lie, a line cut by its end is carried (at most
+ * CTUNE_TABLE_LINE_MAX bytes) into the next one, and a longer line is
+ * counted malformed once and skipped.  Whatever the cuts, the summary is
+ * the one ctune_table_parse() gives for the bytes joined. */
+struct table_stream {
+	ctune_table_summary *s; /* where the counts go; may change between feeds */
+	size_t have;            /* bytes of an unfinished line in carry */
+	bool skipping;          /* inside an over-long line already counted */
+	char carry[CTUNE_TABLE_LINE_MAX];
+};
+
+void table_stream_init(struct table_stream *st, ctune_table_summary *s);
+void table_stream_feed(struct table_stream *st, const char *p, size_t n);
+/* The end of the text: a last line without '\n' counts too. */
+void table_stream_finish(struct table_stream *st);
+
+/* table-file.c: add the regular file fd, of size bytes, to s, in parallel
+ * ranges.  Returns 0, -EOPNOTSUPP when the file is better read sequentially
+ * (small, and no thread count forced), or -errno. */
+int table_summarize_file(int fd, uint64_t size, ctune_table_summary *s);
+
+#endif
