@@ -1,5 +1,6 @@
 /* fuzz-table.c - libFuzzer target for the conntrack table text parser
- * (table.h: ctune_table_parse and the streaming ctune_table_summarize_fd).
+ * (table.h: ctune_table_parse, the streaming ctune_table_summarize_fd and
+ * its regular-file path in parallel ranges).
  *
  * Input: the text of a /proc/net/nf_conntrack (or ip_conntrack) file, any
  * bytes.  The first two bytes (when present) pick the chunk sizes a fake
@@ -10,7 +11,12 @@
  *   - the breakdowns add up: family and proto sums == total, TCP states
  *     sum == proto[tcp], flag counts <= total;
  *   - the streaming reader gives exactly the summary the one-buffer parser
- *     gives, whatever the read sizes.
+ *     gives, whatever the read sizes;
+ *   - so does every stage-1 scanner this CPU has (memchr, SSE2, AVX2,
+ *     AVX-512);
+ *   - so does the regular-file path, the input in a memfd cut into one to
+ *     four ranges (the last byte picks how many), so range cuts fall inside
+ *     the input's lines.
  *
  * The fake read() is linked with -Wl,--wrap=read: only the descriptor this
  * harness marks is served from memory, every other read goes to libc.
@@ -23,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "fuzz.h"
@@ -75,8 +82,6 @@ static size_t stream_done(void)
 	return fake.pos;
 }
 #else
-#include <sys/mman.h>
-
 static size_t stream_size;
 
 static int stream_fd(const uint8_t *data, size_t size)
@@ -102,8 +107,19 @@ static uint64_t sum(const uint64_t *v, size_t n)
 	return s;
 }
 
-/* The whole-buffer parse, its invariants, and the streamed parse of the
- * same bytes, which must agree exactly. */
+static void table_check_same(const ctune_table_summary *whole, const ctune_table_summary *other, const char *how)
+{
+	if (memcmp(whole, other, sizeof(*whole)) != 0) {
+		fprintf(stderr, "fuzz-table: %s summary differs: total %llu/%llu malformed %llu/%llu\n", how,
+			(unsigned long long)whole->total, (unsigned long long)other->total,
+			(unsigned long long)whole->malformed, (unsigned long long)other->malformed);
+		abort();
+	}
+}
+
+/* The whole-buffer parse, its invariants, and the other ways to the same
+ * bytes (streamed, every scanner, a file in ranges), which must agree
+ * exactly. */
 static void check_text(const uint8_t *data, size_t size)
 {
 	ctune_table_summary whole;
@@ -132,16 +148,41 @@ static void check_text(const uint8_t *data, size_t size)
 	close(fd);
 	CHECK(r == 0);
 	CHECK(consumed == size);
-	if (memcmp(&whole, &streamed, sizeof(whole)) != 0) {
-		fprintf(stderr, "fuzz-table: streamed summary differs: total %llu/%llu malformed %llu/%llu\n",
-			(unsigned long long)whole.total, (unsigned long long)streamed.total,
-			(unsigned long long)whole.malformed, (unsigned long long)streamed.malformed);
-		abort();
+	table_check_same(&whole, &streamed, "streamed");
+
+	/* every scanner */
+	ctune_table_scanner was = ctune_table_get_scanner();
+	for (int sc = CTUNE_TABLE_SCANNER_MEMCHR; sc < CTUNE_TABLE_SCANNER_COUNT; sc++) {
+		if (ctune_table_set_scanner((ctune_table_scanner)sc) < 0)
+			continue;
+		ctune_table_summary other;
+		ctune_table_summary_init(&other);
+		ctune_table_parse((const char *)data, size, &other);
+		table_check_same(&whole, &other, ctune_table_scanner_name((ctune_table_scanner)sc));
+	}
+	CHECK(ctune_table_set_scanner(was) == 0);
+
+	/* a regular file in ranges */
+	if (size > 0) {
+		int mfd = memfd_create("fuzz-table-file", MFD_CLOEXEC);
+		CHECK(mfd >= 0);
+		CHECK(write(mfd, data, size) == (ssize_t)size);
+		CHECK(lseek(mfd, 0, SEEK_SET) == 0);
+		unsigned threads = 1 + data[size - 1] % CTUNE_TABLE_THREADS_MAX;
+		CHECK(ctune_table_set_threads(threads) == 0);
+		ctune_table_summary filed;
+		ctune_table_summary_init(&filed);
+		r = ctune_table_summarize_fd(mfd, &filed);
+		CHECK(ctune_table_set_threads(0) == 0);
+		close(mfd);
+		CHECK(r == 0);
+		table_check_same(&whole, &filed, "file ranges");
 	}
 }
 
 /* The streaming reader parses in buffers of table.c's TABLE_READ_BUF
- * (256 KiB) and carries a line cut by a buffer's end into the next one.
+ * (64 KiB, of which 256 KiB is a multiple) and carries a line cut by a
+ * buffer's end into the next one.
  * Inputs of fuzzing size never reach that cut, so the input is also placed
  * behind valid lines that end just before it: the cut falls inside the
  * input, at an offset its first bytes choose. */

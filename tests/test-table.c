@@ -14,8 +14,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
+#include <stdbool.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "table.h"
@@ -120,8 +123,10 @@ static void write_all(int fd, const char *p, size_t len)
 	}
 }
 
-/* Through a regular (unlinked) temporary file: read() then fills the whole
- * buffer, so lines straddle the 256 KiB boundaries. */
+/* Through a regular (unlinked) temporary file: under the configuration's
+ * thread count it is cut into ranges and read through mapped windows (or,
+ * when small and nothing is forced, read() fills whole buffers), so lines
+ * straddle range, window and buffer boundaries. */
 static ctune_table_summary summarize_tmpfile(const char *text, size_t len)
 {
 	char path[] = "/tmp/ctune-test-table-XXXXXX";
@@ -188,6 +193,49 @@ static uint64_t count_lines(const char *text, size_t len)
 	return n + (len > 0 && text[len - 1] != '\n');
 }
 
+/* ---- every scanner, every thread count ----------------------------------
+ *
+ * Each test below that parses runs once per configuration: every stage-1
+ * scanner this CPU supports (table.h), each with regular files read in one
+ * range and in two, then four ranges and the automatic choice with the
+ * widest scanner.  What a test expects never depends on the configuration;
+ * a failure names it by the loop index check prints. */
+
+struct config {
+	ctune_table_scanner scanner;
+	unsigned threads;
+};
+static struct config configs[2 * CTUNE_TABLE_SCANNER_COUNT + 2];
+static int nconfigs;
+
+static void build_configs(void)
+{
+	for (int sc = CTUNE_TABLE_SCANNER_MEMCHR; sc < CTUNE_TABLE_SCANNER_COUNT; sc++) {
+		if (!ctune_table_scanner_supported((ctune_table_scanner)sc))
+			continue;
+		configs[nconfigs++] = (struct config){ (ctune_table_scanner)sc, 1 };
+		configs[nconfigs++] = (struct config){ (ctune_table_scanner)sc, 2 };
+	}
+	configs[nconfigs++] = (struct config){ CTUNE_TABLE_SCANNER_AUTO, CTUNE_TABLE_THREADS_MAX };
+	configs[nconfigs++] = (struct config){ CTUNE_TABLE_SCANNER_AUTO, 0 };
+}
+
+static void use_config(int i)
+{
+	ck_assert_int_eq(ctune_table_set_scanner(configs[i].scanner), 0);
+	ck_assert_int_eq(ctune_table_set_threads(configs[i].threads), 0);
+}
+
+#define TABLE_TEST(name)              \
+	static void name##_body(void); \
+	START_TEST(name)               \
+	{                              \
+		use_config(_i);        \
+		name##_body();         \
+	}                              \
+	END_TEST                       \
+	static void name##_body(void)
+
 /* ---- names and numbers -------------------------------------------------- */
 
 START_TEST(test_names)
@@ -230,7 +278,7 @@ END_TEST
 
 /* ---- line formats ------------------------------------------------------- */
 
-START_TEST(test_reference_lines)
+TABLE_TEST(test_reference_lines)
 {
 	ctune_table_summary s = parse_str(REF_TCP4 "\n" REF_UDP4 "\n" REF_TCP6 "\n");
 	CHECK_SUMMARY(&s, .total = 3, .family = { [CTUNE_FAMILY_IPV4] = 2, [CTUNE_FAMILY_IPV6] = 1 },
@@ -239,7 +287,7 @@ START_TEST(test_reference_lines)
 }
 END_TEST
 
-START_TEST(test_modern_fixture)
+TABLE_TEST(test_modern_fixture)
 {
 	ctune_table_summary s = summarize_path(DATA "modern.txt");
 	CHECK_SUMMARY(&s, .total = 19, .family = { [CTUNE_FAMILY_IPV4] = 16, [CTUNE_FAMILY_IPV6] = 3 },
@@ -260,7 +308,7 @@ START_TEST(test_modern_fixture)
 }
 END_TEST
 
-START_TEST(test_legacy_fixture)
+TABLE_TEST(test_legacy_fixture)
 {
 	/* 2.6.18 /proc/net/ip_conntrack, with nf_conntrack_acct-style counters
 	 * as that kernel printed them, and LISTEN where SYN_SENT2 is now. */
@@ -274,7 +322,7 @@ START_TEST(test_legacy_fixture)
 }
 END_TEST
 
-START_TEST(test_legacy_inline)
+TABLE_TEST(test_legacy_inline)
 {
 	ctune_table_summary s = parse_str(
 		LEGACY_TCP "\n"
@@ -288,7 +336,7 @@ START_TEST(test_legacy_inline)
 }
 END_TEST
 
-START_TEST(test_accounting_zone_secctx)
+TABLE_TEST(test_accounting_zone_secctx)
 {
 	ctune_table_summary s = parse_str(
 		/* nf_conntrack_acct=1 */
@@ -308,7 +356,7 @@ START_TEST(test_accounting_zone_secctx)
 }
 END_TEST
 
-START_TEST(test_offload)
+TABLE_TEST(test_offload)
 {
 	/* Offloaded entries have no timeout since 4.16; [HW_OFFLOAD] and
 	 * [OFFLOAD] replace [ASSURED]. */
@@ -329,7 +377,7 @@ START_TEST(test_offload)
 }
 END_TEST
 
-START_TEST(test_other_protocols)
+TABLE_TEST(test_other_protocols)
 {
 	ctune_table_summary s = parse_str(
 		"ipv4     2 sctp     132 210 ESTABLISHED src=10.0.0.1 dst=10.0.0.2 sport=5000 dport=5001 src=10.0.0.2 "
@@ -357,7 +405,7 @@ START_TEST(test_other_protocols)
 }
 END_TEST
 
-START_TEST(test_tcp_states)
+TABLE_TEST(test_tcp_states)
 {
 	static const struct {
 		const char *word;
@@ -401,7 +449,7 @@ START_TEST(test_tcp_states)
 }
 END_TEST
 
-START_TEST(test_timeouts)
+TABLE_TEST(test_timeouts)
 {
 	ctune_table_summary s = parse_str(
 		"ipv4 2 udp 17 86400 src=1.1.1.1 dst=2.2.2.2 sport=1 dport=2 src=2.2.2.2 dst=1.1.1.1 use=1\n"
@@ -425,7 +473,7 @@ START_TEST(test_timeouts)
 }
 END_TEST
 
-START_TEST(test_flags_anywhere)
+TABLE_TEST(test_flags_anywhere)
 {
 	ctune_table_summary s = parse_str(
 		/* both flags, in kernel order */
@@ -448,7 +496,7 @@ END_TEST
 
 /* ---- malformed input ---------------------------------------------------- */
 
-START_TEST(test_malformed_fixture)
+TABLE_TEST(test_malformed_fixture)
 {
 	/* 19 lines (the last without '\n'): 3 good, 16 bad - empty, garbage,
 	 * truncated, non-numeric fields, missing state/tuple/use=, NUL and
@@ -469,7 +517,7 @@ START_TEST(test_malformed_fixture)
 }
 END_TEST
 
-START_TEST(test_truncated_everywhere)
+TABLE_TEST(test_truncated_everywhere)
 {
 	/* Every proper prefix of a good line is malformed: none ends in
 	 * "use=N" (these lines end in a one-digit count), so a line cut
@@ -492,7 +540,7 @@ START_TEST(test_truncated_everywhere)
 }
 END_TEST
 
-START_TEST(test_line_endings)
+TABLE_TEST(test_line_endings)
 {
 	/* no final '\n' */
 	ctune_table_summary s = parse_str(REF_TCP4 "\n" REF_UDP4);
@@ -541,7 +589,7 @@ static char *padded_line(size_t len)
 	return p;
 }
 
-START_TEST(test_line_max)
+TABLE_TEST(test_line_max)
 {
 	char *ok = padded_line(CTUNE_TABLE_LINE_MAX);
 	char *over = padded_line(CTUNE_TABLE_LINE_MAX + 1);
@@ -573,7 +621,7 @@ START_TEST(test_line_max)
 }
 END_TEST
 
-START_TEST(test_line_longer_than_buffer)
+TABLE_TEST(test_line_longer_than_buffer)
 {
 	/* 300 KiB in one line (the read buffer is 256 KiB): skipped as one
 	 * malformed line without growing memory, in the middle and at the end
@@ -624,7 +672,7 @@ END_TEST
 
 /* ---- streaming ---------------------------------------------------------- */
 
-START_TEST(test_split_everywhere)
+TABLE_TEST(test_split_everywhere)
 {
 	/* The fixtures glued together, written through a pipe in writes of 1,
 	 * 2, 3 ... bytes: every line is cut at every place at least once. */
@@ -682,12 +730,12 @@ END_TEST
  * lines have many lengths and cross the 256 KiB read boundaries at many
  * offsets. */
 #define BIG_LINES 200000
-static char *make_big(size_t *len)
+static char *make_lines(unsigned lines, size_t *len)
 {
-	size_t cap = (size_t)BIG_LINES * 320, n = 0;
+	size_t cap = (size_t)lines * 320, n = 0;
 	char *t = malloc(cap);
 	ck_assert_ptr_nonnull(t);
-	for (unsigned i = 0; i < BIG_LINES; i++) {
+	for (unsigned i = 0; i < lines; i++) {
 		unsigned a = i % 250 + 1, b = (i / 250) % 250 + 1, port = 1024 + i % 60000;
 		int k = 0;
 		switch (i % 8) {
@@ -750,7 +798,12 @@ static char *make_big(size_t *len)
 	return t;
 }
 
-START_TEST(test_large_generated)
+static char *make_big(size_t *len)
+{
+	return make_lines(BIG_LINES, len);
+}
+
+TABLE_TEST(test_large_generated)
 {
 	size_t n;
 	char *text = make_big(&n);
@@ -787,6 +840,275 @@ START_TEST(test_large_generated)
 }
 END_TEST
 
+/* ---- regular files in parallel ranges ----------------------------------- */
+
+/* An unlinked temporary file holding text. */
+static int tmpfile_with(const char *text, size_t len)
+{
+	char path[] = "/tmp/ctune-test-table-XXXXXX";
+	int fd = mkstemp(path);
+	ck_assert_int_ge(fd, 0);
+	unlink(path);
+	write_all(fd, text, len);
+	return fd;
+}
+
+static ctune_table_summary summarize_fd_at_start(int fd)
+{
+	ck_assert_int_eq(lseek(fd, 0, SEEK_SET), 0);
+	ctune_table_summary s;
+	ctune_table_summary_init(&s);
+	ck_assert_int_eq(ctune_table_summarize_fd(fd, &s), 0);
+	return s;
+}
+
+TABLE_TEST(test_file_ranges)
+{
+	/* The fixtures with an over-long line among them, the file cut to
+	 * every length: wherever it ends, and wherever its one to four ranges
+	 * fall (inside a line, just before or after a '\n', inside the long
+	 * line, past the last '\n'), the summary is the one-buffer parse's. */
+	size_t l1, l2, l3;
+	char *a = slurp(DATA "modern.txt", &l1), *b = slurp(DATA "legacy.txt", &l2),
+	     *c = slurp(DATA "malformed.txt", &l3);
+	size_t longlen = CTUNE_TABLE_LINE_MAX + 300;
+	size_t n = l1 + longlen + 1 + l2 + l3;
+	char *text = malloc(n);
+	ck_assert_ptr_nonnull(text);
+	memcpy(text, a, l1);
+	memset(text + l1, 'x', longlen);
+	memcpy(text + l1 + 100, "[ASSURED] use=1", 15);
+	text[l1 + longlen] = '\n';
+	memcpy(text + l1 + longlen + 1, b, l2);
+	memcpy(text + l1 + longlen + 1 + l2, c, l3);
+
+	int fd = tmpfile_with(text, n);
+	for (size_t len = n; len > 0; len -= len > 300 ? 41 : 1) {
+		ck_assert_int_eq(ftruncate(fd, (off_t)len), 0);
+		ctune_table_summary want;
+		ctune_table_summary_init(&want);
+		ctune_table_parse(text, len, &want);
+		for (unsigned t = 1; t <= CTUNE_TABLE_THREADS_MAX; t++) {
+			ck_assert_int_eq(ctune_table_set_threads(t), 0);
+			ctune_table_summary s = summarize_fd_at_start(fd);
+			assert_same(&s, &want, (int)len);
+		}
+	}
+	close(fd);
+	free(text);
+	free(a);
+	free(b);
+	free(c);
+}
+END_TEST
+
+/* Append to text (at *n) malformed filler lines ending exactly at target. */
+static void fill_to(char *text, size_t *n, size_t target)
+{
+	while (*n < target) {
+		size_t k = target - *n;
+		if (k > 1000)
+			k = 1000;
+		memset(text + *n, 'f', k - 1);
+		text[*n + k - 1] = '\n';
+		*n += k;
+	}
+}
+
+TABLE_TEST(test_file_windows)
+{
+	/* Nine MiB of lines with, at every MiB (where the mapped windows of
+	 * one to four threads end), one of: a '\n' as the window's last byte,
+	 * a '\n' as the next one's first, a good line across, an over-long
+	 * line across, a flag's '[' as the window's last byte. */
+	size_t cap = 10u << 20, n = 0;
+	char *text = malloc(cap);
+	ck_assert_ptr_nonnull(text);
+	static const char *const good[] = { REF_TCP4 "\n", REF_UDP4 "\n", REF_TCP6 "\n", LEGACY_TCP "\n" };
+	for (unsigned mib = 1; mib <= 9; mib++) {
+		size_t edge = (size_t)mib << 20;
+		for (unsigned i = 0; n + 8000 < edge; i++) {
+			size_t l = strlen(good[i % 4]);
+			memcpy(text + n, good[i % 4], l);
+			n += l;
+		}
+		switch (mib % 5) {
+		case 0: /* '\n' is the window's last byte */
+			fill_to(text, &n, edge);
+			break;
+		case 1: /* '\n' is the next window's first byte */
+			fill_to(text, &n, edge - 50);
+			memset(text + n, 'g', 50);
+			n += 50;
+			text[n++] = '\n';
+			break;
+		case 2: /* a good line across */
+			fill_to(text, &n, edge - 40);
+			n += (size_t)sprintf(text + n, "%s\n", REF_TCP4);
+			break;
+		case 3: /* an over-long line across */
+			fill_to(text, &n, edge - 3000);
+			memset(text + n, 'L', CTUNE_TABLE_LINE_MAX + 10);
+			n += CTUNE_TABLE_LINE_MAX + 10;
+			text[n++] = '\n';
+			break;
+		case 4: { /* a flag's '[' is the window's last byte */
+			size_t before = (size_t)(strchr(REF_TCP4, '[') - REF_TCP4);
+			fill_to(text, &n, edge - 1 - before);
+			n += (size_t)sprintf(text + n, "%s\n", REF_TCP4);
+			break;
+		}
+		}
+	}
+	ctune_table_summary want;
+	ctune_table_summary_init(&want);
+	ctune_table_parse(text, n, &want);
+	ck_assert_uint_gt(want.total, 30000);
+	ck_assert_uint_gt(want.malformed, 9);
+
+	int fd = tmpfile_with(text, n);
+	for (unsigned t = 0; t <= CTUNE_TABLE_THREADS_MAX; t++) {
+		ck_assert_int_eq(ctune_table_set_threads(t), 0);
+		ctune_table_summary s = summarize_fd_at_start(fd);
+		assert_same(&s, &want, (int)t);
+	}
+	/* the same without the last '\n' */
+	ck_assert_int_eq(ftruncate(fd, (off_t)n - 1), 0);
+	ctune_table_summary_init(&want);
+	ctune_table_parse(text, n - 1, &want);
+	for (unsigned t = 0; t <= CTUNE_TABLE_THREADS_MAX; t++) {
+		ck_assert_int_eq(ctune_table_set_threads(t), 0);
+		ctune_table_summary s = summarize_fd_at_start(fd);
+		assert_same(&s, &want, (int)t);
+	}
+	close(fd);
+	free(text);
+}
+END_TEST
+
+struct shrinker {
+	int fd;
+	off_t to;
+	long delay_us;
+};
+
+static void *shrink_later(void *arg)
+{
+	struct shrinker *sh = arg;
+	struct timespec ts = { 0, sh->delay_us * 1000 };
+	nanosleep(&ts, NULL);
+	if (ftruncate(sh->fd, sh->to) < 0)
+		abort();
+	return NULL;
+}
+
+TABLE_TEST(test_file_shrinks)
+{
+	/* A file cut short while it is summarised (a snapshot being
+	 * rewritten): mapped pages past its new end raise SIGBUS, which must
+	 * end the summary early, not the process.  Whatever the timing, the
+	 * call succeeds and no line is counted twice or half. */
+	size_t n;
+	char *text = make_lines(40000, &n); /* 8 MB: long enough to be cut while read */
+	ctune_table_summary whole;
+	ctune_table_summary_init(&whole);
+	ctune_table_parse(text, n, &whole);
+	static const long delays_us[] = { 0, 300, 1500 };
+	for (size_t d = 0; d < sizeof(delays_us) / sizeof(delays_us[0]); d++) {
+		int fd = tmpfile_with(text, n);
+		struct shrinker sh = { fd, (off_t)(n / 3), delays_us[d] };
+		pthread_t th;
+		ck_assert_int_eq(pthread_create(&th, NULL, shrink_later, &sh), 0);
+		ctune_table_summary s = summarize_fd_at_start(fd);
+		pthread_join(th, NULL);
+		ck_assert_uint_le(s.total + s.malformed, whole.total + whole.malformed);
+		uint64_t fam = 0, proto = 0;
+		for (int i = 0; i < CTUNE_FAMILY_COUNT; i++)
+			fam += s.family[i];
+		for (int i = 0; i < CTUNE_PROTO_COUNT; i++)
+			proto += s.proto[i];
+		ck_assert_uint_eq(fam, s.total);
+		ck_assert_uint_eq(proto, s.total);
+		close(fd);
+	}
+	free(text);
+}
+END_TEST
+
+/* The environment's choices, in a fresh process (this program run again
+ * with --env-check): whether CTUNE_TABLE_SCANNER=scanner and
+ * CTUNE_TABLE_THREADS=threads are taken as table.h says, and only once.
+ * Returns the child's exit status. */
+static int env_check_in_child(const char *scanner, const char *threads)
+{
+	pid_t pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		setenv("CTUNE_TABLE_SCANNER", scanner, 1);
+		setenv("CTUNE_TABLE_THREADS", threads, 1);
+		execl("/proc/self/exe", "test-table", "--env-check", scanner, threads, (char *)NULL);
+		_exit(127);
+	}
+	int status;
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+}
+
+static int env_check(const char *scanner, const char *threads)
+{
+	ctune_table_scanner want = CTUNE_TABLE_SCANNER_AUTO;
+	for (int i = CTUNE_TABLE_SCANNER_MEMCHR; i < CTUNE_TABLE_SCANNER_COUNT; i++)
+		if (strcmp(scanner, ctune_table_scanner_name((ctune_table_scanner)i)) == 0 &&
+		    ctune_table_scanner_supported((ctune_table_scanner)i))
+			want = (ctune_table_scanner)i;
+	unsigned n = (unsigned)atoi(threads);
+	unsigned want_threads = n <= CTUNE_TABLE_THREADS_MAX ? n : 0;
+	ctune_table_scanner got = ctune_table_get_scanner();
+	if (want == CTUNE_TABLE_SCANNER_AUTO ? got == CTUNE_TABLE_SCANNER_AUTO : got != want)
+		return 1;
+	if (ctune_table_get_threads() != want_threads)
+		return 2;
+	setenv("CTUNE_TABLE_SCANNER", "memchr", 1); /* read once: too late now */
+	setenv("CTUNE_TABLE_THREADS", "1", 1);
+	if (ctune_table_get_scanner() != got || ctune_table_get_threads() != want_threads)
+		return 3;
+	return 0;
+}
+
+START_TEST(test_run_options)
+{
+	/* Scanner names, the choices this machine has, overrides.  First the
+	 * environment, which is read once, at the first use: in fresh
+	 * processes. */
+	ck_assert_int_eq(env_check_in_child("memchr", "2"), 0);
+	ck_assert_int_eq(env_check_in_child("avx9000", "99"), 0); /* unknown: auto */
+
+	static const char *const names[] = { "auto", "memchr", "sse2", "avx2", "avx512" };
+	for (int i = 0; i < CTUNE_TABLE_SCANNER_COUNT; i++)
+		ck_assert_str_eq(ctune_table_scanner_name((ctune_table_scanner)i), names[i]);
+	ck_assert_ptr_null(ctune_table_scanner_name(CTUNE_TABLE_SCANNER_COUNT));
+	ck_assert(ctune_table_scanner_supported(CTUNE_TABLE_SCANNER_AUTO));
+	ck_assert(ctune_table_scanner_supported(CTUNE_TABLE_SCANNER_MEMCHR));
+	ck_assert(!ctune_table_scanner_supported(CTUNE_TABLE_SCANNER_COUNT));
+	for (int i = CTUNE_TABLE_SCANNER_MEMCHR; i < CTUNE_TABLE_SCANNER_COUNT; i++) {
+		int r = ctune_table_set_scanner((ctune_table_scanner)i);
+		if (ctune_table_scanner_supported((ctune_table_scanner)i)) {
+			ck_assert_int_eq(r, 0);
+			ck_assert_int_eq(ctune_table_get_scanner(), i);
+		} else {
+			ck_assert_int_eq(r, -ENOTSUP);
+		}
+	}
+	ck_assert_int_eq(ctune_table_set_scanner(CTUNE_TABLE_SCANNER_AUTO), 0);
+	ck_assert_int_ne(ctune_table_get_scanner(), CTUNE_TABLE_SCANNER_AUTO);
+	ck_assert_int_eq(ctune_table_set_threads(CTUNE_TABLE_THREADS_MAX + 1), -EINVAL);
+	ck_assert_int_eq(ctune_table_set_threads(3), 0);
+	ck_assert_uint_eq(ctune_table_get_threads(), 3);
+	ck_assert_int_eq(ctune_table_set_threads(0), 0);
+	ck_assert_uint_eq(ctune_table_get_threads(), 0);
+}
+END_TEST
+
 /* ---- robustness --------------------------------------------------------- */
 
 static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
@@ -798,7 +1120,7 @@ static uint64_t rng(void)
 	return rng_state;
 }
 
-START_TEST(test_mutations)
+TABLE_TEST(test_mutations)
 {
 	/* Good lines with bytes flipped, dropped, duplicated and cut: whatever
 	 * comes out, every line is either counted or malformed, never both or
@@ -904,7 +1226,7 @@ static void remove_root(const char *root)
 	ck_assert_int_eq(rmdir(root), 0);
 }
 
-START_TEST(test_summarize_root)
+TABLE_TEST(test_summarize_root)
 {
 	char dir[] = "/tmp/ctune-test-table-root-XXXXXX";
 	ck_assert_ptr_nonnull(mkdtemp(dir));
@@ -971,34 +1293,41 @@ static Suite *table_suite(void)
 {
 	Suite *s = suite_create("table");
 	TCase *tc = tcase_create("core");
-	tcase_set_timeout(tc, 120);
+	tcase_set_timeout(tc, 300);
 	tcase_add_test(tc, test_names);
 	tcase_add_test(tc, test_proto_numbers);
-	tcase_add_test(tc, test_reference_lines);
-	tcase_add_test(tc, test_modern_fixture);
-	tcase_add_test(tc, test_legacy_fixture);
-	tcase_add_test(tc, test_legacy_inline);
-	tcase_add_test(tc, test_accounting_zone_secctx);
-	tcase_add_test(tc, test_offload);
-	tcase_add_test(tc, test_other_protocols);
-	tcase_add_test(tc, test_tcp_states);
-	tcase_add_test(tc, test_timeouts);
-	tcase_add_test(tc, test_flags_anywhere);
-	tcase_add_test(tc, test_malformed_fixture);
-	tcase_add_test(tc, test_truncated_everywhere);
-	tcase_add_test(tc, test_line_endings);
-	tcase_add_test(tc, test_line_max);
-	tcase_add_test(tc, test_line_longer_than_buffer);
-	tcase_add_test(tc, test_split_everywhere);
-	tcase_add_test(tc, test_large_generated);
-	tcase_add_test(tc, test_mutations);
-	tcase_add_test(tc, test_summarize_root);
+	tcase_add_loop_test(tc, test_reference_lines, 0, nconfigs);
+	tcase_add_loop_test(tc, test_modern_fixture, 0, nconfigs);
+	tcase_add_loop_test(tc, test_legacy_fixture, 0, nconfigs);
+	tcase_add_loop_test(tc, test_legacy_inline, 0, nconfigs);
+	tcase_add_loop_test(tc, test_accounting_zone_secctx, 0, nconfigs);
+	tcase_add_loop_test(tc, test_offload, 0, nconfigs);
+	tcase_add_loop_test(tc, test_other_protocols, 0, nconfigs);
+	tcase_add_loop_test(tc, test_tcp_states, 0, nconfigs);
+	tcase_add_loop_test(tc, test_timeouts, 0, nconfigs);
+	tcase_add_loop_test(tc, test_flags_anywhere, 0, nconfigs);
+	tcase_add_loop_test(tc, test_malformed_fixture, 0, nconfigs);
+	tcase_add_loop_test(tc, test_truncated_everywhere, 0, nconfigs);
+	tcase_add_loop_test(tc, test_line_endings, 0, nconfigs);
+	tcase_add_loop_test(tc, test_line_max, 0, nconfigs);
+	tcase_add_loop_test(tc, test_line_longer_than_buffer, 0, nconfigs);
+	tcase_add_loop_test(tc, test_split_everywhere, 0, nconfigs);
+	tcase_add_loop_test(tc, test_large_generated, 0, nconfigs);
+	tcase_add_loop_test(tc, test_file_ranges, 0, nconfigs);
+	tcase_add_loop_test(tc, test_file_windows, 0, nconfigs);
+	tcase_add_loop_test(tc, test_file_shrinks, 0, nconfigs);
+	tcase_add_loop_test(tc, test_mutations, 0, nconfigs);
+	tcase_add_loop_test(tc, test_summarize_root, 0, nconfigs);
+	tcase_add_test(tc, test_run_options);
 	suite_add_tcase(s, tc);
 	return s;
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+	if (argc == 4 && strcmp(argv[1], "--env-check") == 0)
+		return env_check(argv[2], argv[3]);
+	build_configs();
 	SRunner *sr = srunner_create(table_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	int failed = srunner_ntests_failed(sr);
