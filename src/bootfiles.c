@@ -878,14 +878,22 @@ int ctune_modprobe_live_get(const ctune_root *root, const char *module, const ch
 	return (int)n;
 }
 
-static int parse_ulong(const char *s, unsigned long *out)
+/* module's hash size as the kernel has it now, into *now and *got (may be
+ * NULL); abs is the parameter's path, for messages. */
+static int read_hashsize(const ctune_root *root, const char *module, const char *abs, unsigned long *now,
+			 unsigned long *got, ctune_error *err)
 {
-	char *end;
+	char buf[64], *end;
+	int r = ctune_modprobe_live_get(root, module, "hashsize", buf, sizeof(buf), err);
+	if (r < 0)
+		return r;
 	errno = 0;
-	unsigned long v = strtoul(s, &end, 10);
-	if (errno || end == s || *end || s[0] == '-')
-		return -EINVAL;
-	*out = v;
+	unsigned long v = strtoul(buf, &end, 10);
+	if (errno || end == buf || *end || buf[0] == '-')
+		return ctune_error_set(err, -EIO, "%s: \"%s\" is not a number", abs, buf);
+	*now = v;
+	if (got)
+		*got = v;
 	return 0;
 }
 
@@ -899,13 +907,9 @@ int ctune_modprobe_live_set_hashsize(const ctune_root *root, const char *module,
 		return r;
 	if (buckets == 0 || buckets > UINT_MAX)
 		return ctune_error_set(err, -EINVAL, "%s: %lu is not a hash size", abs, buckets);
-	r = ctune_modprobe_live_get(root, module, "hashsize", buf, sizeof(buf), err);
+	r = read_hashsize(root, module, abs, &now, got, err);
 	if (r < 0)
 		return r;
-	if (parse_ulong(buf, &now) < 0)
-		return ctune_error_set(err, -EIO, "%s: \"%s\" is not a number", abs, buf);
-	if (got)
-		*got = now;
 	if (now == buckets)
 		return 0;
 
@@ -935,13 +939,9 @@ int ctune_modprobe_live_set_hashsize(const ctune_root *root, const char *module,
 	if (close(TAKE_FD(fd)) < 0)
 		return ctune_error_set(err, -errno, "%s: writing %lu: %s", abs, buckets, strerror(errno));
 
-	r = ctune_modprobe_live_get(root, module, "hashsize", buf, sizeof(buf), err);
+	r = read_hashsize(root, module, abs, &now, got, err);
 	if (r < 0)
 		return r;
-	if (parse_ulong(buf, &now) < 0)
-		return ctune_error_set(err, -EIO, "%s: \"%s\" is not a number", abs, buf);
-	if (got)
-		*got = now;
 	/* The kernel allocates whole pages of one-pointer bucket heads. */
 	unsigned long page = (unsigned long)sysconf(_SC_PAGESIZE) / sizeof(void *);
 	unsigned long rounded = page ? (buckets + page - 1) / page * page : buckets;
