@@ -29,8 +29,9 @@ static const ctune_textfile_format sysctl_format = {
 	.title = "Sysctl",
 	.noun = "sysctl file",
 	.max_bytes = 16u << 20, /* sysctl files are a few KiB; refuse nonsense */
-	/* Its directory must exist, and a file left empty stays: sysctl.d
-	 * files are the administrator's, ctune only edits lines in them. */
+	/* As persist.h promises: the directory must exist, and a file whose
+	 * last key goes stays, empty (/etc/sysctl.conf is the distribution's
+	 * file, not ctune's to remove). */
 	.create_dirs = false,
 	.remove_empty = false,
 };
