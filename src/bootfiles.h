@@ -84,8 +84,9 @@ typedef struct ctune_modload ctune_modload;
  * CTUNE_MODLOAD_DEFAULT_FILE); anything else is refused with -EINVAL, since
  * systemd would never read it.  Links are followed inside the root (a
  * target above a root prefix is refused with -EXDEV).  A missing file reads
- * as empty and is created by a save that has something to write; its
- * directory must exist.  Returns 0 and *m, or -errno (-EBADMSG when the
+ * as empty and is created by a save that has something to write, with any
+ * missing directories (mode 0755, like mkdir -p); check and diff modes
+ * create nothing.  Returns 0 and *m, or -errno (-EBADMSG when the
  * lens cannot parse the file, naming the line; -ENOENT when the lens is
  * not found). */
 int ctune_modload_open(ctune_modload **m, const ctune_root *root, const char *path, ctune_error *err);
