@@ -1,79 +1,64 @@
-/* table-file.c - a regular table file, summarised in parallel ranges read
- * without a copy (HOT PATH of the offline case).
+/* table-file.c - a regular table file, summarised in parallel ranges (HOT
+ * PATH of the offline case).
  *
  * Why this file exists: a saved table or a --root snapshot of a busy
  * router is a quarter of a gigabyte, and `ctune facts --table` on it must
- * take a small fraction of what awk takes (bench/run case 1: 20x faster
- * than a mawk TCP state count, so faster than `wc -l` reads the file).
- * One thread reading it with read() cannot: the kernel's copy out of the
- * page cache alone costs about as much as `wc -l`, and the parse as much
- * again.  So the data moves like this:
+ * take a small fraction of what awk takes (bench/run case 1).  One thread
+ * pays for the kernel's copy out of the page cache (about as long as
+ * `wc -l` takes) and then for the parse; two threads on two cores pay for
+ * half each.  So the data moves like this:
  *
  *   split    the file is cut into one range per CPU (at most
  *            CTUNE_TABLE_THREADS_MAX, and a range has at least RANGE_MIN
  *            bytes); each cut is moved to just after the next '\n', so
  *            every line lies whole in one range and is parsed exactly as
  *            the sequential reader parses it;
- *   map      each thread maps its range a window at a time (WINDOW_BUDGET
- *            bytes for all threads together, so memory stays constant:
- *            mapped page-cache pages count in the resident set) and feeds
- *            the window to the same carry logic the read() path uses
- *            (table.c's stream: a line cut by a window's end is carried
- *            into the next window);
+ *   read     each thread pread()s its range into its own RANGE_BUF buffer
+ *            and feeds it to the carry logic the read() path uses
+ *            (table.c's stream: a line cut by a buffer's end is carried
+ *            into the next);
  *   add      the threads' summaries are added.
  *
  * The live /proc file never comes here: it has size 0 and its text is
  * generated as it is read, so table.c reads it sequentially as before.
  *
- * A mapped file that shrinks while it is read raises SIGBUS on the pages
- * past its new end.  For the time of a summary a SIGBUS handler is
- * installed that, when the fault lies in the window the faulting thread is
- * reading, jumps back out of the parse: that window's counts are dropped
- * and the range ends there, as a read() of the shorter file would end.
- * Any other SIGBUS goes to the handler that was there before.  When the
- * handler cannot be installed, or a file cannot be mapped, the ranges are
- * read with pread() into a small buffer instead (about 1.5x slower here).
- *
- * Measured on the project VM (AMD EPYC, 2 cores, 1.25M generated modern
- * lines, 252 MB, in the page cache): see table.c's header comment.
+ * Why pread and not mmap: mapping the page cache saves the copy, but the
+ * mapped pages count in the resident set while mapped, and bench/run case
+ * 4 holds the summary's peak to 8 MiB *and* flat across table sizes.
+ * Measured here (1.25M modern lines): windows of 2 MiB per thread saved
+ * about a quarter of the CPU time but made the peak 3.8 MiB at 25k lines
+ * and 5.7 MiB at 1.25M (how far two threads' windows overlap depends on
+ * the file); windows small enough to stay flat (256 KiB, pre-faulted) cost
+ * as much as the copy, in munmap TLB shootdowns between the threads.  A
+ * file read with pread also cannot raise SIGBUS when it shrinks meanwhile:
+ * a short read simply ends the range, as it ends a read().
  */
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
-#include <setjmp.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
 #include "cleanup.h"
 #include "table-internal.h"
 
 /* Below this a regular file takes the plain read() path: starting threads
- * and mapping would cost more than they save (a 256 KiB table parses in
- * about 40 us). */
+ * would cost more than it saves (a 256 KiB table parses in about 30 us). */
 #define FILE_MIN (256u * 1024u)
 
 /* Each thread gets at least this much of the file, so a small table does
- * not pay for threads it cannot keep busy (1 MiB parses in ~150 us,
+ * not pay for threads it cannot keep busy (1 MiB parses in ~120 us,
  * starting a thread costs ~30 us). */
 #define RANGE_MIN (1024u * 1024u)
 
-/* Bytes mapped at once by all threads together: 1 MiB windows for two
- * threads, 512 KiB for four.  The pages of a window count in the resident
- * set while it is mapped, and bench/run case 4 holds the whole summary to
- * 8 MiB, flat across table sizes.  Measured here: 1 MiB windows map 250 MB
- * in ~7 ms of CPU where read() copies it in ~22; smaller windows cost more
- * mmap/munmap calls, larger ones save little below the 2 MiB at which the
- * kernel maps whole huge pages. */
-#define WINDOW_BUDGET (4u * 1024u * 1024u)
-#define WINDOW_MIN (256u * 1024u)
-
-/* The pread() fallback's buffer, per thread: the size read() likes best
- * here (table.c, TABLE_READ_BUF). */
-#define PREAD_BUF (64u * 1024u)
+/* Each thread's read buffer: in its core's L2 with room to spare, and big
+ * enough that the syscalls cost nothing next to the parse (here 128 KiB
+ * read 250 MB in two threads a few percent faster than 64 KiB; 256 KiB
+ * was slower, the copy then leaving L2). */
+#define RANGE_BUF (128u * 1024u)
 
 /* ---- the thread count ----------------------------------------------------- */
 
@@ -162,66 +147,11 @@ static int line_start_from(int fd, uint64_t off, uint64_t size, uint64_t *out)
 	return 0;
 }
 
-/* ---- SIGBUS: a mapped file that shrinks ------------------------------------- */
-
-struct map_guard {
-	uintptr_t lo, hi; /* the window this thread is reading */
-	sigjmp_buf env;
-};
-
-/* The window the current thread is reading, if any: only the faulting
- * thread's own variable is looked at, so no lock is needed. */
-static _Thread_local struct map_guard *volatile active_guard;
-
-static pthread_mutex_t bus_lock = PTHREAD_MUTEX_INITIALIZER;
-static unsigned bus_users;         /* summaries running, under bus_lock */
-static struct sigaction bus_saved; /* the disposition before the first */
-
-static void on_sigbus(int sig, siginfo_t *si, void *ctx)
-{
-	(void)ctx;
-	struct map_guard *g = active_guard;
-	uintptr_t a = (uintptr_t)si->si_addr;
-	if (g && si->si_code > 0 && a >= g->lo && a < g->hi)
-		siglongjmp(g->env, 1);
-	/* Not a window of ours: put back what was there.  A fault runs the
-	 * access again on return and meets it; a sent signal is raised again
-	 * (it stays pending until this handler returns). */
-	sigaction(sig, &bus_saved, NULL);
-	if (si->si_code <= 0)
-		raise(sig);
-}
-
-static int bus_guard_acquire(void)
-{
-	int r = 0;
-	pthread_mutex_lock(&bus_lock);
-	if (bus_users == 0) {
-		struct sigaction sa = { .sa_sigaction = on_sigbus, .sa_flags = SA_SIGINFO };
-		sigemptyset(&sa.sa_mask);
-		if (sigaction(SIGBUS, &sa, &bus_saved) < 0)
-			r = -errno;
-	}
-	if (r == 0)
-		bus_users++;
-	pthread_mutex_unlock(&bus_lock);
-	return r;
-}
-
-static void bus_guard_release(void)
-{
-	pthread_mutex_lock(&bus_lock);
-	if (--bus_users == 0)
-		sigaction(SIGBUS, &bus_saved, NULL);
-	pthread_mutex_unlock(&bus_lock);
-}
-
 /* ---- one range ---------------------------------------------------------------- */
 
 struct job {
 	int fd;
 	uint64_t start, end; /* [start, end): whole lines */
-	size_t window;       /* bytes mapped at once; 0: pread() instead */
 	ctune_table_summary s;
 	int r; /* 0 or -errno */
 	pthread_t thread;
@@ -229,48 +159,17 @@ struct job {
 	struct table_stream st;
 };
 
-/* One window, [wo, we) of the file, fed from pos.  Returns 1 when it was
- * read whole, 0 when the file turned out to end inside it (SIGBUS), or
- * -errno when it could not be mapped. */
-static int feed_window(struct job *j, uint64_t wo, uint64_t we, uint64_t pos)
+/* Read and summarise one range.  A short read means the file shrank since
+ * it was measured: the range ends there, as a read() would end. */
+static int range_run(struct job *j)
 {
-	size_t len = (size_t)(we - wo);
-	char *m = mmap(NULL, len, PROT_READ, MAP_PRIVATE, j->fd, (off_t)wo);
-	if (m == MAP_FAILED)
-		return -errno;
-	struct map_guard g;
-	g.lo = (uintptr_t)m;
-	g.hi = (uintptr_t)m + len;
-	/* The window's counts are kept apart until it has been read whole,
-	 * so that a window cut short by SIGBUS adds nothing half-counted. */
-	ctune_table_summary part;
-	ctune_table_summary_init(&part);
-	int r = 1;
-	if (sigsetjmp(g.env, 1) == 0) {
-		active_guard = &g;
-		atomic_signal_fence(memory_order_seq_cst);
-		j->st.s = &part;
-		table_stream_feed(&j->st, m + (pos - wo), (size_t)(we - pos));
-		atomic_signal_fence(memory_order_seq_cst);
-		active_guard = NULL;
-		ctune_table_summary_add(&j->s, &part);
-	} else {
-		active_guard = NULL;
-		r = 0;
-	}
-	munmap(m, len);
-	return r;
-}
-
-/* [pos, end) of the range through pread(): files that cannot be mapped. */
-static int range_pread(struct job *j, uint64_t pos)
-{
-	_cleanup_free_ char *buf = malloc(PREAD_BUF);
+	_cleanup_free_ char *buf = malloc(RANGE_BUF);
 	if (!buf)
 		return -ENOMEM;
-	j->st.s = &j->s;
+	table_stream_init(&j->st, &j->s);
+	uint64_t pos = j->start;
 	while (pos < j->end) {
-		size_t want = j->end - pos < PREAD_BUF ? (size_t)(j->end - pos) : PREAD_BUF;
+		size_t want = j->end - pos < RANGE_BUF ? (size_t)(j->end - pos) : RANGE_BUF;
 		ssize_t k = pread(j->fd, buf, want, (off_t)pos);
 		if (k < 0) {
 			if (errno == EINTR)
@@ -278,38 +177,12 @@ static int range_pread(struct job *j, uint64_t pos)
 			return -errno;
 		}
 		if (k == 0)
-			break; /* the file shrank: it ends here now */
+			break;
 		table_stream_feed(&j->st, buf, (size_t)k);
 		pos += (uint64_t)k;
 	}
 	table_stream_finish(&j->st);
 	return 0;
-}
-
-static int range_run(struct job *j)
-{
-	table_stream_init(&j->st, &j->s);
-	uint64_t pos = j->start;
-	if (j->window) {
-		while (pos < j->end) {
-			/* windows sit at multiples of their size in the file, so
-			 * their offsets are page aligned whatever the range's */
-			uint64_t wo = pos / j->window * j->window;
-			uint64_t we = wo + j->window < j->end ? wo + j->window : j->end;
-			int r = feed_window(j, wo, we, pos);
-			if (r == 0)
-				return 0; /* shrank: the stream is left as it was cut */
-			if (r < 0)
-				break; /* cannot be mapped: read the rest */
-			pos = we;
-		}
-		if (pos >= j->end) {
-			j->st.s = &j->s;
-			table_stream_finish(&j->st);
-			return 0;
-		}
-	}
-	return range_pread(j, pos);
 }
 
 static void *range_thread(void *arg)
@@ -337,13 +210,6 @@ int table_summarize_file(int fd, uint64_t size, ctune_table_summary *s)
 	_cleanup_free_ struct job *jobs = calloc(n, sizeof(*jobs));
 	if (!jobs)
 		return -ENOMEM;
-	long page = sysconf(_SC_PAGESIZE);
-	size_t window = WINDOW_BUDGET / n;
-	if (page > 0)
-		window -= window % (size_t)page;
-	if (window < WINDOW_MIN)
-		window = WINDOW_MIN;
-	bool mapped = bus_guard_acquire() == 0;
 
 	uint64_t start = 0;
 	int r = 0;
@@ -354,7 +220,7 @@ int table_summarize_file(int fd, uint64_t size, ctune_table_summary *s)
 			if (r < 0)
 				break;
 		}
-		jobs[i] = (struct job){ .fd = fd, .start = start, .end = end, .window = mapped ? window : 0 };
+		jobs[i] = (struct job){ .fd = fd, .start = start, .end = end };
 		ctune_table_summary_init(&jobs[i].s);
 		start = end;
 	}
@@ -364,8 +230,8 @@ int table_summarize_file(int fd, uint64_t size, ctune_table_summary *s)
 		 * caller's threads, which expect them.  Faults still reach them. */
 		sigset_t all, old;
 		sigfillset(&all);
-		sigdelset(&all, SIGBUS);
 		sigdelset(&all, SIGSEGV);
+		sigdelset(&all, SIGBUS);
 		sigdelset(&all, SIGFPE);
 		sigdelset(&all, SIGILL);
 		pthread_sigmask(SIG_BLOCK, &all, &old);
@@ -388,7 +254,5 @@ int table_summarize_file(int fd, uint64_t size, ctune_table_summary *s)
 			ctune_table_summary_add(s, &jobs[i].s);
 		}
 	}
-	if (mapped)
-		bus_guard_release();
 	return r;
 }

@@ -4,32 +4,44 @@
  * table about as fast as `wc -l` reads it, where awk or a Python split take
  * ten to forty times longer.  So the data moves like this:
  *
- *   read()   into one 64 KiB buffer; lines are parsed where they lie, and
- *            only a line cut by the buffer's end is copied (the carry);
+ *   read()   the live /proc file, a pipe, a small file: into one 64 KiB
+ *            buffer; lines are parsed where they lie, and only a line cut
+ *            by the buffer's end is copied (the carry).  A regular file of
+ *            256 KiB or more is cut into ranges read by one thread per CPU
+ *            (table-file.c), each through the same carry logic;
  *   stage 1  per 4 KiB window, every byte is compared with '\n' and '['
  *            64 (AVX-512BW), 32 (AVX2; both chosen at run time) or 16
  *            (SSE2) at a time, and the offsets of the hits go into two
- *            short arrays (elsewhere libc's memchr does this part);
+ *            short arrays (elsewhere libc's memchr does this part; any of
+ *            them can be forced, table.h);
  *   stage 2  per line end, the line's brackets are the next offsets of the
- *            other array, their flag words checked with two word compares;
- *            the line's head (family, protocol, timeout, TCP state, "src=")
- *            is read with 8-byte loads and two small perfect-hash tables;
- *            anything unusual goes to the general byte-by-byte parser, the
- *            reference for what a line means.
+ *            other array, their flag words found by a perfect hash; the
+ *            line's head (family, protocol, timeout, TCP state, "src=") is
+ *            read with 8-byte loads and perfect-hash tables, with selects
+ *            rather than branches, into a small tally (three increments a
+ *            line); anything unusual goes to the general byte-by-byte
+ *            parser, the reference for what a line means.
  *
- * The counts go into the caller's summary only when the whole line has been
- * accepted.  Nothing is allocated per line and memory is constant whatever
- * the table size.  Guarded by bench/run (cases 1, 2 and 4).
+ * The counts are taken only when the whole line has been accepted.
+ * Nothing is allocated per line and memory is constant whatever the table
+ * size.  Guarded by bench/run (cases 1, 2 and 4).
  *
- * Measured on the project VM (AMD EPYC, 2 cores; 1.25M generated modern
- * lines, 252 MB): the parse alone, text in cache, CPU time, 30 ns a line
- * with AVX-512 (33 with AVX2), where the previous design (memchr per line
- * and per bracket, byte loops for the head) took 53; the whole command on
- * the file in the page cache 2.1x `wc -l` (was 3.0x) and 8x faster than a
- * mawk TCP state count (was 5.6x), which itself takes only about 16x
- * `wc -l` (figures of a run: bench/RESULTS.md).  On the live /proc file the
- * kernel's text generation (~2 us per entry) dominates: ctune is within a
- * few percent of `wc -l /proc/net/nf_conntrack`.
+ * Measured on the project VM (AMD EPYC, 2 shared vCPUs, 3.6 GHz; 1.25M
+ * generated lines, 252 MB modern / 225 MB legacy).  The parse alone, text
+ * in L2, one thread, AVX-512: 20 ns a modern line and 18 a legacy one (was
+ * 25 and 23; the design before that, memchr per line and byte loops, 53).
+ * Stage 1 and the bracket bookkeeping are now about half of it.  The whole
+ * command on the file in the page cache, two threads (bench/run case 1,
+ * three runs on the VM while other work ran): modern 38 to 50 ms, legacy
+ * 36 to 46 ms, 1.3 to 1.7x `wc -l` and 10 to 13x faster than a mawk TCP
+ * state count, where this file's previous version took 60 and 55 ms (8x)
+ * in the same conditions.  20x mawk is out of reach here: mawk takes only
+ * 15 to 17x `wc -l`, so it takes a summary faster than `wc -l`, and
+ * `wc -l` is mostly the kernel's copy out of the page cache (~22 ms of CPU
+ * for 250 MB) which pread() pays too; the two threads give about 1.5x, not
+ * 2x (memory bandwidth and the other vCPU's load).  On the live /proc file
+ * the kernel's text generation (~2 us per entry) dominates: ctune is
+ * within a few percent of `wc -l /proc/net/nf_conntrack`.
  *
  * A line (modern kernels, and legacy /proc/net/ip_conntrack without the
  * leading l3 pair):
@@ -1012,10 +1024,10 @@ void ctune_table_summary_add(ctune_table_summary *to, const ctune_table_summary 
  *
  * The text arrives in read() calls of whatever size the source gives (the
  * kernel's seq_file hands out about 4 KiB per call, each costing it about
- * 2 us an entry to print; a file gives the whole buffer), or in the mapped
- * windows of table-file.c.  Lines are parsed where they lie in the buffer;
- * only a line cut by the buffer's end is copied, into a carry of at most
- * CTUNE_TABLE_LINE_MAX bytes, and finished from the next buffer.  Memory
+ * 2 us an entry to print; a file gives the whole buffer), or in the pread()
+ * buffers of table-file.c's ranges.  Lines are parsed where they lie in the
+ * buffer; only a line cut by the buffer's end is copied, into a carry of at
+ * most CTUNE_TABLE_LINE_MAX bytes, and finished from the next buffer.  Memory
  * is constant: the buffer and the carry. */
 
 void table_stream_init(struct table_stream *st, ctune_table_summary *s)

@@ -107,14 +107,14 @@ void ctune_table_summary_add(ctune_table_summary *to, const ctune_table_summary 
 
 /* Summarise what fd gives into s (s is not zeroed first); the summary is
  * the one ctune_table_parse() gives for the same bytes.  A regular file of
- * more than a few hundred KiB (a saved table, a --root snapshot) is cut at
- * line ends into one range per CPU (at most CTUNE_TABLE_THREADS_MAX), read
- * without a copy through small mapped windows and summarised in parallel;
- * anything else (the live /proc file, which has size 0, a pipe) is read
- * sequentially through a fixed buffer.  Memory is constant either way.
- * A regular file is summarised as long as it was when this call began; one
- * that shrinks meanwhile ends early where it ends, as a read() would.
- * Returns 0 or -errno. */
+ * 256 KiB or more (a saved table, a --root snapshot) is cut at line ends
+ * into one range per CPU (at most CTUNE_TABLE_THREADS_MAX, each of 1 MiB
+ * or more) and the ranges are read with pread() and summarised in
+ * parallel threads; anything else (the live /proc file, which has size 0,
+ * a pipe) is read sequentially.  Memory is constant either way: a fixed
+ * buffer per thread.  A regular file is summarised as long as it was when
+ * the call began; one that shrinks meanwhile ends early, as a read() of it
+ * would.  Returns 0 or -errno. */
 int ctune_table_summarize_fd(int fd, ctune_table_summary *s);
 
 /* Summarise the table file of the scheme under the root (falls back to the
@@ -166,7 +166,7 @@ int ctune_table_set_scanner(ctune_table_scanner sc);
 ctune_table_scanner ctune_table_get_scanner(void);
 
 /* Summarise regular files in n parallel ranges from now on, whatever their
- * size (n = 1: one range, still mapped rather than copied); 0 goes back to
+ * size (n = 1: one range, through the same pread() path); 0 goes back to
  * auto (one per CPU the process may run on, at most CTUNE_TABLE_THREADS_MAX,
  * and fewer for a small file).  Returns 0, or -EINVAL when n is above
  * CTUNE_TABLE_THREADS_MAX. */

@@ -124,9 +124,9 @@ static void write_all(int fd, const char *p, size_t len)
 }
 
 /* Through a regular (unlinked) temporary file: under the configuration's
- * thread count it is cut into ranges and read through mapped windows (or,
- * when small and nothing is forced, read() fills whole buffers), so lines
- * straddle range, window and buffer boundaries. */
+ * thread count it is cut into ranges, each read in buffers (or, when small
+ * and nothing is forced, read() fills whole buffers), so lines straddle
+ * range and buffer boundaries. */
 static ctune_table_summary summarize_tmpfile(const char *text, size_t len)
 {
 	char path[] = "/tmp/ctune-test-table-XXXXXX";
@@ -726,9 +726,9 @@ TABLE_TEST(test_split_everywhere)
 }
 END_TEST
 
-/* 200,000 lines in 8 kinds (one of them malformed); the addresses vary so
- * lines have many lengths and cross the 256 KiB read boundaries at many
- * offsets. */
+/* Lines in 8 kinds (one of them malformed); the addresses vary so lines
+ * have many lengths and cross read buffer and range boundaries at many
+ * offsets.  make_big() makes 200,000 of them. */
 #define BIG_LINES 200000
 static char *make_lines(unsigned lines, size_t *len)
 {
@@ -915,12 +915,13 @@ static void fill_to(char *text, size_t *n, size_t target)
 	}
 }
 
-TABLE_TEST(test_file_windows)
+TABLE_TEST(test_file_buffers)
 {
-	/* Nine MiB of lines with, at every MiB (where the mapped windows of
-	 * one to four threads end), one of: a '\n' as the window's last byte,
-	 * a '\n' as the next one's first, a good line across, an over-long
-	 * line across, a flag's '[' as the window's last byte. */
+	/* Nine MiB of lines with, at every MiB (where the first range's read
+	 * buffers end, whatever their size up to 1 MiB), one of: a '\n' as a
+	 * buffer's last byte, a '\n' as the next one's first, a good line
+	 * across, an over-long line across, a flag's '[' as a buffer's last
+	 * byte. */
 	size_t cap = 10u << 20, n = 0;
 	char *text = malloc(cap);
 	ck_assert_ptr_nonnull(text);
@@ -933,10 +934,10 @@ TABLE_TEST(test_file_windows)
 			n += l;
 		}
 		switch (mib % 5) {
-		case 0: /* '\n' is the window's last byte */
+		case 0: /* '\n' is a buffer's last byte */
 			fill_to(text, &n, edge);
 			break;
-		case 1: /* '\n' is the next window's first byte */
+		case 1: /* '\n' is the next buffer's first byte */
 			fill_to(text, &n, edge - 50);
 			memset(text + n, 'g', 50);
 			n += 50;
@@ -952,7 +953,7 @@ TABLE_TEST(test_file_windows)
 			n += CTUNE_TABLE_LINE_MAX + 10;
 			text[n++] = '\n';
 			break;
-		case 4: { /* a flag's '[' is the window's last byte */
+		case 4: { /* a flag's '[' is a buffer's last byte */
 			size_t before = (size_t)(strchr(REF_TCP4, '[') - REF_TCP4);
 			fill_to(text, &n, edge - 1 - before);
 			n += (size_t)sprintf(text + n, "%s\n", REF_TCP4);
@@ -1005,9 +1006,8 @@ static void *shrink_later(void *arg)
 TABLE_TEST(test_file_shrinks)
 {
 	/* A file cut short while it is summarised (a snapshot being
-	 * rewritten): mapped pages past its new end raise SIGBUS, which must
-	 * end the summary early, not the process.  Whatever the timing, the
-	 * call succeeds and no line is counted twice or half. */
+	 * rewritten): whatever the timing, the call succeeds, ends where the
+	 * file now ends, and no line is counted twice or half. */
 	size_t n;
 	char *text = make_lines(40000, &n); /* 8 MB: long enough to be cut while read */
 	ctune_table_summary whole;
@@ -1314,7 +1314,7 @@ static Suite *table_suite(void)
 	tcase_add_loop_test(tc, test_split_everywhere, 0, nconfigs);
 	tcase_add_loop_test(tc, test_large_generated, 0, nconfigs);
 	tcase_add_loop_test(tc, test_file_ranges, 0, nconfigs);
-	tcase_add_loop_test(tc, test_file_windows, 0, nconfigs);
+	tcase_add_loop_test(tc, test_file_buffers, 0, nconfigs);
 	tcase_add_loop_test(tc, test_file_shrinks, 0, nconfigs);
 	tcase_add_loop_test(tc, test_mutations, 0, nconfigs);
 	tcase_add_loop_test(tc, test_summarize_root, 0, nconfigs);
