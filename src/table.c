@@ -765,6 +765,7 @@ SCAN_WINDOW(scan_window_sse2, , masks_sse2)
  * build stays runnable on any x86-64: 32 bytes (AVX2) or the whole block
  * at once (AVX-512BW), which take about a tenth and a fifth off the parse
  * (33 and 30 ns a line here, against 38 with SSE2). */
+#include <cpuid.h>
 #include <immintrin.h>
 #define HAVE_SCAN_WIDE 1
 #define TARGET_AVX2 __attribute__((target("avx2")))
@@ -823,6 +824,40 @@ static scan_fn scanner_fn(ctune_table_scanner sc)
 	}
 }
 
+#ifdef HAVE_SCAN_WIDE
+/* AVX2 and AVX-512BW, with the OS saving their registers, asked of the CPU
+ * once, when a table is first parsed.  Not __builtin_cpu_supports(): it
+ * links libgcc's constructor, which runs CPUID a dozen times at every
+ * process start, and in a virtual machine each CPUID is an exit to the
+ * hypervisor (~5 us here): `ctune facts` paid that on every run without
+ * ever parsing a table (bench case 3). */
+enum { CPU_KNOWN = 1, CPU_AVX2 = 2, CPU_AVX512BW = 4 };
+
+static int cpu_features(void)
+{
+	static _Atomic int known;
+	int f = atomic_load_explicit(&known, memory_order_relaxed);
+	if (f)
+		return f;
+	f = CPU_KNOWN;
+	unsigned a, b, c, d;
+	if (__get_cpuid(1, &a, &b, &c, &d) && (c & bit_OSXSAVE) && (c & bit_AVX)) {
+		unsigned lo, hi;
+		__asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+		bool ymm = (lo & 0x6) == 0x6;   /* SSE and AVX state */
+		bool zmm = (lo & 0xe6) == 0xe6; /* ... and the opmask and upper ZMM state */
+		if (__get_cpuid_count(7, 0, &a, &b, &c, &d)) {
+			if (ymm && (b & bit_AVX2))
+				f |= CPU_AVX2;
+			if (zmm && (b & bit_AVX512F) && (b & bit_AVX512BW))
+				f |= CPU_AVX512BW;
+		}
+	}
+	atomic_store_explicit(&known, f, memory_order_relaxed);
+	return f;
+}
+#endif
+
 bool ctune_table_scanner_supported(ctune_table_scanner sc)
 {
 	switch (sc) {
@@ -835,9 +870,9 @@ bool ctune_table_scanner_supported(ctune_table_scanner sc)
 #endif
 #ifdef HAVE_SCAN_WIDE
 	case CTUNE_TABLE_SCANNER_AVX2:
-		return __builtin_cpu_supports("avx2");
+		return cpu_features() & CPU_AVX2;
 	case CTUNE_TABLE_SCANNER_AVX512:
-		return __builtin_cpu_supports("avx512bw");
+		return cpu_features() & CPU_AVX512BW;
 #endif
 	default:
 		return false;

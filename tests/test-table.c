@@ -1289,6 +1289,47 @@ TABLE_TEST(test_summarize_root)
 }
 END_TEST
 
+/* The scanner choice asks the CPU itself (CPUID and XGETBV, see table.c);
+ * the kernel's own view of the same features is the flags line of
+ * /proc/cpuinfo, which must agree, so a wrong bit test cannot silently
+ * leave this machine on a narrower scanner (or a CPU without AVX2 on a
+ * wide one). */
+static bool cpuinfo_has(const char *flags, const char *flag)
+{
+	size_t n = strlen(flag);
+	for (const char *p = flags; (p = strstr(p, flag)); p += n)
+		if ((p == flags || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\n' || p[n] == '\0'))
+			return true;
+	return false;
+}
+
+START_TEST(test_scanner_matches_cpuinfo)
+{
+	FILE *f = fopen("/proc/cpuinfo", "r");
+	if (!f)
+		return; /* not Linux /proc: nothing to compare with */
+	char line[8192];
+	bool found = false;
+	while (fgets(line, sizeof(line), f))
+		if (strncmp(line, "flags", 5) == 0) {
+			found = true;
+			break;
+		}
+	fclose(f);
+	if (!found)
+		return; /* not x86: the wide scanners are not built */
+	const char *flags = strchr(line, ':');
+	ck_assert_ptr_nonnull(flags);
+	ck_assert(ctune_table_scanner_supported(CTUNE_TABLE_SCANNER_MEMCHR));
+#if defined(__x86_64__)
+	ck_assert(ctune_table_scanner_supported(CTUNE_TABLE_SCANNER_SSE2));
+	ck_assert_int_eq(ctune_table_scanner_supported(CTUNE_TABLE_SCANNER_AVX2), cpuinfo_has(flags, "avx2"));
+	ck_assert_int_eq(ctune_table_scanner_supported(CTUNE_TABLE_SCANNER_AVX512),
+			 cpuinfo_has(flags, "avx512f") && cpuinfo_has(flags, "avx512bw"));
+#endif
+}
+END_TEST
+
 static Suite *table_suite(void)
 {
 	Suite *s = suite_create("table");
@@ -1319,6 +1360,7 @@ static Suite *table_suite(void)
 	tcase_add_loop_test(tc, test_mutations, 0, nconfigs);
 	tcase_add_loop_test(tc, test_summarize_root, 0, nconfigs);
 	tcase_add_test(tc, test_run_options);
+	tcase_add_test(tc, test_scanner_matches_cpuinfo);
 	suite_add_tcase(s, tc);
 	return s;
 }
