@@ -55,10 +55,13 @@
 #define RANGE_MIN (1024u * 1024u)
 
 /* Each thread's read buffer: in its core's L2 with room to spare, and big
- * enough that the syscalls cost nothing next to the parse (here 128 KiB
- * read 250 MB in two threads a few percent faster than 64 KiB; 256 KiB
- * was slower, the copy then leaving L2). */
-#define RANGE_BUF (128u * 1024u)
+ * enough that the syscalls cost nothing next to the parse.  Page-aligned:
+ * the kernel's copy out of the page cache (rep movsb) is ~50% slower into
+ * a destination 16 bytes off a 32-byte boundary, which is where malloc()
+ * puts a block this size (mmap'd, after its 16-byte header): 250 MB took
+ * 29.5 ms of copy that way against 19.8 aligned, on the project VM.
+ * 256 KiB aligned: 19.0 ms; 128 KiB: 19.8. */
+#define RANGE_BUF (256u * 1024u)
 
 /* ---- the thread count ----------------------------------------------------- */
 
@@ -163,7 +166,7 @@ struct job {
  * it was measured: the range ends there, as a read() would end. */
 static int range_run(struct job *j)
 {
-	_cleanup_free_ char *buf = malloc(RANGE_BUF);
+	_cleanup_free_ char *buf = aligned_alloc(4096, RANGE_BUF);
 	if (!buf)
 		return -ENOMEM;
 	table_stream_init(&j->st, &j->s);

@@ -77,8 +77,9 @@
 #include "table-internal.h"
 
 /* Big enough that the read() syscalls cost nothing next to the scan, small
- * enough that the kernel's copy lands in cache: on the project VM a file
- * read through a 64 KiB buffer takes 33 ms where 256 KiB takes 58. */
+ * enough that the kernel's copy lands in cache.  Page-aligned, as the
+ * range buffers of table-file.c and for the same reason (the kernel's copy
+ * into a misaligned destination is ~50% slower). */
 #define TABLE_READ_BUF (64u * 1024u)
 
 enum {
@@ -1124,7 +1125,7 @@ void table_stream_finish(struct table_stream *st)
 /* The sequential way: read() into one buffer, whatever the source. */
 static int summarize_read(int fd, ctune_table_summary *s)
 {
-	_cleanup_free_ char *buf = malloc(TABLE_READ_BUF);
+	_cleanup_free_ char *buf = aligned_alloc(4096, TABLE_READ_BUF);
 	_cleanup_free_ struct table_stream *st = malloc(sizeof(*st));
 	if (!buf || !st)
 		return -ENOMEM;
