@@ -33,19 +33,6 @@ static int parse_integer(const char *s, long long *out)
 	return 0;
 }
 
-int ctune_procsys_read(const ctune_root *r, const char *key, long long *value, ctune_error *err)
-{
-	char path[512], buf[64];
-	if (ctune_key_procpath(key, path, sizeof(path)) < 0)
-		return ctune_error_set(err, -ENAMETOOLONG, "key %s is too long", key);
-	ssize_t n = ctune_root_read_small(r, path, buf, sizeof(buf));
-	if (n < 0)
-		return ctune_error_set(err, (int)n, "cannot read %s: %s", path, strerror((int)-n));
-	if (parse_integer(buf, value) < 0)
-		return ctune_error_set(err, -EINVAL, "%s does not hold one integer", path);
-	return 0;
-}
-
 bool ctune_procsys_writable(const ctune_root *r, const char *key)
 {
 	char rel[512], path[4608];
@@ -101,6 +88,15 @@ int ctune_procsys_reader_get(ctune_procsys_reader *rd, const char *key, long lon
 		*writable = fstat(fd, &st) == 0 && (st.st_mode & S_IWUSR);
 	}
 	return 0;
+}
+
+int ctune_procsys_read(const ctune_root *r, const char *key, long long *value, ctune_error *err)
+{
+	ctune_procsys_reader rd;
+	ctune_procsys_reader_init(&rd, r);
+	int rr = ctune_procsys_reader_get(&rd, key, value, NULL, err);
+	ctune_procsys_reader_done(&rd);
+	return rr;
 }
 
 int ctune_procsys_write(const ctune_root *r, const char *key, long long value, ctune_error *err)

@@ -212,6 +212,51 @@ START_TEST(test_procsys_read_write_rollback)
 }
 END_TEST
 
+/* The reader facts use: one open directory at a time, switched when a key
+ * lives elsewhere (the legacy alias under net/ipv4), a missing directory
+ * answering -ENOENT for all its keys, writability from the file's mode. */
+START_TEST(test_procsys_reader)
+{
+	const char *dir = tl_mkroot();
+	ctune_root r;
+	ck_assert_int_eq(ctune_root_init(&r, dir, NULL), 0);
+	tl_write(dir, "/proc/sys/net/netfilter/nf_conntrack_max", "262144\n");
+	tl_write(dir, "/proc/sys/net/netfilter/nf_conntrack_count", "17\n");
+	tl_write(dir, "/proc/sys/net/ipv4/ip_conntrack_max", "65536\n");
+	tl_write(dir, "/proc/sys/net/netfilter/nf_conntrack_long", "123456789012345678901234567890\n");
+	char path[4096];
+	snprintf(path, sizeof(path), "%s/proc/sys/net/netfilter/nf_conntrack_count", dir);
+	ck_assert_int_eq(chmod(path, 0444), 0);
+
+	ctune_procsys_reader rd;
+	ctune_procsys_reader_init(&rd, &r);
+	ctune_error err = { 0 };
+	long long v = 0;
+	bool w = false;
+	ck_assert_int_eq(ctune_procsys_reader_get(&rd, "net.netfilter.nf_conntrack_max", &v, &w, &err), 0);
+	ck_assert(v == 262144 && w);
+	ck_assert_int_eq(ctune_procsys_reader_get(&rd, "net.netfilter.nf_conntrack_count", &v, &w, &err), 0);
+	ck_assert(v == 17 && !w);
+	ck_assert_int_eq(ctune_procsys_reader_get(&rd, "net.ipv4.ip_conntrack_max", &v, &w, &err), 0);
+	ck_assert(v == 65536 && w);
+	ck_assert_int_eq(ctune_procsys_reader_get(&rd, "net.netfilter.nf_conntrack_max", &v, NULL, &err), 0);
+	ck_assert_int_eq(v, 262144);
+	ck_assert_int_eq(ctune_procsys_reader_get(&rd, "net.netfilter.nf_conntrack_nope", &v, &w, &err), -ENOENT);
+	ctune_error_clear(&err);
+	ck_assert_int_eq(ctune_procsys_reader_get(&rd, "net.netfilter.nf_conntrack_long", &v, &w, &err), -EINVAL);
+	ck_assert(strstr(err.msg, "nf_conntrack_long"));
+	ctune_error_clear(&err);
+	ck_assert_int_eq(ctune_procsys_reader_get(&rd, "net.ipv4.netfilter.ip_conntrack_max", &v, &w, &err),
+			 -ENOENT);
+	ck_assert(strstr(err.msg, "/proc/sys/net/ipv4/netfilter/ip_conntrack_max"));
+	ck_assert_int_eq(ctune_procsys_reader_get(&rd, "net.ipv4.netfilter.ip_conntrack_count", &v, &w, NULL),
+			 -ENOENT);
+	ctune_procsys_reader_done(&rd);
+	ctune_procsys_reader_done(&rd); /* twice is harmless */
+	tl_rmrf(dir);
+}
+END_TEST
+
 /* The real kernel refuses writes to a read-only key; root sees mode 0444. */
 START_TEST(test_procsys_readonly_real)
 {
@@ -237,6 +282,7 @@ int main(void)
 	tcase_add_test(tc, test_detect_legacy_and_compat_table);
 	tcase_add_test(tc, test_detect_unloaded_and_builtin);
 	tcase_add_test(tc, test_procsys_read_write_rollback);
+	tcase_add_test(tc, test_procsys_reader);
 	tcase_add_test(tc, test_procsys_readonly_real);
 	suite_add_tcase(s, tc);
 	return tl_run(s);
