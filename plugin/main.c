@@ -201,12 +201,13 @@ static int run_json(int fd, const char *what)
 }
 
 /* jansson seeds its hash function on first use from /dev/urandom: an open,
- * a read and a close on every run.  One getrandom() call does the same. */
+ * a read and a close on every run.  One getrandom() call does the same; a
+ * seed of 0 (the call failed, or drew 0) leaves it to jansson. */
 static void seed_json(void)
 {
 	uint32_t seed = 0;
-	if (getrandom(&seed, sizeof(seed), GRND_NONBLOCK) != (ssize_t)sizeof(seed) || seed == 0)
-		seed = 0; /* jansson's own seeding then */
+	if (getrandom(&seed, sizeof(seed), GRND_NONBLOCK) != (ssize_t)sizeof(seed))
+		seed = 0;
 	json_object_seed(seed);
 }
 
