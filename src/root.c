@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <linux/fs.h>
@@ -111,24 +112,32 @@ ssize_t ctune_root_read_small(const ctune_root *r, const char *abs, char *buf, s
 	return ctune_read_small_fd(fd, buf, size);
 }
 
-int ctune_root_read_all(const ctune_root *r, const char *abs, size_t max_bytes, char **out, size_t *len)
+int ctune_read_all_fd(int fd, size_t max_bytes, char **out, size_t *len)
 {
-	_cleanup_close_ int fd = ctune_root_open(r, abs, O_RDONLY);
-	if (fd < 0)
-		return fd;
+	/* Room for max_bytes, one byte more to notice a larger file, and the
+	 * NUL. */
+	size_t limit = max_bytes <= SIZE_MAX - 2 ? max_bytes + 2 : SIZE_MAX;
+	/* A regular file tells its size: one allocation then, with room to
+	 * read the end of the file.  /proc files say 0: start with a page. */
 	size_t cap = 4096, got = 0;
+	struct stat st;
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
+	    (unsigned long long)st.st_size <= limit - 2)
+		cap = (size_t)st.st_size + 2;
+	if (cap > limit)
+		cap = limit;
 	_cleanup_free_ char *buf = malloc(cap);
 	if (!buf)
 		return -ENOMEM;
 	for (;;) {
-		if (got + 1 >= cap) {
-			if (cap > max_bytes)
-				return -EFBIG;
-			char *nb = realloc(buf, cap * 2);
+		if (got + 1 == cap) {
+			/* got <= max_bytes here, so cap < limit. */
+			size_t grown = cap <= limit / 2 ? cap * 2 : limit;
+			char *nb = realloc(buf, grown);
 			if (!nb)
 				return -ENOMEM;
 			buf = nb;
-			cap *= 2;
+			cap = grown;
 		}
 		ssize_t k = read(fd, buf + got, cap - 1 - got);
 		if (k < 0) {
@@ -147,6 +156,14 @@ int ctune_root_read_all(const ctune_root *r, const char *abs, size_t max_bytes, 
 	if (len)
 		*len = got;
 	return 0;
+}
+
+int ctune_root_read_all(const ctune_root *r, const char *abs, size_t max_bytes, char **out, size_t *len)
+{
+	_cleanup_close_ int fd = ctune_root_open(r, abs, O_RDONLY);
+	if (fd < 0)
+		return fd;
+	return ctune_read_all_fd(fd, max_bytes, out, len);
 }
 
 int ctune_check_replaceable(const char *host_path, const char *shown, ctune_error *err)

@@ -45,6 +45,14 @@ ssize_t ctune_read_small_fd(int fd, char *buf, size_t size);
  * *len).  Refuses files over max_bytes with -EFBIG.  Returns 0 or -errno. */
 int ctune_root_read_all(const ctune_root *r, const char *abs, size_t max_bytes, char **out, size_t *len);
 
+/* The same from an open file descriptor, from its current offset to the
+ * end: *out gets a fresh malloc'ed, NUL-terminated buffer, *len (may be
+ * NULL) its length.  More than max_bytes is -EFBIG (a file of exactly
+ * max_bytes is read whole), also when the file grows while it is read.
+ * Returns 0, -ENOMEM, -EFBIG or read(2)'s -errno; *out is set only on
+ * success.  No message: the caller knows what the file is. */
+int ctune_read_all_fd(int fd, size_t max_bytes, char **out, size_t *len);
+
 /* Before replacing a file by rename: refuse (-EPERM, err naming `shown`)
  * when the existing file at host_path (a full path) is immutable or
  * append-only (chattr +i / +a), which a rename cannot replace.  A missing

@@ -31,32 +31,15 @@ int ctune_textfile_read(const char *host, const char *shown, size_t max_bytes, c
 		return ctune_error_set(err, -EFBIG, "%s: too large for a %s (%lld bytes)", shown, noun,
 				       (long long)sb.st_size);
 
-	size_t cap = (size_t)sb.st_size + 1, got = 0;
-	_cleanup_free_ char *buf = malloc(cap);
-	if (!buf)
+	_cleanup_free_ char *buf = NULL;
+	size_t got = 0;
+	int r = ctune_read_all_fd(fd, max_bytes, &buf, &got);
+	if (r == -EFBIG) /* The file grew while we read it. */
+		return ctune_error_set(err, -EFBIG, "%s: too large for a %s", shown, noun);
+	if (r == -ENOMEM)
 		return -ENOMEM;
-	for (;;) {
-		if (got + 1 == cap) {
-			/* The file grew while we read it. */
-			if (cap > max_bytes)
-				return ctune_error_set(err, -EFBIG, "%s: too large for a %s", shown, noun);
-			char *nb = realloc(buf, cap * 2);
-			if (!nb)
-				return -ENOMEM;
-			buf = nb;
-			cap *= 2;
-		}
-		ssize_t k = read(fd, buf + got, cap - 1 - got);
-		if (k < 0) {
-			if (errno == EINTR)
-				continue;
-			return ctune_error_set(err, -errno, "%s: %s", shown, strerror(errno));
-		}
-		if (k == 0)
-			break;
-		got += (size_t)k;
-	}
-	buf[got] = '\0';
+	if (r < 0)
+		return ctune_error_set(err, r, "%s: %s", shown, strerror(-r));
 	if (memchr(buf, '\0', got))
 		return ctune_error_set(err, -EBADMSG, "%s: contains a NUL byte, not a %s", shown, noun);
 	if (st)

@@ -319,7 +319,16 @@ START_TEST(test_read_size_cap)
 	ck_assert_str_eq(err.msg, "/etc/t.conf: too large for a test file (257 bytes)");
 	ctune_textfile_done(&f);
 
+	/* Exactly at the cap: read whole. */
+	put(F, big, 256, 0644);
 	size_t len = 0;
+	ctune_error_clear(&err);
+	int r = ctune_textfile_read(host(F), F, 256, "test file", &out, &len, NULL, &err);
+	ck_assert_msg(r == 0, "a file of exactly max_bytes: %d %s", r, err.msg);
+	ck_assert_uint_eq(len, 256);
+	ck_assert_uint_eq(strlen(out), 256);
+	free(out);
+
 	/* Well under it: read whole. */
 	put(F, big + 200, 100, 0644);
 	ck_assert_int_eq(ctune_textfile_read(host(F), F, 256, "test file", &out, &len, NULL, NULL), 0);
@@ -367,6 +376,54 @@ START_TEST(test_read_not_a_file)
 	ck_assert_int_eq(ctune_textfile_open(&f, &root, "etc/t.conf", &edited, &err), -EINVAL);
 	ck_assert_str_eq(err.msg, "\"etc/t.conf\" is not an absolute file path");
 	ctune_textfile_done(&f);
+}
+END_TEST
+
+/* The reader underneath, from a pipe (no size to go by, like /proc): whole
+ * up to the cap, across the first page, and refused one byte over it. */
+static int read_pipe(size_t n, size_t max, char **out, size_t *len)
+{
+	int p[2];
+	ck_assert_int_eq(pipe(p), 0);
+	char *data = malloc(n);
+	ck_assert_ptr_nonnull(data);
+	for (size_t i = 0; i < n; i++)
+		data[i] = (char)('a' + i % 26);
+	ck_assert_int_eq(write(p[1], data, n), (ssize_t)n);
+	close(p[1]);
+	free(data);
+	int r = ctune_read_all_fd(p[0], max, out, len);
+	close(p[0]);
+	return r;
+}
+
+START_TEST(test_read_all_fd)
+{
+	static const size_t sizes[] = { 0, 1, 4094, 4095, 4096, 4097, 10000 };
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		size_t n = sizes[i], len = 99;
+		char *out = NULL;
+		ck_assert_msg(read_pipe(n, n, &out, &len) == 0, "%zu bytes, cap %zu", n, n);
+		ck_assert_uint_eq(len, n);
+		ck_assert_uint_eq(strlen(out), n);
+		if (n > 0)
+			ck_assert_int_eq(out[n - 1], 'a' + (int)((n - 1) % 26));
+		free(out);
+		out = NULL;
+		if (n > 0) {
+			ck_assert_int_eq(read_pipe(n, n - 1, &out, &len), -EFBIG);
+			ck_assert_ptr_null(out);
+		}
+	}
+	/* A regular file: the same whole text through its size. */
+	put(F, "a = 1\n", 6, 0644);
+	int fd = open(host(F), O_RDONLY);
+	ck_assert_int_ge(fd, 0);
+	char *out = NULL;
+	ck_assert_int_eq(ctune_read_all_fd(fd, 6, &out, NULL), 0);
+	ck_assert_str_eq(out, "a = 1\n");
+	free(out);
+	close(fd);
 }
 END_TEST
 
@@ -966,6 +1023,7 @@ static Suite *textfile_suite(void)
 	tcase_add_test(tc, test_read_size_cap);
 	tcase_add_test(tc, test_read_nul_refused);
 	tcase_add_test(tc, test_read_not_a_file);
+	tcase_add_test(tc, test_read_all_fd);
 	tcase_add_test(tc, test_crlf);
 	tcase_add_test(tc, test_render_after_edit);
 	tcase_add_test(tc, test_failure_message);
