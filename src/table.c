@@ -962,9 +962,12 @@ static inline __attribute__((always_inline)) void end_line(struct line_state *ls
 
 #ifdef HAVE_SCAN
 /* Stage 1 by windows, stage 2 from the offset arrays (x86-64). */
-static void parse_scanned(const char *buf, const char *end, scan_fn scan, struct line_state *ls, struct tally *t,
+static void parse_scanned(const char *buf, const char *end, scan_fn scan, struct line_state *lsp, struct tally *t,
 			  ctune_table_summary *s)
 {
+	/* a copy the compiler can keep in registers (the tally's stores
+	 * might otherwise alias it) */
+	struct line_state l = *lsp, *ls = &l;
 	/* readable bytes for flag_at() to look at when a slot holds no bracket */
 	static const char no_flag[16];
 	struct scan sc;
@@ -997,6 +1000,7 @@ static void parse_scanned(const char *buf, const char *end, scan_fn scan, struct
 				ls->first_br = w + sc.br[j];
 		}
 	}
+	*lsp = l;
 }
 #endif
 
