@@ -16,7 +16,9 @@
 int ctune_textfile_read(const char *host, const char *shown, size_t max_bytes, const char *noun, char **out,
 			size_t *len, struct stat *st, ctune_error *err)
 {
-	_cleanup_close_ int fd = open(host, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO in its place is refused below rather than waited
+	 * on for a writer (a regular file reads the same either way). */
+	_cleanup_close_ int fd = open(host, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0) {
 		if (errno == ENOENT)
 			return -ENOENT;

@@ -371,6 +371,17 @@ START_TEST(test_read_not_a_file)
 	ck_assert_str_eq(err.msg, "/etc/dir.conf: not a regular file");
 	ctune_textfile_done(&f);
 
+	/* A FIFO is refused at once, not waited on for a writer. */
+	snprintf(p, sizeof(p), "%s/etc/fifo.conf", rootdir);
+	ck_assert_int_eq(mkfifo(p, 0644), 0);
+	memset(&f, 0, sizeof(f));
+	ctune_error_clear(&err);
+	alarm(10);
+	ck_assert_int_eq(ctune_textfile_open(&f, &root, "/etc/fifo.conf", &edited, &err), -EINVAL);
+	alarm(0);
+	ck_assert_str_eq(err.msg, "/etc/fifo.conf: not a regular file");
+	ctune_textfile_done(&f);
+
 	memset(&f, 0, sizeof(f));
 	ctune_error_clear(&err);
 	ck_assert_int_eq(ctune_textfile_open(&f, &root, "etc/t.conf", &edited, &err), -EINVAL);
