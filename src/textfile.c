@@ -211,11 +211,28 @@ int ctune_textfile_open(ctune_textfile *f, const ctune_root *root, const char *p
 static void discard_prepared(ctune_textfile *f)
 {
 	f->unlink_pending = false;
+	free(f->tmp_text);
+	f->tmp_text = NULL;
 	if (!f->tmp)
 		return;
 	unlink(f->tmp);
 	free(f->tmp);
 	f->tmp = NULL;
+}
+
+/* An edit after prepare would be lost at commit (the prepared file holds
+ * the text before it) or, worse, recorded as written: refuse instead. */
+static int edited_since_prepare(ctune_textfile *f, ctune_error *err)
+{
+	const char *text = NULL;
+	size_t len = 0;
+	int r = ctune_textfile_render(f, &text, &len, err);
+	if (r < 0)
+		return r;
+	size_t want = f->unlink_pending ? 0 : f->tmp_len;
+	if (len != want || (want && memcmp(text, f->tmp_text, want) != 0))
+		return ctune_error_set(err, -EBUSY, "%s: edited after it was prepared; prepare it again", f->target);
+	return 0;
 }
 
 void ctune_textfile_done(ctune_textfile *f)
@@ -392,6 +409,7 @@ int ctune_textfile_prepare(ctune_textfile *f, ctune_error *err)
 		 * (through a link it is emptied instead, so the link keeps
 		 * pointing at a file). */
 		f->unlink_pending = true;
+		f->tmp_len = 0;
 		return 1;
 	}
 
@@ -430,8 +448,15 @@ int ctune_textfile_prepare(ctune_textfile *f, ctune_error *err)
 	if (close(TAKE_FD(fd)) < 0)
 		return ctune_error_set(err, -errno, "%s: writing: %s", f->target, strerror(errno));
 	f->tmp = strdup(tmp);
-	if (!f->tmp)
+	f->tmp_text = malloc(len + 1);
+	if (!f->tmp || !f->tmp_text) {
+		free(f->tmp);
+		free(f->tmp_text);
+		f->tmp = f->tmp_text = NULL;
 		return ctune_error_set(err, -ENOMEM, "out of memory");
+	}
+	memcpy(f->tmp_text, text, len);
+	f->tmp_text[len] = '\0';
 	f->tmp_len = len;
 	cleanup_tmp = NULL;
 	return 1;
@@ -441,7 +466,9 @@ int ctune_textfile_commit(ctune_textfile *f, ctune_error *err)
 {
 	if (!f->tmp && !f->unlink_pending)
 		return 0;
-	int r = check_unchanged(f, err);
+	int r = edited_since_prepare(f, err);
+	if (r == 0)
+		r = check_unchanged(f, err);
 	if (r < 0) {
 		discard_prepared(f);
 		return r;
@@ -458,6 +485,8 @@ int ctune_textfile_commit(ctune_textfile *f, ctune_error *err)
 		if (!f->original)
 			return -ENOMEM;
 		f->original_len = 0;
+		f->rendered_len = 0;
+		f->changed = false;
 		f->exists = false;
 		r = load_tree(f, err);
 		return r < 0 ? r : 1;
@@ -473,8 +502,12 @@ int ctune_textfile_commit(ctune_textfile *f, ctune_error *err)
 
 	/* The session goes on from the file as now written. */
 	free(f->original);
-	f->original = TAKE_PTR(f->rendered);
+	f->original = TAKE_PTR(f->tmp_text);
 	f->original_len = f->tmp_len;
+	free(f->rendered);
+	f->rendered = NULL;
+	f->rendered_len = 0;
+	f->changed = false;
 	f->exists = true;
 	f->st = f->tmp_st;
 	r = load_tree(f, err);

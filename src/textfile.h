@@ -98,6 +98,7 @@ typedef struct ctune_textfile {
 	char *tmp;           /* a prepared temporary file awaiting commit, or NULL */
 	bool unlink_pending; /* prepared: commit removes the file (remove_empty) */
 	struct stat tmp_st;  /* of that file */
+	char *tmp_text;      /* what it holds (NUL-terminated), the session's text after commit */
 	size_t tmp_len;
 
 	bool changed;   /* the last render differs from the original */
@@ -159,7 +160,9 @@ int ctune_textfile_prepare(ctune_textfile *f, ctune_error *err);
 
 /* Put what prepare made in place of the target; the session then goes on
  * from the file as written.  Returns 1, 0 when nothing was prepared, or
- * -errno (the prepared file is then discarded and the target untouched). */
+ * -errno (the prepared file is then discarded and the target untouched):
+ * -EBUSY when the tree was edited after prepare, so that what would be
+ * written is no longer what the caller last rendered. */
 int ctune_textfile_commit(ctune_textfile *f, ctune_error *err);
 
 /* prepare, then commit when something was prepared. */

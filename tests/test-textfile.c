@@ -709,6 +709,48 @@ START_TEST(test_prepare_commit)
 }
 END_TEST
 
+/* An edit between prepare and commit: the prepared file no longer holds
+ * what the caller last rendered, so commit refuses (and discards it)
+ * rather than write the older text or record the newer one as written. */
+START_TEST(test_edit_after_prepare)
+{
+	put_str(F, "a = 1\n");
+	ctune_textfile f;
+	open_ok(&f, F, &edited);
+	set(&f, "a", "2222222222");
+	ctune_error err = { 0 };
+	ck_assert_int_eq(ctune_textfile_prepare(&f, &err), 1);
+	set(&f, "a", "3");
+	ck_assert_int_eq(ctune_textfile_commit(&f, &err), -EBUSY);
+	ck_assert_msg(strstr(err.msg, "edited after it was prepared"), "%s", err.msg);
+	assert_file(F, "a = 1\n");
+	ck_assert_int_eq(entries("/etc"), 1); /* the prepared file is gone */
+	ctune_error_clear(&err);
+	ck_assert_int_eq(ctune_textfile_save(&f, &err), 1);
+	assert_file(F, "a = 3\n");
+	assert_original(&f, "a = 3\n");
+
+	/* An edit undone before commit leaves the prepared text right. */
+	set(&f, "a", "4");
+	ck_assert_int_eq(ctune_textfile_prepare(&f, &err), 1);
+	set(&f, "a", "5");
+	set(&f, "a", "4");
+	ck_assert_int_eq(ctune_textfile_commit(&f, &err), 1);
+	assert_file(F, "a = 4\n");
+	ctune_textfile_done(&f);
+
+	/* The same for a removal prepared by remove_empty. */
+	open_ok(&f, F, &owned);
+	remove_all(&f);
+	ck_assert_int_eq(ctune_textfile_prepare(&f, &err), 1);
+	set(&f, "b", "6");
+	ck_assert_int_eq(ctune_textfile_commit(&f, &err), -EBUSY);
+	assert_file(F, "a = 4\n");
+	ctune_textfile_done(&f);
+	assert_file(F, "a = 4\n");
+}
+END_TEST
+
 START_TEST(test_prepare_then_discard)
 {
 	put_str(F, "a = 1\n");
@@ -1041,6 +1083,7 @@ static Suite *textfile_suite(void)
 	tcase_add_test(tc, test_nothing_to_do);
 	tcase_add_test(tc, test_stale);
 	tcase_add_test(tc, test_prepare_commit);
+	tcase_add_test(tc, test_edit_after_prepare);
 	tcase_add_test(tc, test_prepare_then_discard);
 	tcase_add_test(tc, test_remove_empty);
 	tcase_add_test(tc, test_create_dirs);
