@@ -48,15 +48,8 @@
 #include "error.h"
 #include "root.h"
 
-/* Editors call aug_* on f->aug, so this header brings augeas-dl.h, whose
- * <augeas.h> needs libxml2's headers: on libctune's include path only.  A
- * file that calls none of them - this module's own unit test - defines
- * CTUNE_TEXTFILE_NO_AUGEAS_H first and gets the handle's type alone. */
-#ifdef CTUNE_TEXTFILE_NO_AUGEAS_H
-typedef struct augeas augeas;
-#else
+/* Editors call aug_* on f->aug: augeas-dl.h's names. */
 #include "augeas-dl.h"
-#endif
 
 #define CTUNE_TEXTFILE_HOST_MAX (PATH_MAX + 4096 + 64) /* root prefix + path + backup suffix */
 

@@ -8,15 +8,9 @@
  * editor makes them.  Every case builds a scratch root under /tmp and
  * removes it; every case looks at the bytes on disk, the return codes and
  * the messages, and at the directory for a temporary file left behind.
- *
- * <augeas.h> needs libxml2's headers, which only libctune is built with, so
- * this test takes textfile.h without it (CTUNE_TEXTFILE_NO_AUGEAS_H) and
- * reaches the three Augeas calls an edit needs through the library that
- * the module has already loaded.
  */
 #include <check.h>
 #include <dirent.h>
-#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <regex.h>
@@ -27,7 +21,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define CTUNE_TEXTFILE_NO_AUGEAS_H
 #include "textfile.h"
 #include "testlib.h"
 
@@ -74,25 +67,8 @@ static void teardown(void)
 
 /* --- Augeas, for the edits ---------------------------------------------- */
 
-/* augeas.h's own signatures. */
-static struct {
-	int (*set)(augeas *aug, const char *path, const char *value);
-	int (*get)(const augeas *aug, const char *path, const char **value);
-	int (*rm)(augeas *aug, const char *path);
-} aug;
-
-/* After a first open(): the library is loaded, dlopen() only counts it. */
-static void aug_bind(void)
-{
-	if (aug.set)
-		return;
-	void *h = dlopen("libaugeas.so.0", RTLD_NOW | RTLD_LOCAL);
-	ck_assert_msg(h != NULL, "libaugeas: %s", dlerror());
-	*(void **)&aug.set = dlsym(h, "aug_set");
-	*(void **)&aug.get = dlsym(h, "aug_get");
-	*(void **)&aug.rm = dlsym(h, "aug_rm");
-	ck_assert(aug.set && aug.get && aug.rm);
-}
+/* The aug_* calls below are augeas-dl.h's: the library the module loaded on
+ * its first open. */
 
 /* --- helpers ------------------------------------------------------------ */
 
@@ -206,7 +182,6 @@ static void open_ok(ctune_textfile *f, const char *abs, const ctune_textfile_for
 	int r = ctune_textfile_open(f, &root, abs, fmt, &err);
 	ck_assert_msg(r == 0, "open %s: %d %s", abs, r, err.msg);
 	ck_assert_int_eq(err.code, 0);
-	aug_bind();
 }
 
 /* An edit as an editor makes it: set /parsed/<key>, mark the tree dirty. */
@@ -214,7 +189,7 @@ static void set(ctune_textfile *f, const char *key, const char *value)
 {
 	char path[256];
 	snprintf(path, sizeof(path), "/parsed/%s", key);
-	ck_assert_int_eq(aug.set(f->aug, path, value), 0);
+	ck_assert_int_eq(aug_set(f->aug, path, value), 0);
 	f->dirty = true;
 }
 
@@ -451,7 +426,7 @@ START_TEST(test_crlf)
 	assert_original(&f, dos);
 	/* The tree has no "\r" of its own. */
 	const char *v = NULL;
-	ck_assert_int_eq(aug.get(f.aug, "/parsed/a", &v), 1);
+	ck_assert_int_eq(aug_get(f.aug, "/parsed/a", &v), 1);
 	ck_assert_str_eq(v, "1");
 	assert_render(&f, 0, dos);
 
@@ -516,7 +491,7 @@ START_TEST(test_render_after_edit)
 	assert_render(&f, 1, "# keep me\nc = 3\n");
 
 	/* Undoing every change renders the original again: nothing to do. */
-	ck_assert_int_eq(aug.rm(f.aug, "/parsed/c"), 1);
+	ck_assert_int_eq(aug_rm(f.aug, "/parsed/c"), 1);
 	set(&f, "a", "1");
 	set(&f, "b", "2");
 	assert_render(&f, 0, before);
@@ -531,7 +506,7 @@ START_TEST(test_failure_message)
 	put_str(F, "a = 1\n");
 	ctune_textfile f;
 	open_ok(&f, F, &edited);
-	ck_assert_int_lt(aug.set(f.aug, "/parsed/a[", "2"), 0);
+	ck_assert_int_lt(aug_set(f.aug, "/parsed/a[", "2"), 0);
 	ctune_error err = { 0 };
 	ck_assert_int_eq(ctune_textfile_failure(&f, -EIO, "set a value", &err), -EIO);
 	ck_assert_int_eq(err.code, -EIO);
