@@ -147,8 +147,9 @@ int ctune_textfile_render(ctune_textfile *f, const char **text, size_t *len, ctu
 
 /* Write the rendered text into the temporary file beside the target
  * without replacing anything (or, remove_empty, mark an empty result for
- * removal).  Returns 1, 0 when nothing changed, or -errno leaving nothing
- * behind. */
+ * removal).  Returns 1, 0 when nothing changed, or -errno leaving no
+ * temporary file and the target untouched (a directory create_dirs made
+ * stays: empty, and where the next attempt needs it). */
 int ctune_textfile_prepare(ctune_textfile *f, ctune_error *err);
 
 /* Put what prepare made in place of the target; the session then goes on
