@@ -73,101 +73,17 @@ static void teardown(void)
 
 /* --- helpers ------------------------------------------------------------ */
 
-static const char *host(const char *abs)
-{
-	static char buf[4][1024];
-	static int next;
-	char *b = buf[next++ % 4];
-	snprintf(b, sizeof(buf[0]), "%s%s", rootdir, abs);
-	return b;
-}
-
-/* A whole file; NULL when it does not exist. */
-static char *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f) {
-		ck_assert_int_eq(errno, ENOENT);
-		return NULL;
-	}
-	char *buf = NULL;
-	size_t cap = 0, n = 0;
-	for (;;) {
-		if (n + 4096 + 1 > cap) {
-			cap = cap * 2 + 8192;
-			buf = realloc(buf, cap);
-			ck_assert_ptr_nonnull(buf);
-		}
-		size_t k = fread(buf + n, 1, cap - n - 1, f);
-		n += k;
-		if (k == 0)
-			break;
-	}
-	fclose(f);
-	buf[n] = '\0';
-	*len = n;
-	return buf;
-}
-
-static char *fixture(const char *name, size_t *len)
-{
-	char path[1024];
-	snprintf(path, sizeof(path), DATA "%s", name);
-	char *s = slurp(path, len);
-	ck_assert_msg(s != NULL, "missing fixture %s", path);
-	return s;
-}
-
 static void install(const char *name, const char *abs, mode_t mode)
 {
 	size_t len;
-	char *s = fixture(name, &len);
+	char *s = tl_fixture(DATA, name, &len);
 	tl_write_mode(rootdir, abs, s, mode);
 	free(s);
 }
 
-static void assert_same(const char *what, const char *got, size_t got_len, const char *name)
-{
-	size_t len;
-	char *want = fixture(name, &len);
-	ck_assert_msg(got_len == len && memcmp(got, want, len) == 0,
-		      "%s differs from %s:\n--- got (%zu bytes) ---\n%.*s\n--- want (%zu bytes) ---\n%s", what, name,
-		      got_len, (int)got_len, got, len, want);
-	free(want);
-}
-
-static void assert_file(const char *abs, const char *name)
-{
-	size_t len = 0;
-	char *got = slurp(host(abs), &len);
-	ck_assert_msg(got != NULL, "%s does not exist", abs);
-	assert_same(abs, got, len, name);
-	free(got);
-}
-
-static bool exists(const char *abs)
-{
-	struct stat st;
-	return lstat(host(abs), &st) == 0;
-}
-
-static struct stat stat_of(const char *abs)
-{
-	struct stat st;
-	ck_assert_msg(lstat(host(abs), &st) == 0, "%s: %s", abs, strerror(errno));
-	return st;
-}
-
-/* Put the file's times in 2001, so an untouched file is easy to tell. */
-static void age(const char *abs)
-{
-	struct timespec t[2] = { { 978307200, 0 }, { 978307200, 0 } };
-	ck_assert_int_eq(utimensat(AT_FDCWD, host(abs), t, AT_SYMLINK_NOFOLLOW), 0);
-}
-
 static void assert_untouched(const char *abs, const struct stat *before)
 {
-	struct stat now = stat_of(abs);
+	struct stat now = tl_stat(rootdir, abs);
 	ck_assert_msg(now.st_ino == before->st_ino && now.st_mtim.tv_sec == before->st_mtim.tv_sec &&
 			      now.st_mtim.tv_nsec == before->st_mtim.tv_nsec && now.st_size == before->st_size,
 		      "%s was rewritten", abs);
@@ -246,7 +162,7 @@ static void ml_render(ctune_modload *m, int changed, const char *name)
 	int r = ctune_modload_render(m, &text, &len, &err);
 	ck_assert_msg(r == changed, "render: %d (%s), want %d", r, err.msg, changed);
 	if (name)
-		assert_same("rendered text", text, len, name);
+		tl_assert_same(DATA, "rendered text", text, len, name);
 }
 
 static int ml_ensure(ctune_modload *m, const char *module, ctune_modload_hit *hit)
@@ -295,7 +211,7 @@ static char *systemd_reads(const char *abs, char *out, size_t size)
 		return NULL;
 	char cmd[1024], raw[8192];
 	snprintf(cmd, sizeof(cmd), "SYSTEMD_LOG_LEVEL=debug SYSTEMD_LOG_TARGET=console %s '%s' 2>&1", tool,
-		 host(abs));
+		 tl_host(rootdir, abs));
 	run(cmd, raw, sizeof(raw));
 	out[0] = '\0';
 	for (char *line = strtok(raw, "\n"); line; line = strtok(NULL, "\n"))
@@ -328,10 +244,10 @@ START_TEST(test_modload_add_absent)
 	ck_assert_int_eq(ml_ensure(m, "nf_conntrack", &hit), 1);
 	ck_assert_int_eq(ctune_modload_listed(m, "nf_conntrack", NULL), 1);
 	ml_render(m, 1, "modload/absent.after");
-	ck_assert(!exists(ML)); /* nothing on disk before the save */
+	ck_assert(!tl_exists(rootdir, ML)); /* nothing on disk before the save */
 	ck_assert_int_eq(ml_save(m), 1);
-	assert_file(ML, "modload/absent.after");
-	ck_assert_int_eq(stat_of(ML).st_mode & 07777, 0644);
+	tl_assert_file(rootdir, DATA, ML, "modload/absent.after");
+	ck_assert_int_eq(tl_stat(rootdir, ML).st_mode & 07777, 0644);
 	ck_assert(ctune_modload_exists(m));
 
 	/* The same session, and a new one, now find it in force. */
@@ -370,19 +286,19 @@ START_TEST(test_modload_golden)
 	ctune_modload *m = ml_open(ML);
 	size_t len;
 	const char *orig = ctune_modload_original(m, &len);
-	assert_same("original", orig, len, before);
+	tl_assert_same(DATA, "original", orig, len, before);
 	ck_assert_int_eq(ctune_modload_listed(m, c->module, NULL), 0);
 	ck_assert_int_eq(ml_ensure(m, c->module, NULL), 1);
 	ml_render(m, 1, after);
 	ck_assert_int_eq(ml_save(m), 1);
 	ctune_modload_close(m);
-	assert_file(ML, after);
+	tl_assert_file(rootdir, DATA, ML, after);
 	assert_augtool_parses("Modules_Load.lns", ML);
 	assert_systemd_reads(ML, c->systemd);
 
 	/* Again: nothing to do, the file is not touched. */
-	age(ML);
-	struct stat st = stat_of(ML);
+	tl_age(rootdir, ML);
+	struct stat st = tl_stat(rootdir, ML);
 	m = ml_open(ML);
 	ck_assert_int_eq(ml_ensure(m, c->module, NULL), 0);
 	ml_render(m, 0, after);
@@ -396,8 +312,8 @@ END_TEST
 START_TEST(test_modload_already_listed)
 {
 	install("modload/listed.before", ML, 0640);
-	age(ML);
-	struct stat st = stat_of(ML);
+	tl_age(rootdir, ML);
+	struct stat st = tl_stat(rootdir, ML);
 	ctune_modload *m = ml_open(ML);
 	ctune_modload_hit hit;
 	ck_assert_int_eq(ml_ensure(m, "nf_conntrack", &hit), 0);
@@ -424,7 +340,7 @@ START_TEST(test_modload_listed_in_usr_lib)
 	ml_render(m, 0, NULL);
 	ck_assert_int_eq(ml_save(m), 0);
 	ctune_modload_close(m);
-	ck_assert(!exists(ML));
+	ck_assert(!tl_exists(rootdir, ML));
 
 	char in_force[4096];
 	if (systemd_in_force(in_force, sizeof(in_force)))
@@ -460,13 +376,13 @@ START_TEST(test_modload_masked)
 	ck_assert_int_eq(ml_ensure(m, "nf_conntrack", NULL), 1);
 	ck_assert_int_eq(ml_save(m), 1);
 	ctune_modload_close(m);
-	assert_file(ML, "modload/absent.after");
+	tl_assert_file(rootdir, DATA, ML, "modload/absent.after");
 	ck_assert_int_eq(ctune_modload_find(&root, "nf_conntrack", &hit, NULL), 1);
 	ck_assert_str_eq(hit.file, ML);
 
 	/* A link to /dev/null masks too (the link dangles inside a root). */
-	tl_rmrf(host("/run/modules-load.d"));
-	ck_assert_int_eq(symlink("/dev/null", host("/etc/modules-load.d/conntrack.conf")), 0);
+	tl_rmrf(tl_host(rootdir, "/run/modules-load.d"));
+	ck_assert_int_eq(symlink("/dev/null", tl_host(rootdir, "/etc/modules-load.d/conntrack.conf")), 0);
 	ck_assert_int_eq(ctune_modload_find(&root, "nf_conntrack", &hit, NULL), 1);
 	ck_assert_str_eq(hit.file, ML);
 }
@@ -502,7 +418,7 @@ START_TEST(test_modload_refused)
 	ck_assert_int_eq(ctune_modload_ensure(m, "nf_conntrack", NULL, &err), -ENOTUNIQ);
 	ck_assert_ptr_nonnull(strstr(err.msg, "/usr/lib/modules-load.d/x.conf"));
 	ctune_modload_close(m);
-	ck_assert(!exists("/etc/modules-load.d/x.conf"));
+	ck_assert(!tl_exists(rootdir, "/etc/modules-load.d/x.conf"));
 
 	/* A vendor file with comments only may be masked. */
 	tl_write(rootdir, "/usr/lib/modules-load.d/y.conf", "# nothing\n");
@@ -536,12 +452,12 @@ START_TEST(test_modload_remove)
 	ck_assert_str_eq(hit.file, "/usr/lib/modules-load.d/vendor.conf");
 	ck_assert_int_eq(ml_save(m), 1);
 	ctune_modload_close(m);
-	assert_file(ML, "modload/remove.after");
+	tl_assert_file(rootdir, DATA, ML, "modload/remove.after");
 	assert_systemd_reads(ML, "br_netfilter\noverlay\n");
 
 	/* Removing what is not there changes nothing. */
-	age(ML);
-	struct stat st = stat_of(ML);
+	tl_age(rootdir, ML);
+	struct stat st = tl_stat(rootdir, ML);
 	m = ml_open(ML);
 	ck_assert_int_eq(ctune_modload_remove(m, "nf_conntrack", NULL), 0);
 	ck_assert_int_eq(ml_save(m), 0);
@@ -557,16 +473,16 @@ START_TEST(test_modload_remove_last_line)
 	ctune_modload *m = ml_open(ML);
 	ck_assert_int_eq(ml_ensure(m, "nf_conntrack", NULL), 1);
 	ck_assert_int_eq(ml_save(m), 1);
-	ck_assert(exists(ML));
+	ck_assert(tl_exists(rootdir, ML));
 	ck_assert_int_eq(ctune_modload_remove(m, "nf_conntrack", NULL), 1);
 	const char *text;
 	size_t len;
 	ck_assert_int_eq(ctune_modload_render(m, &text, &len, NULL), 1);
 	ck_assert_uint_eq(len, 0);
 	ck_assert_int_eq(ctune_modload_prepare(m, NULL), 1);
-	ck_assert(exists(ML)); /* prepared, not committed */
+	ck_assert(tl_exists(rootdir, ML)); /* prepared, not committed */
 	ck_assert_int_eq(ctune_modload_commit(m, NULL), 1);
-	ck_assert(!exists(ML));
+	ck_assert(!tl_exists(rootdir, ML));
 	ck_assert(!ctune_modload_exists(m));
 	ck_assert_int_eq(ctune_modload_find(&root, "nf_conntrack", NULL, NULL), 0);
 	ctune_modload_close(m);
@@ -580,7 +496,7 @@ START_TEST(test_modload_legacy_module)
 	ck_assert_int_eq(ml_ensure(m, "ip_conntrack", NULL), 1);
 	ck_assert_int_eq(ml_save(m), 1);
 	ctune_modload_close(m);
-	assert_file(ML, "modload/legacy.after");
+	tl_assert_file(rootdir, DATA, ML, "modload/legacy.after");
 	ck_assert_int_eq(ctune_modload_find(&root, "ip_conntrack", NULL, NULL), 1);
 	ck_assert_int_eq(ctune_modload_find(&root, "nf_conntrack", NULL, NULL), 0);
 }
@@ -599,7 +515,7 @@ START_TEST(test_modload_in_force_sees_edits)
 	/* Nothing on disk yet. */
 	ck_assert_int_eq(ctune_modload_find(&root, "nf_conntrack", NULL, NULL), 0);
 	ctune_modload_close(m);
-	ck_assert(!exists(ML));
+	ck_assert(!tl_exists(rootdir, ML));
 }
 END_TEST
 
@@ -622,7 +538,7 @@ static void mp_render(ctune_modprobe *m, int changed, const char *name)
 	int r = ctune_modprobe_render(m, &text, &len, &err);
 	ck_assert_msg(r == changed, "render: %d (%s), want %d", r, err.msg, changed);
 	if (name)
-		assert_same("rendered text", text, len, name);
+		tl_assert_same(DATA, "rendered text", text, len, name);
 }
 
 static int mp_save(ctune_modprobe *m)
@@ -696,7 +612,7 @@ static bool kmod_joined(const char *const *paths, const char *module, char *join
  * "" when none; false without libkmod. */
 static bool kmod_value(const char *abs, const char *module, const char *param, char *value, size_t size)
 {
-	const char *paths[] = { host(abs), NULL };
+	const char *paths[] = { tl_host(rootdir, abs), NULL };
 	char joined[4096];
 	if (!kmod_joined(paths, module, joined, sizeof(joined)))
 		return false;
@@ -751,13 +667,13 @@ START_TEST(test_modprobe_golden)
 	mp_render(m, 1, after);
 	ck_assert_int_eq(mp_save(m), 1);
 	ctune_modprobe_close(m);
-	assert_file(c->file, after);
+	tl_assert_file(rootdir, DATA, c->file, after);
 	assert_augtool_parses("Modprobe.lns", c->file);
 	assert_kmod_reads(c->file, c->kmod_module, c->param, c->value);
 
 	/* Again: nothing to do, the file is not touched. */
-	age(c->file);
-	struct stat st = stat_of(c->file);
+	tl_age(rootdir, c->file);
+	struct stat st = tl_stat(rootdir, c->file);
 	m = mp_open(c->file);
 	ck_assert_int_eq(ctune_modprobe_set(m, c->module, c->param, c->value, NULL), 0);
 	mp_render(m, 0, after);
@@ -777,8 +693,8 @@ START_TEST(test_modprobe_absent)
 	mp_render(m, 1, "modprobe/absent.after");
 	ck_assert_int_eq(mp_save(m), 1);
 	ctune_modprobe_close(m);
-	assert_file(MP, "modprobe/absent.after");
-	ck_assert_int_eq(stat_of(MP).st_mode & 07777, 0644);
+	tl_assert_file(rootdir, DATA, MP, "modprobe/absent.after");
+	ck_assert_int_eq(tl_stat(rootdir, MP).st_mode & 07777, 0644);
 	assert_kmod_reads(MP, "nf_conntrack", "hashsize", "65536");
 
 	ctune_modprobe_assign a;
@@ -821,7 +737,7 @@ START_TEST(test_modprobe_unset)
 	ck_assert_int_eq(ctune_modprobe_unset(m, "nf_conntrack", "hashsize", NULL), 0);
 	ck_assert_int_eq(mp_save(m), 0);
 	ctune_modprobe_close(m);
-	assert_file(MP, "modprobe/unset.after");
+	tl_assert_file(rootdir, DATA, MP, "modprobe/unset.after");
 	assert_kmod_reads(MP, "nf_conntrack", "hashsize", "");
 
 	/* ctune's own file, left empty, goes away. */
@@ -830,7 +746,7 @@ START_TEST(test_modprobe_unset)
 	ck_assert_int_eq(ctune_modprobe_unset(m, "nf_conntrack", "hashsize", NULL), 1);
 	ck_assert_int_eq(mp_save(m), 1);
 	ctune_modprobe_close(m);
-	ck_assert(!exists("/etc/modprobe.d/only.conf"));
+	ck_assert(!tl_exists(rootdir, "/etc/modprobe.d/only.conf"));
 	assert_no_leftovers();
 }
 END_TEST
@@ -845,7 +761,7 @@ START_TEST(test_modprobe_bad)
 	ck_assert_ptr_nonnull(strstr(err.msg, "line 2"));
 	ck_assert_ptr_nonnull(strstr(err.msg, "this is no modprobe line"));
 
-	unlink(host(MP));
+	unlink(tl_host(rootdir, MP));
 	m = mp_open(MP);
 	ck_assert_int_eq(ctune_modprobe_set(m, "nf_conntrack", "hashsize", "-1", NULL), -EINVAL);
 	ck_assert_int_eq(ctune_modprobe_set(m, "nf_conntrack", "hashsize", "0x100", NULL), -EINVAL);
@@ -854,7 +770,7 @@ START_TEST(test_modprobe_bad)
 	ck_assert_int_eq(ctune_modprobe_set(m, "nf_conntrack", "hash=size", "1", NULL), -EINVAL);
 	mp_render(m, 0, NULL);
 	ctune_modprobe_close(m);
-	ck_assert(!exists(MP));
+	ck_assert(!tl_exists(rootdir, MP));
 }
 END_TEST
 
@@ -901,10 +817,10 @@ START_TEST(test_modprobe_find_kmod)
 	ck_assert_uint_eq(a.line, 0);
 
 	/* kmod (a link to it as /sbin/modprobe) agrees on the files. */
-	unlink(host("/proc/cmdline"));
+	unlink(tl_host(rootdir, "/proc/cmdline"));
 	tl_write(rootdir, "/bin/kmod", "");
 	tl_write(rootdir, "/sbin/.keep", "");
-	ck_assert_int_eq(symlink("/bin/kmod", host("/sbin/modprobe")), 0);
+	ck_assert_int_eq(symlink("/bin/kmod", tl_host(rootdir, "/sbin/modprobe")), 0);
 	ck_assert_int_eq(ctune_modprobe_find(&root, "nf_conntrack", "hashsize", &a, NULL), 1);
 	ck_assert(!a.legacy_tools);
 	ck_assert_str_eq(a.value, "4");
@@ -958,19 +874,19 @@ START_TEST(test_symlink_inside_root)
 {
 	/* Absolute link targets are taken inside the root. */
 	tl_write_mode(rootdir, "/srv/shared/conntrack.conf", "options nf_conntrack acct=1\n", 0640);
-	ck_assert_int_eq(symlink("/srv/shared/conntrack.conf", host(MP)), 0);
+	ck_assert_int_eq(symlink("/srv/shared/conntrack.conf", tl_host(rootdir, MP)), 0);
 	ctune_modprobe *m = mp_open(MP);
 	ck_assert_str_eq(ctune_modprobe_target(m), "/srv/shared/conntrack.conf");
 	ck_assert(ctune_modprobe_exists(m));
 	ck_assert_int_eq(ctune_modprobe_set(m, "nf_conntrack", "hashsize", "65536", NULL), 0);
 	ck_assert_int_eq(mp_save(m), 1);
 	ctune_modprobe_close(m);
-	ck_assert(S_ISLNK(stat_of(MP).st_mode));
+	ck_assert(S_ISLNK(tl_stat(rootdir, MP).st_mode));
 	size_t len;
-	char *s = slurp(host("/srv/shared/conntrack.conf"), &len);
+	char *s = tl_slurp(tl_host(rootdir, "/srv/shared/conntrack.conf"), &len);
 	ck_assert_str_eq(s, "options nf_conntrack acct=1 hashsize=65536\n");
 	free(s);
-	ck_assert_int_eq(stat_of("/srv/shared/conntrack.conf").st_mode & 07777, 0640);
+	ck_assert_int_eq(tl_stat(rootdir, "/srv/shared/conntrack.conf").st_mode & 07777, 0640);
 
 	/* Emptied through a link: the target stays, empty, the link keeps it. */
 	m = mp_open(MP);
@@ -978,18 +894,18 @@ START_TEST(test_symlink_inside_root)
 	ck_assert_int_eq(ctune_modprobe_unset(m, "nf_conntrack", "acct", NULL), 1);
 	ck_assert_int_eq(mp_save(m), 1);
 	ctune_modprobe_close(m);
-	ck_assert(S_ISLNK(stat_of(MP).st_mode));
-	ck_assert_int_eq(stat_of("/srv/shared/conntrack.conf").st_size, 0);
+	ck_assert(S_ISLNK(tl_stat(rootdir, MP).st_mode));
+	ck_assert_int_eq(tl_stat(rootdir, "/srv/shared/conntrack.conf").st_size, 0);
 
 	/* A relative link in modules-load.d. */
 	tl_write(rootdir, "/etc/modules", "br_netfilter\n");
-	ck_assert_int_eq(symlink("../modules", host("/etc/modules-load.d/modules.conf")), 0);
+	ck_assert_int_eq(symlink("../modules", tl_host(rootdir, "/etc/modules-load.d/modules.conf")), 0);
 	ctune_modload *ml = ml_open("/etc/modules-load.d/modules.conf");
 	ck_assert_str_eq(ctune_modload_target(ml), "/etc/modules");
 	ck_assert_int_eq(ml_ensure(ml, "nf_conntrack", NULL), 1);
 	ck_assert_int_eq(ml_save(ml), 1);
 	ctune_modload_close(ml);
-	s = slurp(host("/etc/modules"), &len);
+	s = tl_slurp(tl_host(rootdir, "/etc/modules"), &len);
 	ck_assert_str_eq(s, "br_netfilter\nnf_conntrack\n");
 	free(s);
 	ctune_modload_hit hit;
@@ -1001,8 +917,8 @@ END_TEST
 
 START_TEST(test_symlink_out_of_root)
 {
-	ck_assert_int_eq(symlink("../../../../../../../../etc/passwd", host(ML)), 0);
-	ck_assert_int_eq(symlink("../../../../../../../../tmp/x.conf", host(MP)), 0);
+	ck_assert_int_eq(symlink("../../../../../../../../etc/passwd", tl_host(rootdir, ML)), 0);
+	ck_assert_int_eq(symlink("../../../../../../../../tmp/x.conf", tl_host(rootdir, MP)), 0);
 	ctune_error err = { 0 };
 	ctune_modload *ml = NULL;
 	ctune_modprobe *mp = NULL;
@@ -1019,15 +935,15 @@ END_TEST
 START_TEST(test_mode_and_owner_kept)
 {
 	install("modprobe/append.before", MP, 0600);
-	ck_assert_int_eq(chown(host(MP), 1234, 5678), 0);
+	ck_assert_int_eq(chown(tl_host(rootdir, MP), 1234, 5678), 0);
 	install("modload/comments.before", ML, 0640);
-	ck_assert_int_eq(chown(host(ML), 4321, 8765), 0);
+	ck_assert_int_eq(chown(tl_host(rootdir, ML), 4321, 8765), 0);
 
 	ctune_modprobe *m = mp_open(MP);
 	ck_assert_int_eq(ctune_modprobe_set(m, "nf_conntrack", "hashsize", "65536", NULL), 0);
 	ck_assert_int_eq(mp_save(m), 1);
 	ctune_modprobe_close(m);
-	struct stat st = stat_of(MP);
+	struct stat st = tl_stat(rootdir, MP);
 	ck_assert_int_eq(st.st_mode & 07777, 0600);
 	ck_assert_uint_eq(st.st_uid, 1234);
 	ck_assert_uint_eq(st.st_gid, 5678);
@@ -1036,7 +952,7 @@ START_TEST(test_mode_and_owner_kept)
 	ck_assert_int_eq(ml_ensure(ml, "nf_conntrack", NULL), 1);
 	ck_assert_int_eq(ml_save(ml), 1);
 	ctune_modload_close(ml);
-	st = stat_of(ML);
+	st = tl_stat(rootdir, ML);
 	ck_assert_int_eq(st.st_mode & 07777, 0640);
 	ck_assert_uint_eq(st.st_uid, 4321);
 	ck_assert_uint_eq(st.st_gid, 8765);
@@ -1064,7 +980,7 @@ START_TEST(test_failures_leave_nothing)
 	setrlimit(RLIMIT_FSIZE, &old);
 	signal(SIGXFSZ, oldsig);
 	ck_assert_msg(r == -EFBIG, "save under a size limit: %d %s", r, err.msg);
-	assert_file(ML, "modload/comments.before");
+	tl_assert_file(rootdir, DATA, ML, "modload/comments.before");
 	assert_no_leftovers();
 
 	/* The file changed on disk between prepare and commit. */
@@ -1075,7 +991,7 @@ START_TEST(test_failures_leave_nothing)
 	ck_assert_ptr_nonnull(strstr(err.msg, "changed on disk"));
 	ctune_modload_close(ml);
 	size_t len;
-	char *s = slurp(host(ML), &len);
+	char *s = tl_slurp(tl_host(rootdir, ML), &len);
 	ck_assert_str_eq(s, "# someone else\n");
 	free(s);
 	assert_no_leftovers();
@@ -1093,7 +1009,7 @@ START_TEST(test_failures_leave_nothing)
 	ck_assert_int_eq(ctune_modprobe_set(mp, "nf_conntrack", "hashsize", "65536", NULL), 0);
 	ck_assert_int_eq(ctune_modprobe_prepare(mp, NULL), 1);
 	ctune_modprobe_close(mp);
-	s = slurp(host(MP), &len);
+	s = tl_slurp(tl_host(rootdir, MP), &len);
 	ck_assert_str_eq(s, "# replaced\n");
 	free(s);
 	assert_no_leftovers();
@@ -1119,14 +1035,14 @@ START_TEST(test_two_phase)
 	ck_assert_int_eq(ctune_modprobe_set(mp, "nf_conntrack", "hashsize", "65536", NULL), 0);
 	ck_assert_int_eq(ctune_modload_prepare(ml, NULL), 1);
 	ck_assert_int_eq(ctune_modprobe_prepare(mp, NULL), 1);
-	ck_assert(!exists(ML) && !exists(MP));
+	ck_assert(!tl_exists(rootdir, ML) && !tl_exists(rootdir, MP));
 	ck_assert_int_eq(ctune_modload_commit(ml, NULL), 1);
 	ck_assert_int_eq(ctune_modprobe_commit(mp, NULL), 1);
 	ck_assert_int_eq(ctune_modload_commit(ml, NULL), 0);
 	ctune_modload_close(ml);
 	ctune_modprobe_close(mp);
-	assert_file(ML, "modload/absent.after");
-	assert_file(MP, "modprobe/absent.after");
+	tl_assert_file(rootdir, DATA, ML, "modload/absent.after");
+	tl_assert_file(rootdir, DATA, MP, "modprobe/absent.after");
 	assert_no_leftovers();
 }
 END_TEST
@@ -1174,11 +1090,11 @@ START_TEST(test_live_file)
 	ck_assert_int_eq(ctune_modprobe_live_set_hashsize(&root, "nf_conntrack", 65536, &got, NULL), 1);
 	ck_assert_uint_eq(got, 65536);
 	size_t len;
-	char *s = slurp(host(HS), &len);
+	char *s = tl_slurp(tl_host(rootdir, HS), &len);
 	ck_assert_str_eq(s, "65536\n");
 	free(s);
-	age(HS);
-	struct stat st = stat_of(HS);
+	tl_age(rootdir, HS);
+	struct stat st = tl_stat(rootdir, HS);
 	ck_assert_int_eq(ctune_modprobe_live_set_hashsize(&root, "nf_conntrack", 65536, &got, NULL), 0);
 	assert_untouched(HS, &st);
 	ck_assert_int_eq(ctune_modprobe_live_set_hashsize(&root, "nf_conntrack", 0, NULL, NULL), -EINVAL);
@@ -1189,7 +1105,7 @@ START_TEST(test_live_file)
 	memset(&err, 0, sizeof(err));
 	ck_assert_int_eq(ctune_modprobe_live_set_hashsize(&root, "ip_conntrack", 16384, &got, &err), -EACCES);
 	ck_assert_ptr_nonnull(strstr(err.msg, "read-only"));
-	s = slurp(host("/sys/module/ip_conntrack/parameters/hashsize"), &len);
+	s = tl_slurp(tl_host(rootdir, "/sys/module/ip_conntrack/parameters/hashsize"), &len);
 	ck_assert_str_eq(s, "8192\n");
 	free(s);
 }

@@ -54,80 +54,12 @@ static void teardown(void)
 
 /* --- helpers ------------------------------------------------------------ */
 
-static const char *host(const char *abs)
-{
-	static char buf[4][1024];
-	static int next;
-	char *b = buf[next++ % 4];
-	snprintf(b, sizeof(buf[0]), "%s%s", rootdir, abs);
-	return b;
-}
-
-/* A whole file; NULL when it does not exist. */
-static char *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f) {
-		ck_assert_int_eq(errno, ENOENT);
-		return NULL;
-	}
-	char *buf = NULL;
-	size_t cap = 0, n = 0;
-	for (;;) {
-		if (n + 4096 + 1 > cap) {
-			cap = cap * 2 + 8192;
-			buf = realloc(buf, cap);
-			ck_assert_ptr_nonnull(buf);
-		}
-		size_t k = fread(buf + n, 1, cap - n - 1, f);
-		n += k;
-		if (k == 0)
-			break;
-	}
-	fclose(f);
-	buf[n] = '\0';
-	*len = n;
-	return buf;
-}
-
-static char *fixture(const char *name, size_t *len)
-{
-	char path[1024];
-	snprintf(path, sizeof(path), DATA "%s", name);
-	char *s = slurp(path, len);
-	ck_assert_msg(s != NULL, "missing fixture %s", path);
-	return s;
-}
-
 static void install(const char *name, const char *abs, mode_t mode)
 {
 	size_t len;
-	char *s = fixture(name, &len);
-	int fd = open(host(abs), O_WRONLY | O_CREAT | O_TRUNC, mode);
-	ck_assert_msg(fd >= 0, "%s: %s", host(abs), strerror(errno));
-	ck_assert_int_eq(write(fd, s, len), (ssize_t)len);
-	ck_assert_int_eq(fchmod(fd, mode), 0);
-	close(fd);
+	char *s = tl_fixture(DATA, name, &len);
+	tl_put(rootdir, abs, s, len, mode);
 	free(s);
-}
-
-static void assert_same(const char *what, const char *got, size_t got_len, const char *name)
-{
-	size_t len;
-	char *want = fixture(name, &len);
-	ck_assert_msg(got_len == len && memcmp(got, want, len) == 0,
-		      "%s differs from %s:\n--- got (%zu bytes) ---\n%.*s\n--- want (%zu bytes) ---\n%s", what, name,
-		      got_len, (int)got_len, got, len, want);
-	free(want);
-}
-
-static void assert_file(const char *abs, const char *name)
-{
-	size_t len = 0;
-	char *got = slurp(host(abs), &len);
-	ck_assert_msg(got != NULL, "%s does not exist", abs);
-	assert_same(abs, got, len, name);
-	free(got);
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -139,7 +71,7 @@ static int cmp_str(const void *a, const void *b)
  * .augnew, .augsave or temporary file is left behind. */
 static void assert_dir(const char *absdir, const char *const *want)
 {
-	DIR *d = opendir(host(absdir));
+	DIR *d = opendir(tl_host(rootdir, absdir));
 	ck_assert_ptr_nonnull(d);
 	char *names[64];
 	size_t n = 0;
@@ -165,20 +97,6 @@ static void assert_dir(const char *absdir, const char *const *want)
 		ck_assert_msg(strcmp(names[i], want[i]) == 0, "%s holds: %s", absdir, got);
 		free(names[i]);
 	}
-}
-
-static struct stat stat_of(const char *abs)
-{
-	struct stat st;
-	ck_assert_msg(lstat(host(abs), &st) == 0, "%s: %s", abs, strerror(errno));
-	return st;
-}
-
-/* Put the file's times in 2001, so an untouched file is easy to tell. */
-static void age(const char *abs)
-{
-	struct timespec t[2] = { { 978307200, 0 }, { 978307200, 0 } };
-	ck_assert_int_eq(utimensat(AT_FDCWD, host(abs), t, AT_SYMLINK_NOFOLLOW), 0);
 }
 
 static ctune_persist *open_ok(const char *abs)
@@ -207,7 +125,7 @@ static void assert_render(ctune_persist *p, int changed, const char *name)
 	ctune_error err = { 0 };
 	int r = ctune_persist_render(p, &text, &len, &err);
 	ck_assert_msg(r == changed, "render: %d (%s), want %d", r, err.msg, changed);
-	assert_same("rendered text", text, len, name);
+	tl_assert_same(DATA, "rendered text", text, len, name);
 }
 
 static int save(ctune_persist *p)
@@ -233,6 +151,17 @@ static void assert_augtool_parses(const char *abs)
 	ck_assert_msg(strcmp(out, "rc=0\n") == 0, "augtool on %s said:\n%s", abs, out);
 }
 
+/* The edits in p render as the golden file after; save them, close p, and
+ * /etc/sysctl.conf on disk is after byte for byte and parses again. */
+static void save_conf(ctune_persist *p, const char *after)
+{
+	assert_render(p, 1, after);
+	ck_assert_int_eq(save(p), 1);
+	ctune_persist_close(p);
+	tl_assert_file(rootdir, DATA, "/etc/sysctl.conf", after);
+	assert_augtool_parses("/etc/sysctl.conf");
+}
+
 /* procps `sysctl -p FILE` in a new network namespace applies the file
  * without a word on stderr, and the kernel then holds value for key.  Only
  * for files with per-namespace keys: nothing global may be written. */
@@ -247,7 +176,7 @@ static void assert_sysctl_applies(const char *abs, const char *key, const char *
 	snprintf(cmd, sizeof(cmd),
 		 "unshare -n sh -c 'e=$(sysctl -p \"$1\" 2>&1 >/dev/null); s=$?; "
 		 "[ -z \"$e\" ] && [ $s = 0 ] || { echo \"sysctl: $s $e\"; exit 1; }; cat \"$2\"' sh '%s' '%s' 2>&1",
-		 host(abs), proc);
+		 tl_host(rootdir, abs), proc);
 	FILE *f = popen(cmd, "r");
 	ck_assert_ptr_nonnull(f);
 	size_t n = fread(out, 1, sizeof(out) - 1, f);
@@ -307,7 +236,7 @@ START_TEST(test_set)
 	ck_assert_str_eq(ctune_persist_target(p), c->file);
 	size_t olen;
 	const char *orig = ctune_persist_original(p, &olen);
-	assert_same("original", orig, olen, before);
+	tl_assert_same(DATA, "original", orig, olen, before);
 	assert_get(p, c->get, c->count, c->before);
 
 	ck_assert_int_eq(ctune_persist_set(p, c->key, c->value, &err), c->removed);
@@ -316,15 +245,15 @@ START_TEST(test_set)
 	ck_assert_str_eq(err.msg, "");
 	assert_get(p, c->get, 1, c->after);
 	assert_render(p, 1, after);
-	assert_file(c->file, before); /* nothing written before save */
+	tl_assert_file(rootdir, DATA, c->file, before); /* nothing written before save */
 	orig = ctune_persist_original(p, &olen);
-	assert_same("original after edits", orig, olen, before);
+	tl_assert_same(DATA, "original after edits", orig, olen, before);
 
 	ck_assert_int_eq(save(p), 1);
-	assert_file(c->file, after);
+	tl_assert_file(rootdir, DATA, c->file, after);
 	/* The session goes on from what it wrote. */
 	orig = ctune_persist_original(p, &olen);
-	assert_same("original after save", orig, olen, after);
+	tl_assert_same(DATA, "original after save", orig, olen, after);
 	assert_render(p, 0, after);
 	ck_assert_int_eq(save(p), 0);
 	ctune_persist_close(p);
@@ -335,7 +264,7 @@ START_TEST(test_set)
 		static const char *const d[] = { "90-conntrack.conf", NULL };
 		assert_dir("/etc/sysctl.d", d);
 	}
-	ck_assert_uint_eq(stat_of(c->file).st_mode & 07777, 0644);
+	ck_assert_uint_eq(tl_stat(rootdir, c->file).st_mode & 07777, 0644);
 
 	p = open_ok(c->file);
 	assert_get(p, c->get, 1, c->after);
@@ -361,7 +290,7 @@ START_TEST(test_missing_created)
 
 	ck_assert_int_eq(ctune_persist_set(p, U, "60", NULL), 0);
 	assert_render(p, 1, "empty.after");
-	ck_assert_ptr_null(slurp(host(file), &olen)); /* not yet */
+	ck_assert_ptr_null(tl_slurp(tl_host(rootdir, file), &olen)); /* not yet */
 
 	mode_t old = umask(077); /* the new file's mode does not come from umask */
 	int r = save(p);
@@ -370,8 +299,8 @@ START_TEST(test_missing_created)
 	ck_assert(ctune_persist_exists(p));
 	ctune_persist_close(p);
 
-	assert_file(file, "empty.after");
-	struct stat st = stat_of(file);
+	tl_assert_file(rootdir, DATA, file, "empty.after");
+	struct stat st = tl_stat(rootdir, file);
 	ck_assert_uint_eq(st.st_mode & 07777, 0644);
 	ck_assert(S_ISREG(st.st_mode));
 	static const char *const d[] = { "90-conntrack.conf", NULL };
@@ -416,8 +345,8 @@ END_TEST
 START_TEST(test_unparseable)
 {
 	install("unparseable.before", "/etc/sysctl.conf", 0644);
-	age("/etc/sysctl.conf");
-	struct stat before = stat_of("/etc/sysctl.conf");
+	tl_age(rootdir, "/etc/sysctl.conf");
+	struct stat before = tl_stat(rootdir, "/etc/sysctl.conf");
 	ctune_persist *p = NULL;
 	ctune_error err = { 0 };
 	ck_assert_int_eq(ctune_persist_open(&p, &root, "/etc/sysctl.conf", &err), -EBADMSG);
@@ -426,8 +355,8 @@ START_TEST(test_unparseable)
 	ck_assert_str_eq(err.msg, "/etc/sysctl.conf: the Sysctl lens cannot parse line 3, character 5 "
 				  "(\"net.a@b = 1\"): Iterated lens matched less than it should; "
 				  "the file is left as it is");
-	assert_file("/etc/sysctl.conf", "unparseable.before");
-	struct stat after = stat_of("/etc/sysctl.conf");
+	tl_assert_file(rootdir, DATA, "/etc/sysctl.conf", "unparseable.before");
+	struct stat after = tl_stat(rootdir, "/etc/sysctl.conf");
 	ck_assert_int_eq(after.st_ino, before.st_ino);
 	ck_assert_int_eq(after.st_mtim.tv_sec, 978307200);
 	assert_dir("/etc", etc_only_conf);
@@ -442,7 +371,7 @@ START_TEST(test_crlf_blank_line_in_mixed_file)
 	ck_assert_int_eq(ctune_persist_open(&p, &root, "/etc/sysctl.conf", &err), -EBADMSG);
 	ck_assert_str_eq(err.msg, "/etc/sysctl.conf: the Sysctl lens cannot parse line 2, character 0 "
 				  "(\"\r\"): Iterated lens matched less than it should; the file is left as it is");
-	assert_file("/etc/sysctl.conf", "crlf-blank.before");
+	tl_assert_file(rootdir, DATA, "/etc/sysctl.conf", "crlf-blank.before");
 }
 END_TEST
 
@@ -470,8 +399,8 @@ END_TEST
 START_TEST(test_idempotent)
 {
 	install("comments.before", "/etc/sysctl.conf", 0644);
-	age("/etc/sysctl.conf");
-	struct stat before = stat_of("/etc/sysctl.conf");
+	tl_age(rootdir, "/etc/sysctl.conf");
+	struct stat before = tl_stat(rootdir, "/etc/sysctl.conf");
 
 	ctune_persist *p = open_ok("/etc/sysctl.conf");
 	ck_assert_int_eq(ctune_persist_set(p, T, "432000", NULL), 0);
@@ -479,11 +408,11 @@ START_TEST(test_idempotent)
 	ck_assert_int_eq(save(p), 0);
 	ctune_persist_close(p);
 
-	struct stat after = stat_of("/etc/sysctl.conf");
+	struct stat after = tl_stat(rootdir, "/etc/sysctl.conf");
 	ck_assert_int_eq(after.st_ino, before.st_ino);
 	ck_assert_int_eq(after.st_mtim.tv_sec, 978307200);
 	ck_assert_int_eq(after.st_mtim.tv_nsec, 0);
-	assert_file("/etc/sysctl.conf", "comments.before");
+	tl_assert_file(rootdir, DATA, "/etc/sysctl.conf", "comments.before");
 	assert_dir("/etc", etc_only_conf);
 }
 END_TEST
@@ -492,14 +421,14 @@ END_TEST
 START_TEST(test_idempotent_no_trailing_newline)
 {
 	install("notrailing.before", "/etc/sysctl.conf", 0644);
-	age("/etc/sysctl.conf");
+	tl_age(rootdir, "/etc/sysctl.conf");
 	ctune_persist *p = open_ok("/etc/sysctl.conf");
 	ck_assert_int_eq(ctune_persist_set(p, U, "30", NULL), 0);
 	assert_render(p, 0, "notrailing.before");
 	ck_assert_int_eq(save(p), 0);
 	ctune_persist_close(p);
-	ck_assert_int_eq(stat_of("/etc/sysctl.conf").st_mtim.tv_sec, 978307200);
-	assert_file("/etc/sysctl.conf", "notrailing.before");
+	ck_assert_int_eq(tl_stat(rootdir, "/etc/sysctl.conf").st_mtim.tv_sec, 978307200);
+	tl_assert_file(rootdir, DATA, "/etc/sysctl.conf", "notrailing.before");
 }
 END_TEST
 
@@ -508,8 +437,8 @@ START_TEST(test_idempotent_crlf_and_dash)
 {
 	install("crlf.after", "/etc/sysctl.conf", 0644);
 	install("dash.after", "/etc/sysctl.d/90-conntrack.conf", 0644);
-	age("/etc/sysctl.conf");
-	age("/etc/sysctl.d/90-conntrack.conf");
+	tl_age(rootdir, "/etc/sysctl.conf");
+	tl_age(rootdir, "/etc/sysctl.d/90-conntrack.conf");
 	ctune_persist *p = open_ok("/etc/sysctl.conf");
 	ck_assert_int_eq(ctune_persist_set(p, U, "60", NULL), 0);
 	ck_assert_int_eq(ctune_persist_set(p, US, "120", NULL), 0);
@@ -520,8 +449,8 @@ START_TEST(test_idempotent_crlf_and_dash)
 	ck_assert_int_eq(ctune_persist_set(p, U, "60", NULL), 0);
 	ck_assert_int_eq(save(p), 0);
 	ctune_persist_close(p);
-	ck_assert_int_eq(stat_of("/etc/sysctl.conf").st_mtim.tv_sec, 978307200);
-	ck_assert_int_eq(stat_of("/etc/sysctl.d/90-conntrack.conf").st_mtim.tv_sec, 978307200);
+	ck_assert_int_eq(tl_stat(rootdir, "/etc/sysctl.conf").st_mtim.tv_sec, 978307200);
+	ck_assert_int_eq(tl_stat(rootdir, "/etc/sysctl.d/90-conntrack.conf").st_mtim.tv_sec, 978307200);
 }
 END_TEST
 
@@ -557,11 +486,7 @@ START_TEST(test_legacy)
 	ck_assert_int_eq(ctune_persist_set(p, LMAX, "1210856", NULL), 0);
 	ck_assert_int_eq(ctune_persist_set(p, LT, "43200", NULL), 0);
 	ck_assert_int_eq(ctune_persist_set(p, LALIAS, "1210856", NULL), 0);
-	assert_render(p, 1, "legacy.after");
-	ck_assert_int_eq(save(p), 1);
-	ctune_persist_close(p);
-	assert_file("/etc/sysctl.conf", "legacy.after");
-	assert_augtool_parses("/etc/sysctl.conf");
+	save_conf(p, "legacy.after");
 }
 END_TEST
 
@@ -590,11 +515,7 @@ START_TEST(test_migrate)
 	assert_get(p, "-" T, 1, "432000");
 	assert_get(p, LMAX, 0, "");
 	ck_assert_int_eq(ctune_persist_set(p, MAXK, "1210856", NULL), 1);
-	assert_render(p, 1, "migrate.after");
-	ck_assert_int_eq(save(p), 1);
-	ctune_persist_close(p);
-	assert_file("/etc/sysctl.conf", "migrate.after");
-	assert_augtool_parses("/etc/sysctl.conf");
+	save_conf(p, "migrate.after");
 
 	p = open_ok("/etc/sysctl.conf");
 	ck_assert_int_eq(ctune_persist_list(p, &keys, &n, NULL), 0);
@@ -620,11 +541,7 @@ START_TEST(test_remove)
 	ck_assert_int_eq(ctune_persist_remove(p, MAXK, NULL), 0);
 	ck_assert_int_eq(ctune_persist_remove(p, T, NULL), 0);
 	assert_get(p, MAXK, 0, "");
-	assert_render(p, 1, "remove.after");
-	ck_assert_int_eq(save(p), 1);
-	ctune_persist_close(p);
-	assert_file("/etc/sysctl.conf", "remove.after");
-	assert_augtool_parses("/etc/sysctl.conf");
+	save_conf(p, "remove.after");
 	assert_sysctl_applies("/etc/sysctl.conf", "net.ipv4.ip_forward", "1");
 }
 END_TEST
@@ -668,7 +585,7 @@ END_TEST
 START_TEST(test_symlink_relative)
 {
 	install("comments.before", "/etc/sysctl.conf", 0644);
-	ck_assert_int_eq(symlink("../sysctl.conf", host("/etc/sysctl.d/99-sysctl.conf")), 0);
+	ck_assert_int_eq(symlink("../sysctl.conf", tl_host(rootdir, "/etc/sysctl.d/99-sysctl.conf")), 0);
 	ctune_persist *p = open_ok("/etc/sysctl.d/99-sysctl.conf");
 	ck_assert_str_eq(ctune_persist_path(p), "/etc/sysctl.d/99-sysctl.conf");
 	ck_assert_str_eq(ctune_persist_target(p), "/etc/sysctl.conf");
@@ -677,10 +594,10 @@ START_TEST(test_symlink_relative)
 	ck_assert_int_eq(save(p), 1);
 	ctune_persist_close(p);
 
-	assert_file("/etc/sysctl.conf", "comments.after");
-	ck_assert(S_ISLNK(stat_of("/etc/sysctl.d/99-sysctl.conf").st_mode));
+	tl_assert_file(rootdir, DATA, "/etc/sysctl.conf", "comments.after");
+	ck_assert(S_ISLNK(tl_stat(rootdir, "/etc/sysctl.d/99-sysctl.conf").st_mode));
 	char link[64];
-	ssize_t k = readlink(host("/etc/sysctl.d/99-sysctl.conf"), link, sizeof(link) - 1);
+	ssize_t k = readlink(tl_host(rootdir, "/etc/sysctl.d/99-sysctl.conf"), link, sizeof(link) - 1);
 	ck_assert_int_eq(k, 14);
 	link[k] = '\0';
 	ck_assert_str_eq(link, "../sysctl.conf");
@@ -694,7 +611,7 @@ END_TEST
 START_TEST(test_symlink_absolute)
 {
 	install("comments.before", "/etc/sysctl.conf", 0644);
-	ck_assert_int_eq(symlink("/etc/sysctl.conf", host("/etc/sysctl.d/99-sysctl.conf")), 0);
+	ck_assert_int_eq(symlink("/etc/sysctl.conf", tl_host(rootdir, "/etc/sysctl.d/99-sysctl.conf")), 0);
 	ctune_persist *p = open_ok("/etc/sysctl.d/99-sysctl.conf");
 	ck_assert_str_eq(ctune_persist_target(p), "/etc/sysctl.conf");
 	assert_get(p, T, 1, "432000");
@@ -702,15 +619,15 @@ START_TEST(test_symlink_absolute)
 	ck_assert_int_eq(ctune_persist_set(p, U, "60", NULL), 0);
 	ck_assert_int_eq(save(p), 1);
 	ctune_persist_close(p);
-	assert_file("/etc/sysctl.conf", "comments.after");
-	ck_assert(S_ISLNK(stat_of("/etc/sysctl.d/99-sysctl.conf").st_mode));
+	tl_assert_file(rootdir, DATA, "/etc/sysctl.conf", "comments.after");
+	ck_assert(S_ISLNK(tl_stat(rootdir, "/etc/sysctl.d/99-sysctl.conf").st_mode));
 }
 END_TEST
 
 START_TEST(test_symlink_escape)
 {
 	ck_assert_int_eq(symlink("../../../../../../../../../tmp/ctune-escape.conf",
-				 host("/etc/sysctl.d/99-out.conf")),
+				 tl_host(rootdir, "/etc/sysctl.d/99-out.conf")),
 			 0);
 	ctune_persist *p = NULL;
 	ctune_error err = { 0 };
@@ -722,7 +639,7 @@ START_TEST(test_symlink_escape)
 	ck_assert_str_eq(err.msg, want);
 
 	/* A loop is refused too. */
-	ck_assert_int_eq(symlink("98-loop.conf", host("/etc/sysctl.d/98-loop.conf")), 0);
+	ck_assert_int_eq(symlink("98-loop.conf", tl_host(rootdir, "/etc/sysctl.d/98-loop.conf")), 0);
 	ck_assert_int_eq(ctune_persist_open(&p, &root, "/etc/sysctl.d/98-loop.conf", NULL), -ELOOP);
 }
 END_TEST
@@ -730,15 +647,15 @@ END_TEST
 /* A link to a file not yet there: the target is created, the link kept. */
 START_TEST(test_symlink_dangling)
 {
-	ck_assert_int_eq(symlink("90-real.conf", host("/etc/sysctl.d/96-link.conf")), 0);
+	ck_assert_int_eq(symlink("90-real.conf", tl_host(rootdir, "/etc/sysctl.d/96-link.conf")), 0);
 	ctune_persist *p = open_ok("/etc/sysctl.d/96-link.conf");
 	ck_assert(!ctune_persist_exists(p));
 	ck_assert_str_eq(ctune_persist_target(p), "/etc/sysctl.d/90-real.conf");
 	ck_assert_int_eq(ctune_persist_set(p, U, "60", NULL), 0);
 	ck_assert_int_eq(save(p), 1);
 	ctune_persist_close(p);
-	assert_file("/etc/sysctl.d/90-real.conf", "empty.after");
-	ck_assert(S_ISLNK(stat_of("/etc/sysctl.d/96-link.conf").st_mode));
+	tl_assert_file(rootdir, DATA, "/etc/sysctl.d/90-real.conf", "empty.after");
+	ck_assert(S_ISLNK(tl_stat(rootdir, "/etc/sysctl.d/96-link.conf").st_mode));
 	static const char *const d[] = { "90-real.conf", "96-link.conf", NULL };
 	assert_dir("/etc/sysctl.d", d);
 }
@@ -749,8 +666,8 @@ START_TEST(test_mode_and_owner_kept)
 	install("comments.before", "/etc/sysctl.conf", 0640);
 	bool root_user = geteuid() == 0;
 	if (root_user)
-		ck_assert_int_eq(chown(host("/etc/sysctl.conf"), 1234, 5678), 0);
-	struct stat before = stat_of("/etc/sysctl.conf");
+		ck_assert_int_eq(chown(tl_host(rootdir, "/etc/sysctl.conf"), 1234, 5678), 0);
+	struct stat before = tl_stat(rootdir, "/etc/sysctl.conf");
 
 	ctune_persist *p = open_ok("/etc/sysctl.conf");
 	ck_assert_int_eq(ctune_persist_set(p, T, "43200", NULL), 0);
@@ -758,7 +675,7 @@ START_TEST(test_mode_and_owner_kept)
 	ck_assert_int_eq(save(p), 1);
 	ctune_persist_close(p);
 
-	struct stat after = stat_of("/etc/sysctl.conf");
+	struct stat after = tl_stat(rootdir, "/etc/sysctl.conf");
 	ck_assert_uint_eq(after.st_mode & 07777, 0640);
 	ck_assert_uint_eq(after.st_uid, before.st_uid);
 	ck_assert_uint_eq(after.st_gid, before.st_gid);
@@ -767,7 +684,7 @@ START_TEST(test_mode_and_owner_kept)
 		ck_assert_uint_eq(after.st_gid, 5678);
 	}
 	ck_assert_uint_ne(after.st_ino, before.st_ino); /* replaced, not rewritten in place */
-	assert_file("/etc/sysctl.conf", "comments.after");
+	tl_assert_file(rootdir, DATA, "/etc/sysctl.conf", "comments.after");
 	assert_dir("/etc", etc_only_conf);
 }
 END_TEST
@@ -779,7 +696,7 @@ END_TEST
 START_TEST(test_failed_write_leaves_nothing)
 {
 	install("comments.before", "/etc/sysctl.conf", 0644);
-	age("/etc/sysctl.conf");
+	tl_age(rootdir, "/etc/sysctl.conf");
 	ctune_persist *p = open_ok("/etc/sysctl.conf");
 	ck_assert_int_eq(ctune_persist_set(p, T, "43200", NULL), 0);
 	ck_assert_int_eq(ctune_persist_set(p, U, "60", NULL), 0);
@@ -796,14 +713,14 @@ START_TEST(test_failed_write_leaves_nothing)
 
 	ck_assert_int_eq(r, -EFBIG);
 	ck_assert_str_eq(err.msg, "/etc/sysctl.conf: writing: File too large");
-	assert_file("/etc/sysctl.conf", "comments.before");
-	ck_assert_int_eq(stat_of("/etc/sysctl.conf").st_mtim.tv_sec, 978307200);
+	tl_assert_file(rootdir, DATA, "/etc/sysctl.conf", "comments.before");
+	ck_assert_int_eq(tl_stat(rootdir, "/etc/sysctl.conf").st_mtim.tv_sec, 978307200);
 	assert_dir("/etc", etc_only_conf);
 
 	/* The same session saves once the limit is gone. */
 	ck_assert_int_eq(save(p), 1);
 	ctune_persist_close(p);
-	assert_file("/etc/sysctl.conf", "comments.after");
+	tl_assert_file(rootdir, DATA, "/etc/sysctl.conf", "comments.after");
 	assert_dir("/etc", etc_only_conf);
 }
 END_TEST
@@ -819,7 +736,7 @@ START_TEST(test_stale)
 	ck_assert_int_eq(ctune_persist_save(p, &err), -ESTALE);
 	ck_assert_str_eq(err.msg, "/etc/sysctl.conf: changed on disk since it was read; not saved");
 	ctune_persist_close(p);
-	assert_file("/etc/sysctl.conf", "remove.after");
+	tl_assert_file(rootdir, DATA, "/etc/sysctl.conf", "remove.after");
 	assert_dir("/etc", etc_only_conf);
 
 	/* Missing when read, present at save. */
@@ -829,7 +746,7 @@ START_TEST(test_stale)
 	install("dash.before", file, 0644);
 	ck_assert_int_eq(ctune_persist_save(p, NULL), -ESTALE);
 	ctune_persist_close(p);
-	assert_file(file, "dash.before");
+	tl_assert_file(rootdir, DATA, file, "dash.before");
 }
 END_TEST
 
@@ -891,7 +808,7 @@ START_TEST(test_session_after_save)
 	ck_assert_int_eq(save(p), 1);
 	ctune_persist_close(p);
 	size_t len;
-	char *s = slurp(host(file), &len);
+	char *s = tl_slurp(tl_host(rootdir, file), &len);
 	ck_assert_str_eq(s, U " = 30\n-" US " = 120\n");
 	free(s);
 	static const char *const d[] = { "90-conntrack.conf", NULL };
@@ -917,8 +834,8 @@ END_TEST
 START_TEST(test_backup)
 {
 	install("comments.before", "/etc/sysctl.conf", 0640);
-	age("/etc/sysctl.conf");
-	ck_assert_int_eq(symlink("../sysctl.conf", host("/etc/sysctl.d/99-sysctl.conf")), 0);
+	tl_age(rootdir, "/etc/sysctl.conf");
+	ck_assert_int_eq(symlink("../sysctl.conf", tl_host(rootdir, "/etc/sysctl.d/99-sysctl.conf")), 0);
 	ctune_persist *p = open_ok("/etc/sysctl.d/99-sysctl.conf");
 	char path[1024];
 	ctune_error err = { 0 };
@@ -934,11 +851,11 @@ START_TEST(test_backup)
 	ck_assert_msg(regexec(&re, path, 0, NULL, 0) == 0, "backup name %s", path);
 	regfree(&re);
 
-	struct stat st = stat_of(path);
+	struct stat st = tl_stat(rootdir, path);
 	ck_assert_uint_eq(st.st_mode & 07777, 0640);
 	ck_assert_int_eq(st.st_mtim.tv_sec, 978307200);
-	ck_assert_uint_eq(st.st_uid, stat_of("/etc/sysctl.conf").st_uid);
-	assert_file(path, "comments.before");
+	ck_assert_uint_eq(st.st_uid, tl_stat(rootdir, "/etc/sysctl.conf").st_uid);
+	tl_assert_file(rootdir, DATA, path, "comments.before");
 
 	/* The same name twice is refused, not overwritten. */
 	char again[1024];
@@ -951,8 +868,8 @@ START_TEST(test_backup)
 	ck_assert_int_eq(ctune_persist_set(p, U, "60", NULL), 0);
 	ck_assert_int_eq(save(p), 1);
 	ctune_persist_close(p);
-	assert_file("/etc/sysctl.conf", "comments.after");
-	assert_file(path, "comments.before");
+	tl_assert_file(rootdir, DATA, "/etc/sysctl.conf", "comments.after");
+	tl_assert_file(rootdir, DATA, path, "comments.before");
 }
 END_TEST
 

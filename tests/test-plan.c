@@ -52,15 +52,6 @@ static ctune_root root;
 
 /* --- scratch roots -------------------------------------------------------- */
 
-static const char *host(const char *abs)
-{
-	static char buf[8][1024];
-	static int next;
-	char *b = buf[next++ % 8];
-	snprintf(b, sizeof(buf[0]), "%s%s", rootdir, abs);
-	return b;
-}
-
 /* A modern root as on a current kernel in the initial namespace (with the
  * net.nf_conntrack_max alias), and a /etc/sysctl.conf. */
 static void make_modern(bool alias)
@@ -111,7 +102,7 @@ static void teardown(void)
 	/* Undo what a failure case may have left: an immutable flag. */
 	const char *const imm[] = { "/etc", "/etc/sysctl.conf" };
 	for (size_t i = 0; i < 2; i++) {
-		int fd = open(host(imm[i]), O_RDONLY | O_NONBLOCK);
+		int fd = open(tl_host(rootdir, imm[i]), O_RDONLY | O_NONBLOCK);
 		if (fd >= 0) {
 			int flags = 0;
 			if (ioctl(fd, FS_IOC_GETFLAGS, &flags) == 0 && (flags & FS_IMMUTABLE_FL)) {
@@ -125,33 +116,9 @@ static void teardown(void)
 	rootdir[0] = '\0';
 }
 
-/* A whole file; NULL when it does not exist. */
-static char *slurp(const char *path)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return NULL;
-	char *buf = NULL;
-	size_t cap = 0, n = 0;
-	for (;;) {
-		if (n + 4097 > cap) {
-			cap = cap * 2 + 8192;
-			buf = realloc(buf, cap);
-			ck_assert_ptr_nonnull(buf);
-		}
-		size_t k = fread(buf + n, 1, cap - n - 1, f);
-		n += k;
-		if (k == 0)
-			break;
-	}
-	fclose(f);
-	buf[n] = '\0';
-	return buf;
-}
-
 static void assert_content(const char *abs, const char *want)
 {
-	char *got = slurp(host(abs));
+	char *got = tl_read_all(tl_host(rootdir, abs), NULL);
 	ck_assert_msg(got != NULL, "%s does not exist", abs);
 	ck_assert_msg(strcmp(got, want) == 0, "%s:\n--- got ---\n%s--- want ---\n%s", abs, got, want);
 	free(got);
@@ -159,7 +126,7 @@ static void assert_content(const char *abs, const char *want)
 
 static long long live(const char *abs)
 {
-	char *s = slurp(host(abs));
+	char *s = tl_read_all(tl_host(rootdir, abs), NULL);
 	ck_assert_msg(s != NULL, "%s does not exist", abs);
 	long long v = strtoll(s, NULL, 10);
 	free(s);
@@ -205,7 +172,7 @@ static int snap_one(const char *path, const struct stat *st, int type, struct FT
 		snap_add(" -> ");
 		snap_add(t);
 	} else if (S_ISREG(st->st_mode)) {
-		char *c = slurp(path);
+		char *c = tl_read_all(path, NULL);
 		snap_add(" content=[");
 		snap_add(c ? c : "(unreadable)");
 		snap_add("]");
@@ -307,7 +274,7 @@ static void expect_refused(const ctune_plan_opts *o, const ctune_want *w, size_t
 static void mount_or_fail(const char *src, const char *abs, const char *type, unsigned long flags,
 			  const char *data)
 {
-	const char *target = host(abs);
+	const char *target = tl_host(rootdir, abs);
 	ck_assert_msg(mount(src, target, type, flags, data) == 0, "mount %s: %s", target, strerror(errno));
 	if (!(flags & MS_REMOUNT) && nmounts < ELEMENTSOF(mounts))
 		snprintf(mounts[nmounts++], sizeof(mounts[0]), "%s", target);
@@ -408,7 +375,7 @@ START_TEST(test_no_alias_in_kernel)
 	ck_assert_str_eq(p.items[0].keys[0].key, K_MAX);
 	ctune_plan_free(&p);
 	assert_content("/etc/sysctl.conf", "# test\nnet.ipv4.ip_forward = 1\nnet.netfilter.nf_conntrack_max = 1210856\n");
-	ck_assert_int_eq(access(host("/proc/sys/net/nf_conntrack_max"), F_OK), -1);
+	ck_assert_int_eq(access(tl_host(rootdir, "/proc/sys/net/nf_conntrack_max"), F_OK), -1);
 }
 END_TEST
 
@@ -500,7 +467,7 @@ END_TEST
 START_TEST(test_live_only_and_file_only)
 {
 	make_modern(true);
-	char *file_before = slurp(host("/etc/sysctl.conf"));
+	char *file_before = tl_read_all(tl_host(rootdir, "/etc/sysctl.conf"), NULL);
 	ctune_plan_opts o = opts();
 	o.persist = false;
 	ctune_want w[] = { want("udp_timeout", 45) };
@@ -610,7 +577,7 @@ END_TEST
 START_TEST(test_read_only_key)
 {
 	make_modern(false);
-	chmod(host(NF "max"), 0444);
+	chmod(tl_host(rootdir, NF "max"), 0444);
 	ctune_plan_opts o = opts();
 	ctune_want w[] = { want("udp_timeout", 45), want("max", 1210856) };
 	expect_refused(&o, w, 2, -EACCES, "read-only");
@@ -657,7 +624,7 @@ START_TEST(test_module_not_loaded)
 	ctune_plan_free(&p);
 	assert_content("/etc/sysctl.conf", "net.netfilter.nf_conntrack_max = 1210856\n"
 					   "net.netfilter.nf_conntrack_udp_timeout = 45\n");
-	ck_assert_int_eq(access(host("/proc/sys/net/netfilter"), F_OK), -1);
+	ck_assert_int_eq(access(tl_host(rootdir, "/proc/sys/net/netfilter"), F_OK), -1);
 
 	char *before = snapshot();
 	ck_assert_msg(ctune_plan_run(&root, &o, w, 2, &p, &err) == 0, "%s", err.msg);
@@ -821,7 +788,7 @@ START_TEST(test_override_fix)
 	ctune_error err = { 0 };
 	ck_assert_msg(ctune_plan_run(&root, &o, w, 1, &p, &err) == 0, "%s", err.msg);
 	ctune_plan_free(&p);
-	char *z = slurp(host("/etc/sysctl.d/99-zz.conf"));
+	char *z = tl_read_all(tl_host(rootdir, "/etc/sysctl.d/99-zz.conf"), NULL);
 	ck_assert_ptr_nonnull(z);
 	/* A failed check ends the process before teardown: clean up first. */
 	teardown();
@@ -850,9 +817,9 @@ START_TEST(test_backup)
 	ck_assert(p.backup_file[strlen(p.backup_file) - 1] == '~');
 	assert_content(p.backup_file, old);
 	struct stat st;
-	ck_assert_int_eq(stat(host(p.backup_file), &st), 0);
+	ck_assert_int_eq(stat(tl_host(rootdir, p.backup_file), &st), 0);
 	ck_assert_int_eq(st.st_mode & 07777, 0640);
-	ck_assert_int_eq(stat(host("/etc/sysctl.conf"), &st), 0);
+	ck_assert_int_eq(stat(tl_host(rootdir, "/etc/sysctl.conf"), &st), 0);
 	ck_assert_int_eq(st.st_mode & 07777, 0640);
 	ctune_plan_free(&p);
 	assert_content("/etc/sysctl.conf", "# old\nnet.netfilter.nf_conntrack_udp_timeout = 45\n");
@@ -872,7 +839,7 @@ END_TEST
 
 static int hold_lock(void)
 {
-	int fd = open(host("/etc"), O_RDONLY | O_DIRECTORY);
+	int fd = open(tl_host(rootdir, "/etc"), O_RDONLY | O_DIRECTORY);
 	ck_assert_int_ge(fd, 0);
 	ck_assert_int_eq(flock(fd, LOCK_EX | LOCK_NB), 0);
 	return fd;
@@ -917,7 +884,7 @@ START_TEST(test_lock_waits)
 	pid_t pid = fork();
 	ck_assert_int_ge(pid, 0);
 	if (pid == 0) {
-		int fd = open(host("/etc"), O_RDONLY | O_DIRECTORY);
+		int fd = open(tl_host(rootdir, "/etc"), O_RDONLY | O_DIRECTORY);
 		if (fd < 0 || flock(fd, LOCK_EX) < 0)
 			_exit(1);
 		if (write(sync[1], "x", 1) != 1)
@@ -953,7 +920,7 @@ START_TEST(test_live_refused_rolls_back)
 	make_modern(true);
 	if (!can_unshare_mounts(__func__))
 		return;
-	const char *f = host(NF "icmp_timeout");
+	const char *f = tl_host(rootdir, NF "icmp_timeout");
 	mount_or_fail(f, NF "icmp_timeout", NULL, MS_BIND, NULL);
 	mount_or_fail(NULL, NF "icmp_timeout", NULL, MS_BIND | MS_REMOUNT | MS_RDONLY, NULL);
 	/* Rolled-back proc files are rewritten: compare contents, not times. */
@@ -1012,7 +979,7 @@ START_TEST(test_rename_fails_removes_backup)
 		fprintf(stderr, "SKIP %s: needs root\n", __func__);
 		return;
 	}
-	int fd = open(host("/etc/sysctl.conf"), O_RDONLY);
+	int fd = open(tl_host(rootdir, "/etc/sysctl.conf"), O_RDONLY);
 	ck_assert_int_ge(fd, 0);
 	int flags = 0;
 	if (ioctl(fd, FS_IOC_GETFLAGS, &flags) < 0 ||
@@ -1061,7 +1028,7 @@ START_TEST(test_rollback_failure_reported)
 	setrlimit(RLIMIT_FSIZE, &old);
 	ctune_plan_free(&p);
 	ck_assert_int_lt(r, 0);
-	char *tcp = slurp(host(NF "tcp_timeout_established"));
+	char *tcp = tl_read_all(tl_host(rootdir, NF "tcp_timeout_established"), NULL);
 	bool restored = strcmp(tcp, "432000\n") == 0;
 	teardown(); /* before a failed check ends the process */
 	ck_assert_msg(restored || strstr(err.msg, K_TCP),

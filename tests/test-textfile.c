@@ -72,83 +72,26 @@ static void teardown(void)
 
 /* --- helpers ------------------------------------------------------------ */
 
-static const char *host(const char *abs)
-{
-	static char buf[4][1024];
-	static int next;
-	char *b = buf[next++ % 4];
-	snprintf(b, sizeof(buf[0]), "%s%s", rootdir, abs);
-	return b;
-}
-
-/* Write exactly len bytes (NUL bytes too) at abs. */
-static void put(const char *abs, const char *content, size_t len, mode_t mode)
-{
-	int fd = open(host(abs), O_WRONLY | O_CREAT | O_TRUNC, mode);
-	ck_assert_msg(fd >= 0, "%s: %s", host(abs), strerror(errno));
-	ck_assert_int_eq(write(fd, content, len), (ssize_t)len);
-	ck_assert_int_eq(fchmod(fd, mode), 0);
-	close(fd);
-}
-
 static void put_str(const char *abs, const char *content)
 {
-	put(abs, content, strlen(content), 0644);
-}
-
-/* A whole file; NULL when it does not exist. */
-static char *slurp(const char *abs, size_t *len)
-{
-	FILE *f = fopen(host(abs), "rb");
-	if (!f) {
-		ck_assert_int_eq(errno, ENOENT);
-		return NULL;
-	}
-	char *buf = malloc(65536);
-	ck_assert_ptr_nonnull(buf);
-	size_t n = fread(buf, 1, 65535, f);
-	fclose(f);
-	buf[n] = '\0';
-	if (len)
-		*len = n;
-	return buf;
+	tl_put(rootdir, abs, content, strlen(content), 0644);
 }
 
 static void assert_file(const char *abs, const char *want)
 {
 	size_t len = 0;
-	char *got = slurp(abs, &len);
+	char *got = tl_slurp(tl_host(rootdir, abs), &len);
 	ck_assert_msg(got != NULL, "%s does not exist", abs);
 	ck_assert_msg(len == strlen(want) && memcmp(got, want, len) == 0, "%s holds (%zu bytes):\n%s\nwant:\n%s", abs,
 		      len, got, want);
 	free(got);
 }
 
-static bool exists(const char *abs)
-{
-	struct stat st;
-	return lstat(host(abs), &st) == 0;
-}
-
-static struct stat stat_of(const char *abs)
-{
-	struct stat st;
-	ck_assert_msg(lstat(host(abs), &st) == 0, "%s: %s", abs, strerror(errno));
-	return st;
-}
-
-/* Put the file's times in 2001, so an untouched file is easy to tell. */
-static void age(const char *abs)
-{
-	struct timespec t[2] = { { 978307200, 0 }, { 978307200, 0 } };
-	ck_assert_int_eq(utimensat(AT_FDCWD, host(abs), t, AT_SYMLINK_NOFOLLOW), 0);
-}
-
 /* The names in absdir that are ctune's temporary files (".name.ctune-*"),
  * into tmp (may be NULL) as a full path; returns how many. */
 static int temps(const char *absdir, char *tmp, size_t size)
 {
-	DIR *d = opendir(host(absdir));
+	DIR *d = opendir(tl_host(rootdir, absdir));
 	ck_assert_msg(d != NULL, "%s: %s", absdir, strerror(errno));
 	int n = 0;
 	struct dirent *de;
@@ -165,7 +108,7 @@ static int temps(const char *absdir, char *tmp, size_t size)
 /* How many entries absdir holds (without "." and ".."). */
 static int entries(const char *absdir)
 {
-	DIR *d = opendir(host(absdir));
+	DIR *d = opendir(tl_host(rootdir, absdir));
 	ck_assert_msg(d != NULL, "%s: %s", absdir, strerror(errno));
 	int n = 0;
 	struct dirent *de;
@@ -229,7 +172,8 @@ START_TEST(test_read_missing)
 {
 	ctune_error err = { 0 };
 	char *out = (char *)"untouched";
-	ck_assert_int_eq(ctune_textfile_read(host("/etc/none"), "/etc/none", 256, "test file", &out, NULL, NULL, &err),
+	ck_assert_int_eq(ctune_textfile_read(tl_host(rootdir, "/etc/none"), "/etc/none", 256, "test file", &out, NULL,
+					     NULL, &err),
 			 -ENOENT);
 	ck_assert_int_eq(err.code, 0); /* no message: a missing file is the caller's to judge */
 	ck_assert_str_eq(err.msg, "");
@@ -246,29 +190,29 @@ START_TEST(test_read_missing)
 	assert_render(&f, 0, "");
 	ck_assert_int_eq(ctune_textfile_prepare(&f, NULL), 0);
 	ctune_textfile_done(&f);
-	ck_assert(!exists(F));
+	ck_assert(!tl_exists(rootdir, F));
 	ck_assert_int_eq(entries("/etc"), 0);
 }
 END_TEST
 
 START_TEST(test_read_contents_and_status)
 {
-	put(F, "a = 1\nb = 2\n", 12, 0640);
+	tl_put(rootdir, F, "a = 1\nb = 2\n", 12, 0640);
 	ctune_error err = { 0 };
 	char *out = NULL;
 	size_t len = 0;
 	struct stat st;
-	ck_assert_int_eq(ctune_textfile_read(host(F), F, 256, "test file", &out, &len, &st, &err), 0);
+	ck_assert_int_eq(ctune_textfile_read(tl_host(rootdir, F), F, 256, "test file", &out, &len, &st, &err), 0);
 	ck_assert_uint_eq(len, 12);
 	ck_assert_str_eq(out, "a = 1\nb = 2\n");
 	ck_assert_uint_eq(st.st_mode & 07777, 0640);
-	ck_assert_uint_eq(st.st_ino, stat_of(F).st_ino);
+	ck_assert_uint_eq(st.st_ino, tl_stat(rootdir, F).st_ino);
 	free(out);
 
 	/* A link is refused here: open() resolves links first. */
-	ck_assert_int_eq(symlink("t.conf", host("/etc/link.conf")), 0);
-	ck_assert_int_eq(ctune_textfile_read(host("/etc/link.conf"), "/etc/link.conf", 256, "test file", &out, NULL,
-					     NULL, &err),
+	ck_assert_int_eq(symlink("t.conf", tl_host(rootdir, "/etc/link.conf")), 0);
+	ck_assert_int_eq(ctune_textfile_read(tl_host(rootdir, "/etc/link.conf"), "/etc/link.conf", 256, "test file",
+					     &out, NULL, NULL, &err),
 			 -ELOOP);
 	ck_assert_str_eq(err.msg, "/etc/link.conf: Too many levels of symbolic links");
 }
@@ -281,10 +225,10 @@ START_TEST(test_read_size_cap)
 	big[sizeof(big) - 1] = '\n';
 
 	/* One byte over the cap: refused, with the size. */
-	put(F, big, 257, 0644);
+	tl_put(rootdir, F, big, 257, 0644);
 	ctune_error err = { 0 };
 	char *out = NULL;
-	ck_assert_int_eq(ctune_textfile_read(host(F), F, 256, "test file", &out, NULL, NULL, &err), -EFBIG);
+	ck_assert_int_eq(ctune_textfile_read(tl_host(rootdir, F), F, 256, "test file", &out, NULL, NULL, &err), -EFBIG);
 	ck_assert_str_eq(err.msg, "/etc/t.conf: too large for a test file (257 bytes)");
 	ck_assert_ptr_null(out);
 
@@ -295,18 +239,18 @@ START_TEST(test_read_size_cap)
 	ctune_textfile_done(&f);
 
 	/* Exactly at the cap: read whole. */
-	put(F, big, 256, 0644);
+	tl_put(rootdir, F, big, 256, 0644);
 	size_t len = 0;
 	ctune_error_clear(&err);
-	int r = ctune_textfile_read(host(F), F, 256, "test file", &out, &len, NULL, &err);
+	int r = ctune_textfile_read(tl_host(rootdir, F), F, 256, "test file", &out, &len, NULL, &err);
 	ck_assert_msg(r == 0, "a file of exactly max_bytes: %d %s", r, err.msg);
 	ck_assert_uint_eq(len, 256);
 	ck_assert_uint_eq(strlen(out), 256);
 	free(out);
 
 	/* Well under it: read whole. */
-	put(F, big + 200, 100, 0644);
-	ck_assert_int_eq(ctune_textfile_read(host(F), F, 256, "test file", &out, &len, NULL, NULL), 0);
+	tl_put(rootdir, F, big + 200, 100, 0644);
+	ck_assert_int_eq(ctune_textfile_read(tl_host(rootdir, F), F, 256, "test file", &out, &len, NULL, NULL), 0);
 	ck_assert_uint_eq(len, 100);
 	ck_assert_uint_eq(strlen(out), 100);
 	free(out);
@@ -315,10 +259,11 @@ END_TEST
 
 START_TEST(test_read_nul_refused)
 {
-	put(F, "a = 1\n\0b = 2\n", 13, 0644);
+	tl_put(rootdir, F, "a = 1\n\0b = 2\n", 13, 0644);
 	ctune_error err = { 0 };
 	char *out = NULL;
-	ck_assert_int_eq(ctune_textfile_read(host(F), F, 256, "test file", &out, NULL, NULL, &err), -EBADMSG);
+	ck_assert_int_eq(ctune_textfile_read(tl_host(rootdir, F), F, 256, "test file", &out, NULL, NULL, &err),
+			 -EBADMSG);
 	ck_assert_str_eq(err.msg, "/etc/t.conf: contains a NUL byte, not a test file");
 	ck_assert_ptr_null(out);
 
@@ -328,7 +273,7 @@ START_TEST(test_read_nul_refused)
 	ck_assert_str_eq(err.msg, "/etc/t.conf: contains a NUL byte, not a owned test file");
 	ctune_textfile_done(&f);
 	size_t len = 0;
-	char *s = slurp(F, &len);
+	char *s = tl_slurp(tl_host(rootdir, F), &len);
 	ck_assert_uint_eq(len, 13);
 	ck_assert_int_eq(memcmp(s, "a = 1\n\0b = 2\n", 13), 0);
 	free(s);
@@ -402,8 +347,8 @@ START_TEST(test_read_all_fd)
 		}
 	}
 	/* A regular file: the same whole text through its size. */
-	put(F, "a = 1\n", 6, 0644);
-	int fd = open(host(F), O_RDONLY);
+	tl_put(rootdir, F, "a = 1\n", 6, 0644);
+	int fd = open(tl_host(rootdir, F), O_RDONLY);
 	ck_assert_int_ge(fd, 0);
 	char *out = NULL;
 	ck_assert_int_eq(ctune_read_all_fd(fd, 6, &out, NULL), 0);
@@ -463,7 +408,7 @@ START_TEST(test_render_after_edit)
 {
 	const char *before = "# keep me\na = 1\nb = 2\n";
 	put_str(F, before);
-	age(F);
+	tl_age(rootdir, F);
 	ctune_textfile f;
 	open_ok(&f, F, &edited);
 	assert_render(&f, 0, before);
@@ -478,7 +423,7 @@ START_TEST(test_render_after_edit)
 	/* Only a render: the file and the original are as read. */
 	assert_original(&f, before);
 	assert_file(F, before);
-	ck_assert_int_eq(stat_of(F).st_mtim.tv_sec, 978307200);
+	ck_assert_int_eq(tl_stat(rootdir, F).st_mtim.tv_sec, 978307200);
 
 	/* match and remove, last first. */
 	strv m = { 0 };
@@ -527,8 +472,8 @@ START_TEST(test_nothing_to_do)
 {
 	const char *text = "# untouched\na = 1\n";
 	put_str(F, text);
-	age(F);
-	struct stat before = stat_of(F);
+	tl_age(rootdir, F);
+	struct stat before = tl_stat(rootdir, F);
 	ctune_textfile f;
 	open_ok(&f, F, &edited);
 	ck_assert(!f.dirty);
@@ -544,7 +489,7 @@ START_TEST(test_nothing_to_do)
 	ck_assert_int_eq(err.code, 0);
 	ctune_textfile_done(&f);
 
-	struct stat after = stat_of(F);
+	struct stat after = tl_stat(rootdir, F);
 	ck_assert_uint_eq(after.st_ino, before.st_ino);
 	ck_assert_int_eq(after.st_mtim.tv_sec, 978307200);
 	ck_assert_int_eq(after.st_mtim.tv_nsec, 0);
@@ -573,10 +518,10 @@ START_TEST(test_stale)
 	ck_assert_int_eq(temps("/etc", NULL, 0), 0);
 
 	/* Only touched: same bytes, a newer time is enough. */
-	age(F);
+	tl_age(rootdir, F);
 	open_ok(&f, F, &edited);
 	set(&f, "a", "2");
-	ck_assert_int_eq(utimensat(AT_FDCWD, host(F), NULL, 0), 0);
+	ck_assert_int_eq(utimensat(AT_FDCWD, tl_host(rootdir, F), NULL, 0), 0);
 	ck_assert_int_eq(ctune_textfile_prepare(&f, NULL), -ESTALE);
 	ctune_textfile_done(&f);
 	assert_file(F, "a = 7\nz = 9\n");
@@ -584,12 +529,12 @@ START_TEST(test_stale)
 	/* Removed. */
 	open_ok(&f, F, &edited);
 	set(&f, "a", "2");
-	ck_assert_int_eq(unlink(host(F)), 0);
+	ck_assert_int_eq(unlink(tl_host(rootdir, F)), 0);
 	ctune_error_clear(&err);
 	ck_assert_int_eq(ctune_textfile_prepare(&f, &err), -ESTALE);
 	ck_assert_str_eq(err.msg, "/etc/t.conf: removed since it was read; not saved");
 	ctune_textfile_done(&f);
-	ck_assert(!exists(F));
+	ck_assert(!tl_exists(rootdir, F));
 
 	/* Missing when read, present at prepare. */
 	open_ok(&f, F, &edited);
@@ -620,12 +565,12 @@ END_TEST
 
 START_TEST(test_prepare_commit)
 {
-	put(F, "a = 1\n", 6, 0640);
+	tl_put(rootdir, F, "a = 1\n", 6, 0640);
 	bool root_user = geteuid() == 0;
 	if (root_user)
-		ck_assert_int_eq(chown(host(F), 1234, 5678), 0);
-	age(F);
-	struct stat before = stat_of(F);
+		ck_assert_int_eq(chown(tl_host(rootdir, F), 1234, 5678), 0);
+	tl_age(rootdir, F);
+	struct stat before = tl_stat(rootdir, F);
 
 	ctune_textfile f;
 	open_ok(&f, F, &edited);
@@ -640,17 +585,17 @@ START_TEST(test_prepare_commit)
 	ck_assert_int_eq(temps("/etc", tmp, sizeof(tmp)), 1);
 	ck_assert_msg(strncmp(tmp, "/etc/.t.conf.ctune-", 19) == 0, "temporary file %s", tmp);
 	assert_file(tmp, "a = 2\nb = 3\n");
-	struct stat ts = stat_of(tmp);
+	struct stat ts = tl_stat(rootdir, tmp);
 	ck_assert_uint_eq(ts.st_mode & 07777, 0640);
 	ck_assert_uint_eq(ts.st_uid, before.st_uid);
 	ck_assert_uint_eq(ts.st_gid, before.st_gid);
 	assert_file(F, "a = 1\n");
-	ck_assert_uint_eq(stat_of(F).st_ino, before.st_ino);
+	ck_assert_uint_eq(tl_stat(rootdir, F).st_ino, before.st_ino);
 
 	ck_assert_int_eq(ctune_textfile_commit(&f, &err), 1);
 	ck_assert_int_eq(err.code, 0);
 	assert_file(F, "a = 2\nb = 3\n");
-	struct stat after = stat_of(F);
+	struct stat after = tl_stat(rootdir, F);
 	ck_assert_uint_eq(after.st_ino, ts.st_ino); /* renamed into place, not rewritten */
 	ck_assert_uint_eq(after.st_mode & 07777, 0640);
 	ck_assert_uint_eq(after.st_uid, before.st_uid);
@@ -659,7 +604,7 @@ START_TEST(test_prepare_commit)
 		ck_assert_uint_eq(after.st_uid, 1234);
 		ck_assert_uint_eq(after.st_gid, 5678);
 	}
-	ck_assert(!exists(tmp));
+	ck_assert(!tl_exists(rootdir, tmp));
 	ck_assert_int_eq(entries("/etc"), 1);
 	ck_assert_int_eq(ctune_textfile_commit(&f, NULL), 0);
 
@@ -680,7 +625,7 @@ START_TEST(test_prepare_commit)
 	ck_assert(f.exists);
 	ctune_textfile_done(&f);
 	assert_file("/etc/new.conf", "x = 1\n");
-	ck_assert_uint_eq(stat_of("/etc/new.conf").st_mode & 07777, 0644);
+	ck_assert_uint_eq(tl_stat(rootdir, "/etc/new.conf").st_mode & 07777, 0644);
 }
 END_TEST
 
@@ -729,7 +674,7 @@ END_TEST
 START_TEST(test_prepare_then_discard)
 {
 	put_str(F, "a = 1\n");
-	age(F);
+	tl_age(rootdir, F);
 	ctune_textfile f;
 	open_ok(&f, F, &edited);
 	set(&f, "a", "2");
@@ -745,7 +690,7 @@ START_TEST(test_prepare_then_discard)
 	/* Closed without a commit: the original stays, nothing beside it. */
 	ctune_textfile_done(&f);
 	assert_file(F, "a = 1\n");
-	ck_assert_int_eq(stat_of(F).st_mtim.tv_sec, 978307200);
+	ck_assert_int_eq(tl_stat(rootdir, F).st_mtim.tv_sec, 978307200);
 	ck_assert_int_eq(temps("/etc", NULL, 0), 0);
 	ck_assert_int_eq(entries("/etc"), 1);
 
@@ -754,9 +699,9 @@ START_TEST(test_prepare_then_discard)
 	set(&f, "x", "1");
 	ck_assert_int_eq(ctune_textfile_prepare(&f, NULL), 1);
 	ck_assert_int_eq(temps("/etc", NULL, 0), 1);
-	ck_assert(!exists("/etc/new.conf"));
+	ck_assert(!tl_exists(rootdir, "/etc/new.conf"));
 	ctune_textfile_done(&f);
-	ck_assert(!exists("/etc/new.conf"));
+	ck_assert(!tl_exists(rootdir, "/etc/new.conf"));
 	ck_assert_int_eq(entries("/etc"), 1);
 }
 END_TEST
@@ -775,7 +720,7 @@ START_TEST(test_remove_empty)
 	assert_file(F, "# only\na = 1\n");
 	ck_assert_int_eq(temps("/etc", NULL, 0), 0);
 	ck_assert_int_eq(ctune_textfile_commit(&f, NULL), 1);
-	ck_assert(!exists(F));
+	ck_assert(!tl_exists(rootdir, F));
 	ck_assert(!f.exists);
 	assert_original(&f, "");
 	assert_render(&f, 0, "");
@@ -791,24 +736,24 @@ START_TEST(test_remove_empty)
 	assert_file(F, "a = 1\n");
 
 	/* Through a link the file is emptied, and the link kept. */
-	ck_assert_int_eq(symlink("t.conf", host("/etc/link.conf")), 0);
+	ck_assert_int_eq(symlink("t.conf", tl_host(rootdir, "/etc/link.conf")), 0);
 	open_ok(&f, "/etc/link.conf", &owned);
 	ck_assert_str_eq(f.target, F);
 	remove_all(&f);
 	ck_assert_int_eq(ctune_textfile_save(&f, NULL), 1);
 	ctune_textfile_done(&f);
-	ck_assert(S_ISLNK(stat_of("/etc/link.conf").st_mode));
+	ck_assert(S_ISLNK(tl_stat(rootdir, "/etc/link.conf").st_mode));
 	assert_file(F, "");
 
 	/* Not owned: the file stays, empty. */
-	put(F, "a = 1\n", 6, 0600);
+	tl_put(rootdir, F, "a = 1\n", 6, 0600);
 	open_ok(&f, F, &edited);
 	remove_all(&f);
 	ck_assert_int_eq(ctune_textfile_save(&f, NULL), 1);
 	ck_assert(f.exists);
 	ctune_textfile_done(&f);
 	assert_file(F, "");
-	ck_assert_uint_eq(stat_of(F).st_mode & 07777, 0600);
+	ck_assert_uint_eq(tl_stat(rootdir, F).st_mode & 07777, 0600);
 	ck_assert_int_eq(entries("/etc"), 2);
 }
 END_TEST
@@ -831,23 +776,23 @@ START_TEST(test_create_dirs)
 	ck_assert_str_eq(f.target, deep);
 	set(&f, "a", "1");
 	assert_render(&f, 1, "a = 1\n");
-	ck_assert(!exists("/etc/new.d"));
+	ck_assert(!tl_exists(rootdir, "/etc/new.d"));
 	ck_assert_int_eq(ctune_textfile_prepare(&f, &err), 1);
-	ck_assert_uint_eq(stat_of("/etc/new.d").st_mode & 07777, 0755);
-	ck_assert(S_ISDIR(stat_of("/etc/new.d/deeper").st_mode));
+	ck_assert_uint_eq(tl_stat(rootdir, "/etc/new.d").st_mode & 07777, 0755);
+	ck_assert(S_ISDIR(tl_stat(rootdir, "/etc/new.d/deeper").st_mode));
 	ck_assert_int_eq(temps("/etc/new.d/deeper", NULL, 0), 1);
-	ck_assert(!exists(deep));
+	ck_assert(!tl_exists(rootdir, deep));
 	ck_assert_int_eq(ctune_textfile_commit(&f, &err), 1);
 	ctune_textfile_done(&f);
 	assert_file(deep, "a = 1\n");
-	ck_assert_uint_eq(stat_of(deep).st_mode & 07777, 0644);
+	ck_assert_uint_eq(tl_stat(rootdir, deep).st_mode & 07777, 0644);
 	ck_assert_int_eq(entries("/etc/new.d/deeper"), 1);
 
 	/* Owned, closed without a save: no directory made. */
 	open_ok(&f, "/etc/other.d/t.conf", &owned);
 	set(&f, "a", "1");
 	ctune_textfile_done(&f);
-	ck_assert(!exists("/etc/other.d"));
+	ck_assert(!tl_exists(rootdir, "/etc/other.d"));
 }
 END_TEST
 
@@ -855,8 +800,8 @@ END_TEST
 
 START_TEST(test_backup)
 {
-	put(F, "a = 1\n", 6, 0600);
-	age(F);
+	tl_put(rootdir, F, "a = 1\n", 6, 0600);
+	tl_age(rootdir, F);
 	ctune_textfile f;
 	open_ok(&f, F, &edited);
 	char path[512] = "junk";
@@ -871,7 +816,7 @@ START_TEST(test_backup)
 	ck_assert_msg(regexec(&rx, path, 0, NULL, 0) == 0, "backup name %s", path);
 	regfree(&rx);
 	assert_file(path, "a = 1\n");
-	struct stat b = stat_of(path);
+	struct stat b = tl_stat(rootdir, path);
 	ck_assert_uint_eq(b.st_mode & 07777, 0600);
 	ck_assert_int_eq(b.st_mtim.tv_sec, 978307200);
 
@@ -886,7 +831,7 @@ START_TEST(test_backup)
 	} else {
 		ck_assert_int_eq(r, 1); /* the clock moved on */
 		ck_assert_str_ne(again, path);
-		ck_assert_int_eq(unlink(host(again)), 0);
+		ck_assert_int_eq(unlink(tl_host(rootdir, again)), 0);
 	}
 
 	/* No room for the name: refused before anything is made. */
@@ -966,7 +911,7 @@ END_TEST
 static bool chattr(const char *flags, const char *abs)
 {
 	char cmd[1024];
-	snprintf(cmd, sizeof(cmd), "chattr %s '%s' 2>&1", flags, host(abs));
+	snprintf(cmd, sizeof(cmd), "chattr %s '%s' 2>&1", flags, tl_host(rootdir, abs));
 	FILE *p = popen(cmd, "r");
 	ck_assert_ptr_nonnull(p);
 	char out[512] = "";
@@ -982,7 +927,7 @@ static bool chattr(const char *flags, const char *abs)
 START_TEST(test_unreplaceable)
 {
 	put_str(F, "a = 1\n");
-	age(F);
+	tl_age(rootdir, F);
 	ctune_textfile f;
 	ctune_error err = { 0 };
 	int checked = 0;
@@ -998,7 +943,7 @@ START_TEST(test_unreplaceable)
 		ctune_textfile_done(&f);
 		ck_assert(chattr("-i", F));
 		assert_file(F, "a = 1\n");
-		ck_assert_int_eq(stat_of(F).st_mtim.tv_sec, 978307200);
+		ck_assert_int_eq(tl_stat(rootdir, F).st_mtim.tv_sec, 978307200);
 		checked++;
 	}
 	if (chattr("+a", F)) {
@@ -1016,7 +961,7 @@ START_TEST(test_unreplaceable)
 
 	/* A directory nothing can be created in: the temporary file is
 	 * refused, the target untouched. */
-	bool dir_locked = geteuid() == 0 ? chattr("+i", "/etc") : chmod(host("/etc"), 0555) == 0;
+	bool dir_locked = geteuid() == 0 ? chattr("+i", "/etc") : chmod(tl_host(rootdir, "/etc"), 0555) == 0;
 	if (dir_locked) {
 		open_ok(&f, F, &edited);
 		set(&f, "a", "2");
@@ -1029,7 +974,7 @@ START_TEST(test_unreplaceable)
 		if (geteuid() == 0)
 			ck_assert(chattr("-i", "/etc"));
 		else
-			ck_assert_int_eq(chmod(host("/etc"), 0755), 0);
+			ck_assert_int_eq(chmod(tl_host(rootdir, "/etc"), 0755), 0);
 		assert_file(F, "a = 1\n");
 		ck_assert_int_eq(entries("/etc"), 1);
 		checked++;
