@@ -696,10 +696,16 @@ static inline __attribute__((always_inline)) bool parse_line_fast(const char *p,
  * offsets; the brackets that belong to a line are the next entries of the
  * other array, taken two at a time without branching.  Only then is the
  * line parsed.  The window is small enough for both arrays to stay on the
- * stack (16 KiB) and its text in L1 between the stages. */
+ * stack (64 KiB reserved, of which only the few hundred offsets a window
+ * holds are touched) and its text in L1 between the stages; 16 KiB rather
+ * than 4 KiB takes the per-window overhead and the mispredicted exit of
+ * stage 2's loop off four times fewer lines (26.3 -> 25.8 ns a modern
+ * line over the whole file). */
 
-#define WINDOW 4096u
+#define WINDOW 16384u
+
 #define NO_POS 0xffffu /* sentinel after the last offset; > any offset */
+_Static_assert(WINDOW <= NO_POS, "a window's offsets fit below NO_POS");
 
 struct scan {
 	uint16_t nl[WINDOW + 8];
