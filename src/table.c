@@ -9,7 +9,7 @@
  *            by the buffer's end is copied (the carry).  A regular file of
  *            256 KiB or more is cut into ranges read by one thread per CPU
  *            (table-file.c), each through the same carry logic;
- *   stage 1  per 4 KiB window, every byte is compared with '\n' and '['
+ *   stage 1  per 16 KiB window, every byte is compared with '\n' and '['
  *            64 (AVX-512BW), 32 (AVX2; both chosen at run time) or 16
  *            (SSE2) at a time, and the offsets of the hits go into two
  *            short arrays (elsewhere libc's memchr does this part; any of
@@ -27,15 +27,20 @@
  * size.  Guarded by bench/run (cases 1, 2 and 4).
  *
  * Measured on the project VM (AMD EPYC, 2 shared vCPUs, 3.6 GHz; 1.25M
- * generated lines, 252 MB modern / 225 MB legacy).  The parse alone, text
- * in L2, one thread, AVX-512: 20 ns a modern line and 18 a legacy one (was
- * 25 and 23; the design before that, memchr per line and byte loops, 53).
- * Stage 1 and the bracket bookkeeping are now about half of it.  The whole
- * command on the file in the page cache, two threads (bench/run case 1,
- * three runs on the VM while other work ran): modern 38 to 50 ms, legacy
- * 36 to 46 ms, 1.3 to 1.7x `wc -l` and 10 to 13x faster than a mawk TCP
- * state count, where this file's previous version took 60 and 55 ms (8x)
- * in the same conditions.  20x mawk is out of reach here: mawk takes only
+ * generated lines, 252 MB modern / 225 MB legacy).  The parse alone, one
+ * thread, AVX-512, over the whole file in 256 KiB buffers (the way the
+ * command reads it): 25.8 ns a modern line and 23.3 a legacy one (was 29.9
+ * and 27.7 before the fast path lost its branches on the protocol and the
+ * timeout width, and the window grew to 16 KiB).  Beware of timing one
+ * L2-sized buffer parsed again and again: the branch predictor learns its
+ * few hundred lines, and that shows 19 and 18 ns for the old code and 20
+ * and 19 for the new, the wrong way round.  Stage 1 is about a quarter of
+ * the parse.  The whole command on the file in the page cache, two threads
+ * (bench/run case 1, three runs alternating with the previous build on the
+ * VM while other work ran, medians): modern 37 ms (was 39), legacy 32 ms
+ * (was 35), 1.2 to 1.4x `wc -l` and 14.5x faster than a mawk TCP state
+ * count (was 13.7 and 14.1x); earlier versions of this file took 60 and
+ * 55 ms (8x).  20x mawk is out of reach here: mawk takes only
  * 15 to 17x `wc -l`, so it takes a summary faster than `wc -l`, and
  * `wc -l` is mostly the kernel's copy out of the page cache (~22 ms of CPU
  * for 250 MB) which pread() pays too; the two threads give about 1.5x, not
