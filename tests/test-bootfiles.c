@@ -150,7 +150,7 @@ static ctune_modload *ml_open(const char *abs)
 	ctune_modload *m = NULL;
 	ctune_error err = { 0 };
 	int r = ctune_modload_open(&m, &root, abs, &err);
-	ck_assert_msg(r == 0, "open %s: %d %s", abs, r, err.msg);
+	ck_assert_msg(r == 0, "open %s: %d %s", abs ? abs : "(default)", r, err.msg);
 	return m;
 }
 
