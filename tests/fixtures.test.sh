@@ -14,6 +14,7 @@
 # checkout.  Symlinks (etc/sysctl.d/99-sysctl.conf -> ../sysctl.conf) are
 # copied as symlinks.
 set -u
+. "$(dirname "$0")/lib.sh"
 
 PY=/usr/bin/python3
 TESTS=${CTUNE_TESTS:-$(cd "$(dirname "$0")" && pwd)}
@@ -28,18 +29,9 @@ if [ ! -x "$CTUNE" ]; then
 	echo "fixtures.test.sh: $CTUNE is not an executable" >&2
 	exit 1
 fi
-if [ ! -x "$PY" ]; then
-	echo "skipped: $PY is missing (the comparer needs python3)" >&2
-	exit 77
-fi
+[ -x "$PY" ] || skip "$PY is missing (the comparer needs python3)"
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/ctune-fixtures.XXXXXX") || exit 1
-trap 'rm -rf "$tmp"' EXIT
-
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok   $*"; }
-bad() { fail=$((fail + 1)); echo "FAIL $*"; }
+scratch fixtures
 
 # Show stderr and the head of stdout of a failed run.
 dump() {
@@ -59,42 +51,11 @@ fi
 # 0b. expected.json against a second, independent count of the fixture text:
 # awk over the table file (either line format) and the stat file parsed by
 # its header.  Guards the generator's model against its own formatter.
-refcount() {
-	awk '
-	BEGIN {
-		split("ipv4 ipv6 other", F, " ")
-		split("tcp udp udplite icmp icmpv6 sctp dccp gre other", P, " ")
-		split("NONE SYN_SENT SYN_RECV ESTABLISHED FIN_WAIT CLOSE_WAIT LAST_ACK TIME_WAIT CLOSE SYN_SENT2 UNKNOWN", S, " ")
-		for (i in F) fam[F[i]] = 0
-		for (i in P) pro[P[i]] = 0
-		for (i in S) st[S[i]] = 0
-	}
-	NF == 0 { next }
-	{
-		total++
-		# modern lines start "ipv4 2", legacy ones at the protocol name
-		if ($1 == "ipv4" || $1 == "ipv6") { f = $1; o = 2 } else { f = "ipv4"; o = 0 }
-		fam[f]++
-		p = $(o + 1); if (!(p in pro)) p = "other"; pro[p]++
-		t = $(o + 3); timed = (t ~ /^[0-9]+$/)   # [OFFLOAD] flows print no timeout
-		if (p == "tcp") { s = timed ? $(o + 4) : $(o + 3); if (!(s in st)) s = "UNKNOWN"; st[s]++ }
-		if (timed && t + 0 > 86400) lng++
-		if ($0 ~ /\[ASSURED\]/) a++
-		if ($0 ~ /\[UNREPLIED\]/) u++
-		if ($0 ~ /\[(HW_)?OFFLOAD\]/) off++
-	}
-	END {
-		printf "total %d\nassured %d\nunreplied %d\noffload %d\nlong_timeout %d\nmalformed 0\n", total, a, u, off, lng
-		for (k in fam) printf "family.%s %d\n", k, fam[k]
-		for (k in pro) printf "protocol.%s %d\n", k, pro[k]
-		for (k in st) printf "tcp_state.%s %d\n", k, st[k]
-	}' "$1"
-}
 for r in $ROOTS; do
 	exp=$FIX/$r/expected.json
 	tfile=$("$PY" -c 'import json,sys; t=json.load(open(sys.argv[1])).get("table"); print(t["file"] if t else "")' "$exp")
 	if [ -n "$tfile" ]; then
-		refcount "$FIX/$r$tfile" >"$tmp/ref.$r"
+		conntrack_summary 86400 "$FIX/$r$tfile" >"$tmp/ref.$r"
 		if res=$("$PY" - "$exp" "$tmp/ref.$r" <<'EOF'
 import json, sys
 t = json.load(open(sys.argv[1]))["table"]
@@ -159,12 +120,6 @@ for r in $ROOTS; do
 	find "$tmp/roots/$r" -type f -exec chmod 0644 {} +
 done
 touch "$tmp/plainfile"
-
-# run ARGS... : run ctune, stdout to $tmp/out, stderr to $tmp/err, rc in $rc
-run() {
-	"$CTUNE" "$@" >"$tmp/out" 2>"$tmp/err"
-	rc=$?
-}
 
 # 1. Every fixture root against its expected.json.
 for r in $ROOTS; do
@@ -260,5 +215,4 @@ expect_error "unknown verb alone" frobnicate
 expect_error "--format xml" facts --format xml
 expect_error "--format xml with a root" facts --root "$tmp/roots/centos7" --format xml
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+report

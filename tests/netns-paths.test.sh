@@ -44,6 +44,7 @@
 # missing; no conntrack, no /proc/net/nf_conntrack, no namespace, or no
 # ctnetlink in the kernel.
 set -u
+. "$(dirname "$0")/lib.sh"
 
 PY=/usr/bin/python3
 NS=ctune-p-$$
@@ -51,11 +52,6 @@ LONG=86400
 TESTS=${CTUNE_TESTS:-$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)}
 DATA=$TESTS/data/netns
 FIXROOT=$TESTS/fixtures/debian12
-
-skip() {
-	echo "skipped: $*" >&2
-	exit 77
-}
 
 if [ -z "${CTUNE:-}" ] || [ ! -x "${CTUNE:-}" ]; then
 	echo "netns-paths.test.sh: CTUNE is not set to an executable (${CTUNE:-unset})" >&2
@@ -89,7 +85,7 @@ for f in "$DATA/ctfill.c" "$DATA/mix" "$FIXROOT/proc/sys/net/netfilter/nf_conntr
 	}
 done
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/ctune-paths.XXXXXX") || exit 1
+scratch paths
 ns_made=0
 cleanup() {
 	if [ "$ns_made" -eq 1 ]; then
@@ -99,21 +95,8 @@ cleanup() {
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
-trap 'exit 129' HUP
-trap 'exit 130' INT
-trap 'exit 143' TERM
+exit_on_signals
 
-pass=0
-fail=0
-ok() {
-	pass=$((pass + 1))
-	echo "ok   $*"
-}
-bad() {
-	fail=$((fail + 1))
-	echo "FAIL $*"
-}
-nsx() { ip netns exec "$NS" "$@"; }
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
 t_start=$(now_ms)
 
@@ -127,18 +110,6 @@ if ! cc -std=c11 -O2 -Wall -Wextra -Werror $(pkg-config --cflags libmnl) -o "$tm
 fi
 
 # --- the host before ---------------------------------------------------------
-host_snapshot() {
-	local f
-	for f in /proc/sys/net/netfilter/nf_conntrack_* /proc/sys/net/nf_conntrack_max; do
-		[ -f "$f" ] || continue
-		[ "$f" = /proc/sys/net/netfilter/nf_conntrack_count ] && continue
-		printf '%s %s\n' "$f" "$(cat "$f" 2>/dev/null)"
-	done
-	if command -v nft >/dev/null 2>&1; then
-		echo "nft-ruleset $(nft list ruleset 2>&1 | sha256sum | cut -d' ' -f1)"
-	fi
-	echo "netns-present $(ip netns list 2>/dev/null | grep -c "^$NS\b")"
-}
 host_snapshot >"$tmp/host.before"
 host_count_before=$(cat /proc/sys/net/netfilter/nf_conntrack_count)
 host_ns=$(readlink /proc/self/ns/net)
@@ -176,43 +147,10 @@ else
 fi
 
 # --- references ------------------------------------------------------------------
-# The same summary rules as netns.test.sh: the kernel's text, word by word.
-summarize() {
-	awk -v long="$LONG" '
-	BEGIN {
-		split("ipv4 ipv6 other", F, " ")
-		split("tcp udp udplite icmp icmpv6 sctp dccp gre other", P, " ")
-		split("NONE SYN_SENT SYN_RECV ESTABLISHED FIN_WAIT CLOSE_WAIT LAST_ACK TIME_WAIT CLOSE SYN_SENT2 UNKNOWN", S, " ")
-		for (i in F) fam[F[i]] = 0
-		for (i in P) pro[P[i]] = 0
-		for (i in S) st[S[i]] = 0
-	}
-	NF == 0 { next }
-	{
-		total++
-		f = ($1 == "ipv4" || $1 == "ipv6") ? $1 : "other"; fam[f]++
-		p = $3; if (!(p in pro)) p = "other"; pro[p]++
-		t = $5; timed = (t ~ /^[0-9]+$/)
-		if (p == "tcp") {
-			s = timed ? $6 : $5
-			if (!(s in st) || s == "UNKNOWN") s = "UNKNOWN"
-			st[s]++
-		}
-		if (timed && t + 0 > long) lng++
-		if ($0 ~ /\[ASSURED\]/) a++
-		if ($0 ~ /\[UNREPLIED\]/) u++
-		if ($0 ~ /\[(HW_)?OFFLOAD\]/) o++
-	}
-	END {
-		printf "total %d\nassured %d\nunreplied %d\noffload %d\nlong_timeout %d\nmalformed 0\n", total, a, u, o, lng
-		for (k in fam) printf "family.%s %d\n", k, fam[k]
-		for (k in pro) printf "protocol.%s %d\n", k, pro[k]
-		for (k in st) printf "tcp_state.%s %d\n", k, st[k]
-	}'
-}
+# conntrack_summary (lib.sh), as in netns.test.sh: the kernel's text, word by word.
 refs() {
 	nsx cat /proc/net/nf_conntrack >"$tmp/table.$1"
-	summarize <"$tmp/table.$1" >"$tmp/awk.$1"
+	conntrack_summary "$LONG" <"$tmp/table.$1" >"$tmp/awk.$1"
 	wc -l <"$tmp/table.$1" >"$tmp/lines.$1"
 	nsx cat /proc/sys/net/netfilter/nf_conntrack_count >"$tmp/count.$1"
 	nsx conntrack -C >"$tmp/conntrack-C.$1" 2>/dev/null
@@ -567,5 +505,4 @@ else
 fi
 echo "     total time $(($(now_ms) - t_start)) ms"
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+report

@@ -46,12 +46,11 @@
 # `nft`, `conntrack` or /usr/bin/python3 missing, or the kernel refusing a
 # namespace / an nft table / a conntrack entry.
 set -u
+. "$(dirname "$0")/lib.sh"
 
 PY=/usr/bin/python3
 NS=ctune-t-$$
 LONG=86400
-
-skip() { echo "skipped: $*" >&2; exit 77; }
 
 if [ -z "${CTUNE:-}" ] || [ ! -x "${CTUNE:-}" ]; then
 	echo "netns.test.sh: CTUNE is not set to an executable (${CTUNE:-unset})" >&2
@@ -67,7 +66,7 @@ done
 [ -r /proc/net/nf_conntrack ] ||
 	skip "no /proc/net/nf_conntrack (kernel built without CONFIG_NF_CONNTRACK_PROCFS): no reference count possible"
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/ctune-netns.XXXXXX") || exit 1
+scratch netns
 ns_made=0
 listener=
 
@@ -84,27 +83,9 @@ cleanup() {
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
-trap 'exit 129' HUP
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok   $*"; }
-bad() { fail=$((fail + 1)); echo "FAIL $*"; }
-nsx() { ip netns exec "$NS" "$@"; }
+exit_on_signals
 
 # --- the host before ------------------------------------------------------
-host_snapshot() {
-	local f
-	for f in /proc/sys/net/netfilter/nf_conntrack_* /proc/sys/net/nf_conntrack_max; do
-		[ -f "$f" ] || continue
-		[ "$f" = /proc/sys/net/netfilter/nf_conntrack_count ] && continue
-		printf '%s %s\n' "$f" "$(cat "$f" 2>/dev/null)"
-	done
-	echo "nft-ruleset $(nft list ruleset 2>&1 | sha256sum | cut -d' ' -f1)"
-	ip netns list 2>/dev/null | grep -c "^$NS\b" | sed 's/^/netns-present /'
-}
 host_snapshot >"$tmp/host.before"
 
 # --- the namespace ---------------------------------------------------------
@@ -212,44 +193,10 @@ nsx conntrack -U -p udp -s 127.0.0.1 -t 900 >/dev/null 2>&1
 nsx conntrack -L -o extended >"$tmp/netlink.all" 2>/dev/null
 grep -E 'src=(127\.0\.0\.1|::1|0000:0000:0000:0000:0000:0000:0000:0001) ' "$tmp/netlink.all" >"$tmp/netlink.real"
 
-summarize() {
-	awk -v long="$LONG" '
-	BEGIN {
-		split("ipv4 ipv6 other", F, " ")
-		split("tcp udp udplite icmp icmpv6 sctp dccp gre other", P, " ")
-		split("NONE SYN_SENT SYN_RECV ESTABLISHED FIN_WAIT CLOSE_WAIT LAST_ACK TIME_WAIT CLOSE SYN_SENT2 UNKNOWN", S, " ")
-		for (i in F) fam[F[i]] = 0
-		for (i in P) pro[P[i]] = 0
-		for (i in S) st[S[i]] = 0
-	}
-	NF == 0 { next }
-	{
-		total++
-		f = ($1 == "ipv4" || $1 == "ipv6") ? $1 : "other"; fam[f]++
-		p = $3; if (!(p in pro)) p = "other"; pro[p]++
-		t = $5; timed = (t ~ /^[0-9]+$/)
-		if (p == "tcp") {
-			s = timed ? $6 : $5
-			if (!(s in st) || s == "UNKNOWN") s = "UNKNOWN"
-			st[s]++
-		}
-		if (timed && t + 0 > long) lng++
-		if ($0 ~ /\[ASSURED\]/) a++
-		if ($0 ~ /\[UNREPLIED\]/) u++
-		if ($0 ~ /\[(HW_)?OFFLOAD\]/) o++
-	}
-	END {
-		printf "total %d\nassured %d\nunreplied %d\noffload %d\nlong_timeout %d\nmalformed 0\n", total, a, u, o, lng
-		for (k in fam) printf "family.%s %d\n", k, fam[k]
-		for (k in pro) printf "protocol.%s %d\n", k, pro[k]
-		for (k in st) printf "tcp_state.%s %d\n", k, st[k]
-	}'
-}
-
 # Take everything twice around the ctune runs: the figures must not move.
 refs() {
 	nsx cat /proc/net/nf_conntrack >"$tmp/proc.table.$1"
-	summarize <"$tmp/proc.table.$1" >"$tmp/proc.summary.$1"
+	conntrack_summary "$LONG" <"$tmp/proc.table.$1" >"$tmp/proc.summary.$1"
 	nsx cat /proc/sys/net/netfilter/nf_conntrack_count >"$tmp/count.$1"
 	nsx conntrack -C >"$tmp/conntrack-C.$1" 2>/dev/null
 }
@@ -265,7 +212,7 @@ for src in $SOURCES; do
 	echo $? >"$tmp/rc.notable.$src"
 done
 refs 2
-summarize <"$tmp/netlink.real" >"$tmp/real.summary"
+conntrack_summary "$LONG" <"$tmp/netlink.real" >"$tmp/real.summary"
 
 # Per-CPU statistics, value by value: both paths read the same per-namespace
 # counters, but a counter moves whenever a packet is tracked, so two reads
@@ -661,5 +608,4 @@ else
 	bad "$leaked of the test's entries are in the host's table"
 fi
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+report

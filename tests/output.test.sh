@@ -17,6 +17,7 @@
 # CTUNE_REAL (the executable), CTUNE_TESTS.  Exit 0 all passed, 1 a check
 # failed, 77 skipped (reason on stderr).
 set -u
+. "$(dirname "$0")/lib.sh"
 
 PY=/usr/bin/python3
 TESTS=${CTUNE_TESTS:-$(cd "$(dirname "$0")" && pwd)}
@@ -28,24 +29,10 @@ if [ -z "${CTUNE:-}" ] || [ ! -x "$CTUNE" ]; then
 	exit 1
 fi
 REAL=${CTUNE_REAL:-$CTUNE}
-if [ ! -x "$PY" ]; then
-	echo "skipped: $PY is missing (the checks need python3)" >&2
-	exit 77
-fi
+[ -x "$PY" ] || skip "$PY is missing (the checks need python3)"
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/ctune-output.XXXXXX") || exit 1
-trap 'rm -rf "$tmp"' EXIT
+scratch output
 
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok   $*"; }
-bad() { fail=$((fail + 1)); echo "FAIL $*"; }
-
-# run ARGS... : stdout to $tmp/out, stderr to $tmp/err, status in $rc
-run() {
-	"$CTUNE" "$@" >"$tmp/out" 2>"$tmp/err"
-	rc=$?
-}
 dump() {
 	sed 's/^/     stderr: /' "$tmp/err" | head -n 10
 	head -n 40 "$tmp/out" | sed 's/^/     stdout: /'
@@ -684,5 +671,4 @@ else
 	dump
 fi
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+report

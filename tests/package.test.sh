@@ -11,6 +11,7 @@
 # executable, for its version), CTUNE_TESTS.  Exit 0 all passed, 1 a check
 # failed, 77 skipped (reason on stderr).
 set -u
+. "$(dirname "$0")/lib.sh"
 
 PY=/usr/bin/python3
 TESTS=${CTUNE_TESTS:-$(cd "$(dirname "$0")" && pwd)}
@@ -18,22 +19,12 @@ top=$(cd "$TESTS/.." && pwd)
 FIX=$TESTS/fixtures
 
 for tool in cmake cpack dpkg-deb dpkg "$PY"; do
-	if ! command -v "$tool" >/dev/null 2>&1; then
-		echo "skipped: $tool is not installed" >&2
-		exit 77
-	fi
+	command -v "$tool" >/dev/null 2>&1 || skip "$tool is not installed"
 done
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/ctune-package.XXXXXX") || exit 1
-trap 'rm -rf "$tmp"' EXIT
-
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok   $*"; }
-bad() { fail=$((fail + 1)); echo "FAIL $*"; }
+scratch package
 finish() {
-	echo "$pass passed, $fail failed"
-	[ "$fail" -eq 0 ]
+	report
 	exit
 }
 
