@@ -11,6 +11,7 @@
 #include <linux/fs.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
@@ -166,13 +167,29 @@ int ctune_root_read_all(const ctune_root *r, const char *abs, size_t max_bytes, 
 	return ctune_read_all_fd(fd, max_bytes, out, len);
 }
 
+/* statx(2)'s struct up to stx_attributes_mask (the kernel writes all 256
+ * bytes), for the raw system call: musl 1.2.3 (the static build) has no
+ * statx() wrapper, and fstatat() cannot tell a file bind-mounted from the
+ * same filesystem.  A kernel without statx (before 4.11) fails ENOSYS. */
+struct ctune_statx {
+	uint32_t mask, blksize;
+	uint64_t attributes;
+	uint32_t nlink, uid, gid;
+	uint16_t mode, spare0;
+	uint64_t ino, size, blocks, attributes_mask;
+	uint64_t rest[24];
+};
+_Static_assert(sizeof(struct ctune_statx) == 256, "struct statx is 256 bytes");
+#define CTUNE_STATX_BASIC_STATS 0x7ffu
+#define CTUNE_STATX_ATTR_MOUNT_ROOT 0x2000u
+
 int ctune_check_replaceable(const char *host_path, const char *shown, ctune_error *err)
 {
 	/* A file that is itself a mount point (a bind mount) cannot be renamed
 	 * over: EBUSY, which would only show after other files were replaced. */
-	struct statx stx;
-	if (statx(AT_FDCWD, host_path, AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, &stx) == 0 &&
-	    (stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) && (stx.stx_attributes & STATX_ATTR_MOUNT_ROOT))
+	struct ctune_statx stx;
+	if (syscall(SYS_statx, AT_FDCWD, host_path, AT_SYMLINK_NOFOLLOW, CTUNE_STATX_BASIC_STATS, &stx) == 0 &&
+	    (stx.attributes_mask & CTUNE_STATX_ATTR_MOUNT_ROOT) && (stx.attributes & CTUNE_STATX_ATTR_MOUNT_ROOT))
 		return ctune_error_set(err, -EBUSY, "%s is a mount point (a bind mount): a rename cannot replace it; "
 					       "nothing was changed",
 				       shown);
