@@ -3,7 +3,8 @@
 # fleet gets: one file that needs nothing from the host.  Runs only in the
 # static flavour's ctest (CTUNE_FLAVOUR=static), else skips.
 #
-#  1. `file` says statically linked, and the ELF names no shared library.
+#  1. `file` says statically linked, and the ELF names no shared library;
+#     a lens in CTUNE_LENS_DIR wins over the one inside.
 #  2. An empty chroot - the executable, /proc, a scratch /etc/sysctl.conf and
 #     the file that marks a systemd host; no /tmp, no /dev, no /usr/share/augeas,
 #     no library - inside `unshare -mn`, so live writes hit a throwaway network
@@ -164,6 +165,21 @@ if readelf -d "$CTUNE_REAL" 2>/dev/null | grep -q NEEDED; then
 else
 	ok "no shared library named"
 fi
+
+# CTUNE_LENS_DIR still wins over the lenses inside: a broken Modules_Load
+# there is what the run reports (check mode, a scratch root).
+r=$tmp/lensroot
+mkdir -p "$r/etc" "$r/usr/lib/systemd" "$tmp/lenses"
+ln -s /proc "$r/proc"
+: >"$r/usr/lib/systemd/systemd-sysctl"
+printf 'module Modules_Load =\nlet lns = del /x/ "x" . (\n' >"$tmp/lenses/modules_load.aug"
+"$CTUNE_REAL" set buckets=4096 --no-live --ensure-module yes --check --root "$r" >"$tmp/inside.json" 2>/dev/null
+grep -q '"failed": false' "$tmp/inside.json" && ok "lenses inside: Modules_Load loads" ||
+	bad "lenses inside: $(head -c 500 "$tmp/inside.json")"
+CTUNE_LENS_DIR=$tmp/lenses "$CTUNE_REAL" set buckets=4096 --no-live --ensure-module yes --check --root "$r" \
+	>"$tmp/lensdir.json" 2>/dev/null
+grep -q "$tmp/lenses/modules_load.aug:3.0:syntax error" "$tmp/lensdir.json" && ok "CTUNE_LENS_DIR wins over the lenses inside" ||
+	bad "CTUNE_LENS_DIR ignored: $(head -c 500 "$tmp/lensdir.json")"
 
 if [ "$(id -u)" != 0 ] || ! command -v chroot >/dev/null || ! unshare -mn true 2>/dev/null; then
 	echo "NOTE: the chroot cases need root, chroot and unshare -mn: not run" >&2
