@@ -4,7 +4,9 @@
 # static flavour's ctest (CTUNE_FLAVOUR=static), else skips.
 #
 #  1. `file` says statically linked, and the ELF names no shared library;
-#     a lens in CTUNE_LENS_DIR wins over the one inside.
+#     a lens in CTUNE_LENS_DIR wins over the one inside; the .rpm and the
+#     .tar.gz of the build carry exactly this executable, the .rpm requires
+#     nothing and installs (rpm --root, a scratch root and database).
 #  2. An empty chroot - the executable, /proc, a scratch /etc/sysctl.conf and
 #     the file that marks a systemd host; no /tmp, no /dev, no /usr/share/augeas,
 #     no library - inside `unshare -mn`, so live writes hit a throwaway network
@@ -180,6 +182,35 @@ CTUNE_LENS_DIR=$tmp/lenses "$CTUNE_REAL" set buckets=4096 --no-live --ensure-mod
 	>"$tmp/lensdir.json" 2>/dev/null
 grep -q "$tmp/lenses/modules_load.aug:3.0:syntax error" "$tmp/lensdir.json" && ok "CTUNE_LENS_DIR wins over the lenses inside" ||
 	bad "CTUNE_LENS_DIR ignored: $(head -c 500 "$tmp/lensdir.json")"
+
+# The .rpm and .tar.gz (cmake/Packaging.cmake) of this build: the executable
+# inside is the tested one, byte for byte; the .rpm requires nothing; rpm
+# installs it into a scratch root (its own database there) where it runs.
+if [ -z "${CTUNE_BUILD:-}" ] || ! command -v cpack >/dev/null || ! command -v rpmbuild >/dev/null; then
+	echo "NOTE: the package cases need CTUNE_BUILD, cpack and rpmbuild (Debian: rpm): not run" >&2
+elif ! (cd "$CTUNE_BUILD" && cpack -G "RPM;TGZ" -B "$tmp/pkg") >"$tmp/cpack.log" 2>&1; then
+	bad "cpack -G RPM;TGZ: $(tail -n 5 "$tmp/cpack.log")"
+else
+	sum=$(sha256sum <"$CTUNE_REAL" | cut -d' ' -f1)
+	rpmfile=$(ls "$tmp"/pkg/ctune-*.x86_64.rpm)
+	req=$(rpm -qp --requires "$rpmfile" | grep -v '^rpmlib(')
+	[ -z "$req" ] && ok "rpm: requires nothing" || bad "rpm requires: $req"
+	[ "$(rpm -qp --dump "$rpmfile" | awk '$1 ~ /\/bin\/ctune$/ { print $4 }')" = "$sum" ] &&
+		ok "rpm: carries the tested executable" || bad "rpm: its bin/ctune is not the tested executable"
+	rr=$tmp/rpmroot
+	if rpm --root "$rr" --dbpath /var/lib/rpm -i "$rpmfile" >"$tmp/rpm.log" 2>&1; then
+		bin=$(find "$rr" -path '*/bin/ctune' -type f)
+		[ -n "$bin" ] && [ "$("$bin" --version)" = "$("$CTUNE_REAL" --version)" ] &&
+			ok "rpm -i into a scratch root: ctune runs" || bad "rpm -i: no working bin/ctune in $rr"
+	else
+		bad "rpm -i into a scratch root: $(tail -n 5 "$tmp/rpm.log")"
+	fi
+	mkdir "$tmp/tgz"
+	tar -xzf "$tmp"/pkg/ctune-*-static-x86_64.tar.gz -C "$tmp/tgz"
+	bin=$(find "$tmp/tgz" -path '*/bin/ctune' -type f)
+	[ -n "$bin" ] && [ "$(sha256sum <"$bin" | cut -d' ' -f1)" = "$sum" ] &&
+		ok "tar.gz: carries the tested executable" || bad "tar.gz: no bin/ctune equal to the tested executable"
+fi
 
 if [ "$(id -u)" != 0 ] || ! command -v chroot >/dev/null || ! unshare -mn true 2>/dev/null; then
 	echo "NOTE: the chroot cases need root, chroot and unshare -mn: not run" >&2
