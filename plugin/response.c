@@ -419,7 +419,8 @@ json_t *ctune_error_response(const char *msg)
 int ctune_response_print(json_t *obj, bool pretty)
 {
 	size_t flags = JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10) | (pretty ? JSON_INDENT(2) : JSON_COMPACT);
+	errno = 0;
 	if (json_dumpf(obj, stdout, flags) < 0 || fputc('\n', stdout) == EOF || fflush(stdout) == EOF)
-		return -EIO;
+		return errno > 0 ? -errno : -EIO;
 	return 0;
 }
