@@ -310,6 +310,13 @@ static int finish(ctune_request *req, ctune_error *err)
 		if (req->origin == CTUNE_ORIGIN_ANSIBLE)
 			return ctune_error_set(err, -EINVAL, "format: %s cannot go to Ansible, which reads JSON", f);
 	}
+	/* state absent removes keys from the file and leaves live values alone:
+	 * without persist it would do nothing and report success. */
+	if (req->verb == CTUNE_VERB_SET && req->plan.state == CTUNE_STATE_ABSENT && !req->plan.persist)
+		return ctune_error_set(err, -EINVAL,
+				       "state absent removes keys from %s, and persist is false: nothing would be "
+				       "removed (drop persist: false, or use state present)",
+				       req->plan.file);
 	if (req->plan.state == CTUNE_STATE_PRESENT)
 		for (size_t i = 0; i < req->nwant; i++)
 			if (!req->want_has_value[i])

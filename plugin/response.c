@@ -309,9 +309,13 @@ static json_t *plan_message(const ctune_plan *p, const ctune_plan_opts *o)
 		len += (size_t)snprintf(msg + len, sizeof(msg) - len, " (%s)", where);
 		changed++;
 	}
-	if (!changed)
-		snprintf(msg, sizeof(msg), "%s already as wanted in %s%s", p->n == 1 ? p->items[0].t->name : "all tunables",
-			 p->file, p->changed ? " (the file is rewritten to clean up keys)" : "");
+	const char *what = p->n == 1 ? p->items[0].t->name : "all tunables";
+	if (!changed && o->persist)
+		snprintf(msg, sizeof(msg), "%s already as wanted in %s%s", what, p->file,
+			 p->changed ? " (the file is rewritten to clean up keys)" : "");
+	else if (!changed) /* the file was neither read nor written: say nothing of it */
+		snprintf(msg, sizeof(msg), "%s already as wanted live (persist is false: %s was left as it is)", what,
+			 p->file);
 	return ctune_json_text(msg);
 }
 
