@@ -183,7 +183,7 @@ static json_t *boot_to_json(const ctune_facts *f)
  * where they are exact (no libm: one shared library less at start). */
 static double percent_2dp(long long count, long long max)
 {
-	if (count >= 0 && count <= (1LL << 40) && max > 0)
+	if (count >= 0 && count <= (1LL << 40) && max > 0 && max <= (1LL << 40))
 		return (double)((count * 20000 + max) / (2 * max)) / 100.0;
 	return 100.0 * (double)count / (double)max;
 }
