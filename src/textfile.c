@@ -417,8 +417,11 @@ static void sync_dir(const char *file)
 		(void)fsync(fd); /* the rename is done; a failed flush here is not a failed save */
 }
 
-/* mkdir -p of host[0..slash), mode 0755. */
-static int make_parents(const char *host, const char *slash, const char *shown, ctune_error *err)
+/* mkdir -p of host[0..slash), mode 0755.  host is the root prefix (its
+ * first prefix bytes) and the path inside the root: messages name the
+ * directory inside the root, as every message of this file does, never the
+ * host's path to it. */
+static int make_parents(const char *host, size_t prefix, const char *slash, const char *shown, ctune_error *err)
 {
 	char dir[CTUNE_TEXTFILE_HOST_MAX];
 	size_t n = (size_t)(slash - host);
@@ -434,11 +437,13 @@ static int make_parents(const char *host, const char *slash, const char *shown, 
 			continue;
 		*c = '\0';
 		if (mkdir(dir, 0755) < 0 && errno != EEXIST)
-			return ctune_error_set(err, -errno, "%s: cannot create %s: %s", shown, dir, strerror(errno));
+			return ctune_error_set(err, -errno, "%s: cannot create %s: %s", shown,
+					       strlen(dir) > prefix ? dir + prefix : "/", strerror(errno));
 		*c = '/';
 	}
 	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
-		return ctune_error_set(err, -errno, "%s: cannot create %s: %s", shown, dir, strerror(errno));
+		return ctune_error_set(err, -errno, "%s: cannot create %s: %s", shown,
+				       strlen(dir) > prefix ? dir + prefix : "/", strerror(errno));
 	return 0;
 }
 
@@ -469,7 +474,8 @@ int ctune_textfile_prepare(ctune_textfile *f, ctune_error *err)
 	 * on a minimal image) is made here, never in check mode. */
 	const char *slash = strrchr(f->host, '/');
 	if (f->format->create_dirs) {
-		r = make_parents(f->host, slash, f->target, err);
+		size_t hl = strlen(f->host), tl = strlen(f->target);
+		r = make_parents(f->host, hl > tl ? hl - tl : 0, slash, f->target, err);
 		if (r < 0)
 			return r;
 	}
