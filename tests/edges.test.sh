@@ -16,7 +16,7 @@
 #   - state absent with persist false; messages that claim a file only when
 #     the file was looked at;
 #   - modprobe_file, modules_load_file and file names: ctune and
-#     schemas/request.json agree on every one;
+#     schemas/request.json agree on every one (and on lock_timeout);
 #   - a failure names a directory inside the root, not its host path.
 # "Nothing changed" is checked on a listing of the whole root (type, mode,
 # size, mtime, link target and a checksum of every file).
@@ -313,6 +313,18 @@ for field, d in fields.items():
             print(f"FAIL {what}: accepted")
             continue
         print(f"ok   {what}: {'accepted' if accepted else 'refused'}")
+# lock_timeout: whatever ctune accepts, the schema accepts (ranges and the
+# order of units are ctune's alone).
+for value in ["5", "5s", "1m30s", "1h", "59m59s", "1m30", " 5", "5S", "0x10", "-5", "1.5s", ""]:
+    req = {"verb": "facts", "lock_timeout": value, "root": root}
+    p = subprocess.run([ctune], input=json.dumps(req).encode(), capture_output=True)
+    accepted = p.returncode == 0
+    if validator and accepted and list(validator.iter_errors(req)):
+        print(f"FAIL lock_timeout {value!r}: ctune accepts, the schema refuses")
+    elif validator and not accepted and not list(validator.iter_errors(req)) and value in ("1m30", " 5", "5S", "0x10", "-5", "1.5s", ""):
+        print(f"FAIL lock_timeout {value!r}: the schema accepts a malformed duration")
+    else:
+        print(f"ok   lock_timeout {value!r}: {'accepted' if accepted else 'refused'}, as the schema says")
 PY
 while IFS= read -r line; do
 	case $line in
