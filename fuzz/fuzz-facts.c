@@ -15,6 +15,10 @@
  * every real is finite and >= 0, every string valid UTF-8 (jansson refuses
  * others).  With CTUNE_FUZZ_OUTPUTS set, each object is also written there
  * as one file, for fuzz/schemas.sh to validate against the schema itself.
+ *
+ * The image is one scratch directory, /tmp/ctune-fuzz-facts.XXXXXX, removed
+ * at exit by the replay programs; libFuzzer ends with _Exit(), so a fuzzing
+ * run leaves it behind (rm -rf /tmp/ctune-fuzz-facts.*).
  */
 #include <errno.h>
 #include <fcntl.h>
