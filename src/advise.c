@@ -237,10 +237,10 @@ static long long read_slab_attr(const ctune_root *r, const char *cache, const ch
 static bool read_slab_sysfs(const ctune_root *r, bool legacy, uint64_t *bytes, uint64_t *objs)
 {
 	const char *cache = legacy ? "ip_conntrack" : "nf_conntrack";
-	char dir[64], host[4352];
+	char dir[64];
 	snprintf(dir, sizeof(dir), "/sys/kernel/slab/%s", cache);
 	struct stat st;
-	if (ctune_root_path(r, dir, host, sizeof(host)) < 0 || lstat(host, &st) < 0 || !S_ISDIR(st.st_mode))
+	if (ctune_root_stat(r, dir, false, &st) < 0 || !S_ISDIR(st.st_mode))
 		return false;
 	long long size = read_slab_attr(r, cache, "slab_size"), per = read_slab_attr(r, cache, "objs_per_slab");
 	long long order = read_slab_attr(r, cache, "order"), total = read_slab_attr(r, cache, "total_objects");

@@ -545,7 +545,10 @@ static int scan_kmsg_device(int fd, ctune_events *ev)
  * open, a failure is an error with words. */
 static int scan_path(const ctune_root *r, const char *abs, bool kmsg, ctune_events *ev, ctune_error *err)
 {
-	_cleanup_close_ int fd = ctune_root_open(r, abs, O_RDONLY | O_NONBLOCK);
+	/* Only a regular file, or the kmsg device itself: a FIFO or another
+	 * device node in an image is passed over unopened. */
+	unsigned kinds = CTUNE_KIND_REG | (kmsg ? CTUNE_KIND_KMSG : 0);
+	_cleanup_close_ int fd = ctune_root_open_as(r, abs, O_RDONLY | O_NONBLOCK, kinds);
 	if (fd < 0)
 		return fd;
 	struct stat st;
