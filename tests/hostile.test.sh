@@ -86,7 +86,10 @@ write(os.path.join(root, "etc/modules-load.d/conntrack.conf"), "nf_conntrack\n")
 nsroot = os.path.join(tmp, "nsroot")
 if netns:
     shutil.copytree(os.path.join(root, "etc"), os.path.join(nsroot, "etc"), symlinks=True)
-    os.symlink("/proc", os.path.join(nsroot, "proc"))
+    # This namespace's /proc, bound in: ctune never follows a link out of
+    # the root, so a link to /proc would be the image's own proc.
+    os.makedirs(os.path.join(nsroot, "proc"))
+    subprocess.run(["mount", "--bind", "/proc", os.path.join(nsroot, "proc")], check=True)
 
 noroot = os.path.join(tmp, "does-not-exist")
 fileroot = os.path.join(tmp, "a-file")
@@ -100,6 +103,7 @@ def snap(top):
     out = []
     for d, dirs, files in os.walk(top, followlinks=False):
         dirs.sort()
+        dirs[:] = [x for x in dirs if not os.path.ismount(os.path.join(d, x))]  # a bound-in /proc
         for name in [""] + sorted(files + [x for x in dirs if os.path.islink(os.path.join(d, x))]):
             p = os.path.join(d, name) if name else d
             st = os.lstat(p)
@@ -173,6 +177,14 @@ def invocation(how, data, r, name):
         return [ctune, d], b"", {}
     if kind == "args-devnull":
         return [ctune, "/dev/null"], b"", {}
+    if kind == "args-devzero":
+        return [ctune, "/dev/zero"], b"", {}
+    if kind == "args-socket":
+        import socket
+        p = os.path.join(d, "sock")
+        if not os.path.exists(p):
+            socket.socket(socket.AF_UNIX).bind(p)
+        return [ctune, p], b"", {}
     if kind == "args-fifo":
         p = os.path.join(d, "fifo")
         if not os.path.exists(p):
