@@ -331,7 +331,7 @@ int ctune_advise(const ctune_root *r, const ctune_advise_input *in_, ctune_advic
 						  sizeof(a->kernel_release));
 		if (n < 0)
 			return ctune_error_set(err, (int)n, "%s/proc/sys/kernel/osrelease: %s", r->dir,
-					       strerror((int)-n));
+					       ctune_root_strerror((int)n));
 		a->kernel_release[strcspn(a->kernel_release, "\n")] = '\0';
 	}
 	if (ctune_era_from_release(a->kernel_release, in->scheme, &a->era) < 0)
@@ -348,7 +348,7 @@ int ctune_advise(const ctune_root *r, const ctune_advise_input *in_, ctune_advic
 		int k = read_memtotal_kb(r, &kb);
 		if (k < 0)
 			return ctune_error_set(err, k, "%s/proc/meminfo: %s", r->dir,
-					       k == -EINVAL ? "no MemTotal line" : strerror(-k));
+					       k == -EINVAL ? "no MemTotal line" : ctune_root_strerror(k));
 	}
 	a->mem_total_bytes = kb * 1024;
 	a->pointer_bits = in->pointer_bits ? in->pointer_bits : detect_pointer_bits(r, a->kernel_release);

@@ -870,7 +870,7 @@ int ctune_modprobe_live_get(const ctune_root *root, const char *module, const ch
 		return ctune_error_set(err, -ENOENT, "%s: missing: %s is not loaded or has no parameter %s", abs,
 				       module, param);
 	if (n < 0)
-		return ctune_error_set(err, (int)n, "%s: %s", abs, strerror((int)-n));
+		return ctune_error_set(err, (int)n, "%s: %s", abs, ctune_root_strerror((int)n));
 	while (n > 0 && (value[n - 1] == '\n' || value[n - 1] == '\r'))
 		value[--n] = '\0';
 	return (int)n;

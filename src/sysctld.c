@@ -201,7 +201,7 @@ int ctune_sysctld_lookup(const ctune_root *r, const ctune_sysctld *l, size_t fro
 		if (rr == -ENOENT)
 			continue; /* a dangling link is skipped, as systemd-sysctl does */
 		if (rr < 0)
-			return ctune_error_set(err, rr, "cannot read %s: %s", l->files[i], strerror(-rr));
+			return ctune_error_set(err, rr, "cannot read %s: %s", l->files[i], ctune_root_strerror(rr));
 		ctune_sysctl_assign a;
 		if (ctune_sysctl_text_lookup(text, norm, &a)) {
 			*out = a;
