@@ -96,8 +96,14 @@ static int openat2_in_root(int rootfd, const char *rel, int flags)
 {
 	struct ctune_open_how how = { (uint64_t)(unsigned)flags, 0,
 				      CTUNE_RESOLVE_IN_ROOT | CTUNE_RESOLVE_NO_MAGICLINKS };
-	long fd = syscall(SYS_openat2, rootfd, rel, &how, sizeof(how));
-	return fd < 0 ? -errno : (int)fd;
+	/* EAGAIN: a rename raced a ".." in the walk; the kernel asks to retry. */
+	for (int tries = 0;; tries++) {
+		long fd = syscall(SYS_openat2, rootfd, rel, &how, sizeof(how));
+		if (fd >= 0)
+			return (int)fd;
+		if (errno != EAGAIN || tries == 8)
+			return -errno;
+	}
 }
 
 static bool have_openat2(int rootfd)
