@@ -79,7 +79,8 @@ int ctune_procsys_reader_get(ctune_procsys_reader *rd, const char *key, long lon
 	if (rd->dirfd < 0)
 		return ctune_error_set(err, rd->dirfd, "cannot read %s (%s): %s", key, path,
 				       ctune_root_strerror(rd->dirfd));
-	_cleanup_close_ int fd = ctune_root_openat(rd->root, rd->dirfd, slash + 1, O_RDONLY, CTUNE_KIND_REG);
+	struct stat st;
+	_cleanup_close_ int fd = ctune_root_openat(rd->root, rd->dirfd, slash + 1, O_RDONLY, CTUNE_KIND_REG, &st);
 	if (fd < 0)
 		return ctune_error_set(err, fd, "cannot read %s (%s): %s", key, path, ctune_root_strerror(fd));
 	ssize_t n = ctune_read_small_fd(fd, buf, sizeof(buf));
@@ -89,10 +90,8 @@ int ctune_procsys_reader_get(ctune_procsys_reader *rd, const char *key, long lon
 	if (parse_integer(buf, value) < 0)
 		return ctune_error_set(err, -EINVAL, "cannot read %s (%s): %s", key, path,
 				       n == 0 ? "the file is empty" : "it does not hold one integer");
-	if (writable) {
-		struct stat st;
-		*writable = fstat(fd, &st) == 0 && (st.st_mode & S_IWUSR);
-	}
+	if (writable)
+		*writable = st.st_mode & S_IWUSR;
 	return 0;
 }
 

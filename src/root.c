@@ -348,12 +348,15 @@ static int kind_check(const struct stat *st, unsigned kinds)
 }
 
 /* After the open: the file is still what was checked, and O_NONBLOCK (set
- * for the open only) is taken off again unless asked for. */
-static int verify_open(int fd, const struct stat *before, unsigned kinds, int flags)
+ * for the open only) is taken off again unless asked for.  *out (may be
+ * NULL) gets the fstat, which callers would otherwise make again. */
+static int verify_open(int fd, const struct stat *before, unsigned kinds, int flags, struct stat *out)
 {
 	struct stat st;
 	if (fstat(fd, &st) < 0)
 		return -errno;
+	if (out)
+		*out = st;
 	if (before && (st.st_dev != before->st_dev || st.st_ino != before->st_ino))
 		return -EAGAIN; /* replaced between the look and the open */
 	int k = kind_check(&st, kinds);
@@ -367,12 +370,12 @@ static int verify_open(int fd, const struct stat *before, unsigned kinds, int fl
 	return 0;
 }
 
-int ctune_file_open(const char *path, int flags, unsigned kinds)
+static int file_open(const char *path, int flags, unsigned kinds, struct stat *out)
 {
 	int fd = open(path, flags | O_NONBLOCK | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return -errno;
-	int k = verify_open(fd, NULL, kinds, flags);
+	int k = verify_open(fd, NULL, kinds, flags, out);
 	if (k < 0) {
 		close(fd);
 		return k;
@@ -380,7 +383,13 @@ int ctune_file_open(const char *path, int flags, unsigned kinds)
 	return fd;
 }
 
-int ctune_root_open_as(const ctune_root *r, const char *abs, int flags, unsigned kinds)
+int ctune_file_open(const char *path, int flags, unsigned kinds)
+{
+	return file_open(path, flags, kinds, NULL);
+}
+
+/* ctune_root_open_as, and *out (may be NULL) the open file's fstat. */
+static int root_open(const ctune_root *r, const char *abs, int flags, unsigned kinds, struct stat *out)
 {
 	char path[4352];
 	if (r->len == 0) {
@@ -389,7 +398,7 @@ int ctune_root_open_as(const ctune_root *r, const char *abs, int flags, unsigned
 		int n = ctune_root_path(r, abs, path, sizeof(path));
 		if (n < 0)
 			return n;
-		return ctune_file_open(path, flags, kinds);
+		return file_open(path, flags, kinds, out);
 	}
 	if (abs[0] != '/')
 		return -EINVAL;
@@ -408,7 +417,7 @@ int ctune_root_open_as(const ctune_root *r, const char *abs, int flags, unsigned
 		int fd = openat(dirfd, name, flags | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0644);
 		if (fd < 0)
 			return -errno;
-		k = verify_open(fd, NULL, kinds, flags);
+		k = verify_open(fd, NULL, kinds, flags, out);
 		if (k < 0) {
 			close(fd);
 			return k;
@@ -424,7 +433,7 @@ int ctune_root_open_as(const ctune_root *r, const char *abs, int flags, unsigned
 	int fd = openat(dirfd, name, (flags & ~O_CREAT) | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	k = verify_open(fd, &st, kinds, flags);
+	k = verify_open(fd, &st, kinds, flags, out);
 	if (k < 0) {
 		close(fd);
 		return k;
@@ -432,7 +441,13 @@ int ctune_root_open_as(const ctune_root *r, const char *abs, int flags, unsigned
 	return fd;
 }
 
-int ctune_root_openat(const ctune_root *r, int dirfd, const char *name, int flags, unsigned kinds)
+int ctune_root_open_as(const ctune_root *r, const char *abs, int flags, unsigned kinds)
+{
+	return root_open(r, abs, flags, kinds, NULL);
+}
+
+int ctune_root_openat(const ctune_root *r, int dirfd, const char *name, int flags, unsigned kinds,
+		      struct stat *out)
 {
 	if (!*name || strchr(name, '/') || strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
 		return -EINVAL;
@@ -451,7 +466,7 @@ int ctune_root_openat(const ctune_root *r, int dirfd, const char *name, int flag
 	int fd = openat(dirfd, name, flags | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	int k = verify_open(fd, look ? &st : NULL, kinds, flags);
+	int k = verify_open(fd, look ? &st : NULL, kinds, flags, out);
 	if (k < 0) {
 		close(fd);
 		return k;
@@ -540,7 +555,8 @@ ssize_t ctune_root_read_small(const ctune_root *r, const char *abs, char *buf, s
 	return ctune_read_small_fd(fd, buf, size);
 }
 
-int ctune_read_all_fd(int fd, size_t max_bytes, char **out, size_t *len)
+/* ctune_read_all_fd with the file's fstat known (st), or NULL. */
+static int read_all(int fd, const struct stat *known, size_t max_bytes, char **out, size_t *len)
 {
 	/* Room for max_bytes, one byte more to notice a larger file, and the
 	 * NUL. */
@@ -549,7 +565,9 @@ int ctune_read_all_fd(int fd, size_t max_bytes, char **out, size_t *len)
 	 * read the end of the file.  /proc files say 0: start with a page. */
 	size_t cap = 4096, got = 0;
 	struct stat st;
-	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
+	if (known)
+		st = *known;
+	if ((known || fstat(fd, &st) == 0) && S_ISREG(st.st_mode) && st.st_size > 0 &&
 	    (unsigned long long)st.st_size <= limit - 2)
 		cap = (size_t)st.st_size + 2;
 	if (cap > limit)
@@ -586,12 +604,18 @@ int ctune_read_all_fd(int fd, size_t max_bytes, char **out, size_t *len)
 	return 0;
 }
 
+int ctune_read_all_fd(int fd, size_t max_bytes, char **out, size_t *len)
+{
+	return read_all(fd, NULL, max_bytes, out, len);
+}
+
 int ctune_root_read_all(const ctune_root *r, const char *abs, size_t max_bytes, char **out, size_t *len)
 {
-	_cleanup_close_ int fd = ctune_root_open(r, abs, O_RDONLY);
+	struct stat st;
+	_cleanup_close_ int fd = root_open(r, abs, O_RDONLY, CTUNE_KIND_REG, &st);
 	if (fd < 0)
 		return fd;
-	return ctune_read_all_fd(fd, max_bytes, out, len);
+	return read_all(fd, &st, max_bytes, out, len);
 }
 
 /* statx(2) through syscall(): musl 1.2.3 has no wrapper, and a kernel

@@ -67,9 +67,10 @@ int ctune_root_open_as(const ctune_root *r, const char *abs, int flags, unsigned
 int ctune_root_open(const ctune_root *r, const char *abs, int flags);
 
 /* Open name (one component, never followed if a link) in dirfd, a
- * directory that ctune_root_open opened under r, if it is one of kinds.
- * Returns a file descriptor or -errno. */
-int ctune_root_openat(const ctune_root *r, int dirfd, const char *name, int flags, unsigned kinds);
+ * directory that ctune_root_open opened under r, if it is one of kinds;
+ * *st (may be NULL) gets its fstat.  Returns a file descriptor or -errno. */
+int ctune_root_openat(const ctune_root *r, int dirfd, const char *name, int flags, unsigned kinds,
+		      struct stat *st);
 
 /* A path of the running system given by the user (the arguments file):
  * opened with O_NONBLOCK, refused unless one of kinds.  Returns a file
