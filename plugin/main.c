@@ -67,7 +67,11 @@ static const char usage[] =
 static int fail(int status, const char *msg)
 {
 	_cleanup_json_ json_t *o = ctune_error_response(msg);
-	fprintf(stderr, "ctune: %s\n", msg);
+	/* The message may quote a file's name or text from an image: a
+	 * terminal gets its control characters as \xNN. */
+	fputs("ctune: ", stderr);
+	ctune_human_escape(stderr, msg, strlen(msg));
+	fputc('\n', stderr);
 	ctune_response_print(o, false);
 	return status;
 }

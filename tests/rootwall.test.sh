@@ -222,6 +222,14 @@ if [ "$rc" = 0 ] && ! grep -q $'[\x01-\x09\x0b-\x1f\x7f]' "$tmp/o.json"; then ok
 fi
 grep -qF '6.1.0-evil\x1b]0;pwned\x07' "$tmp/o.json" && ok "human format: escaped as \\xNN" || bad "human format: the release is not shown escaped"
 
+# stderr too: a message that quotes an image's file name
+evil=$(printf '/etc/sysctl.d/x\033]0;pwned\007.conf')
+ln -s /etc/sysctl.conf "$r$evil"
+rt "$tmp/o.json" set udp_timeout=45 --root "$r" --file "$evil"
+if [ -s "$tmp/o.json.err" ] && ! grep -q $'[\x01-\x09\x0b-\x1f\x7f]' "$tmp/o.json.err"; then ok "stderr: no control characters"; else
+	bad "stderr: control characters reach the terminal: $(od -c "$tmp/o.json.err" | head -3 | tr '\n' ' ')"
+fi
+
 echo "# kernels without openat2 (ENOSYS, EPERM)"
 if command -v strace >/dev/null 2>&1 && strace -o /dev/null -e inject=openat2:error=ENOSYS true 2>/dev/null; then
 	img s-walk
