@@ -80,9 +80,6 @@ struct ctune_open_how {
 };
 #define CTUNE_RESOLVE_NO_MAGICLINKS 0x02
 #define CTUNE_RESOLVE_IN_ROOT 0x10
-#ifndef SYS_openat2
-#define SYS_openat2 437 /* the same number on every architecture */
-#endif
 #ifndef O_PATH
 #define O_PATH 010000000
 #endif
@@ -94,6 +91,11 @@ void ctune_root_force_walk(bool walk)
 
 static int openat2_in_root(int rootfd, const char *rel, int flags)
 {
+#ifndef SYS_openat2
+	/* Headers older than Linux 5.6: no number to call, walk always. */
+	(void)rootfd, (void)rel, (void)flags;
+	return -ENOSYS;
+#else
 	struct ctune_open_how how = { (uint64_t)(unsigned)flags, 0,
 				      CTUNE_RESOLVE_IN_ROOT | CTUNE_RESOLVE_NO_MAGICLINKS };
 	/* EAGAIN: a rename raced a ".." in the walk; the kernel asks to retry. */
@@ -104,6 +106,7 @@ static int openat2_in_root(int rootfd, const char *rel, int flags)
 		if (errno != EAGAIN || tries == 8)
 			return -errno;
 	}
+#endif
 }
 
 static bool have_openat2(int rootfd)
