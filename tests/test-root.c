@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 #include <sys/sysmacros.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 
 #include "testlib.h"
 
@@ -366,6 +367,120 @@ START_TEST(test_procsys_write_stays_in_root)
 }
 END_TEST
 
+/* --- the kernel as the reference ------------------------------------------ */
+
+/* Random trees of directories, files and links (absolute, relative, with
+ * ".." and "."), random paths through them: what ctune reads must be what a
+ * process chroot()ed at the root reads, component for component.  The files
+ * hold their own path, so a read shows which file was reached. */
+static const char *const comps[] = { "a", "b", "c", "..", "." };
+
+static void random_path(unsigned *seed, char *buf, size_t size, bool absolute, bool dots)
+{
+	int n = 1 + (int)(rand_r(seed) % 4);
+	size_t len = 0;
+	buf[0] = '\0';
+	for (int i = 0; i < n; i++) {
+		const char *c = comps[rand_r(seed) % (dots ? 5 : 3)];
+		len += (size_t)snprintf(buf + len, size - len, "%s%s", i || absolute ? "/" : "", c);
+	}
+}
+
+static void grow(const char *rel, int depth, unsigned *seed)
+{
+	for (int i = 0; i < 3; i++) {
+		char child[256], host[1024], target[64];
+		snprintf(child, sizeof(child), "%s/%s", rel, comps[i]);
+		snprintf(host, sizeof(host), "%s%s", rootdir, child);
+		unsigned r = rand_r(seed) % 10;
+		if (r < 3 && depth < 3) {
+			ck_assert_int_eq(mkdir(host, 0755), 0);
+			grow(child, depth + 1, seed);
+		} else if (r < 6) {
+			tl_write(rootdir, child, child);
+		} else if (r < 9) {
+			random_path(seed, target, sizeof(target), rand_r(seed) % 2, true);
+			ck_assert_int_eq(symlink(target, host), 0);
+		}
+	}
+}
+
+/* What the kernel reads at path inside a chroot at the root, one line per
+ * path in paths: the content, "EISDIR" for a directory, or "E<errno>". */
+static void chroot_reads(char paths[][64], int n, char out[][64])
+{
+	int fds[2];
+	ck_assert_int_eq(pipe(fds), 0);
+	pid_t pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		close(fds[0]);
+		if (chroot(rootdir) < 0 || chdir("/") < 0)
+			_exit(2);
+		for (int i = 0; i < n; i++) {
+			char buf[64] = "";
+			int fd = open(paths[i], O_RDONLY | O_NONBLOCK);
+			struct stat st;
+			if (fd < 0)
+				snprintf(buf, sizeof(buf), "E%d", errno);
+			else if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode))
+				snprintf(buf, sizeof(buf), "E%d", EISDIR);
+			else if (read(fd, buf, sizeof(buf) - 1) < 0)
+				snprintf(buf, sizeof(buf), "E%d", errno);
+			if (fd >= 0)
+				close(fd);
+			if (write(fds[1], buf, sizeof(buf)) != (ssize_t)sizeof(buf))
+				_exit(3);
+		}
+		_exit(0);
+	}
+	close(fds[1]);
+	for (int i = 0; i < n; i++) {
+		size_t got = 0;
+		while (got < 64) {
+			ssize_t k = read(fds[0], out[i] + got, 64 - got);
+			ck_assert_int_gt(k, 0);
+			got += (size_t)k;
+		}
+	}
+	close(fds[0]);
+	int status;
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "chroot child failed");
+}
+
+START_TEST(test_same_as_chroot)
+{
+	if (geteuid() != 0)
+		return; /* chroot needs root; the cases above still ran */
+	unsigned seed = 1234567u + (unsigned)_i;
+	int compared = 0;
+	for (int tree = 0; tree < 60; tree++) {
+		tl_rmrf(rootdir);
+		ck_assert_int_eq(mkdir(rootdir, 0755), 0);
+		grow("", 0, &seed);
+		enum { N = 40 };
+		char paths[N][64], want[N][64];
+		for (int i = 0; i < N; i++)
+			random_path(&seed, paths[i], sizeof(paths[i]), true, true);
+		chroot_reads(paths, N, want);
+		for (int walk = 0; walk < 2; walk++) {
+			ctune_root_force_walk(walk);
+			for (int i = 0; i < N; i++) {
+				char got[64];
+				ssize_t n = ctune_root_read_small(&root, paths[i], got, sizeof(got));
+				if (n < 0)
+					snprintf(got, sizeof(got), "E%d", (int)-n);
+				ck_assert_msg(strcmp(got, want[i]) == 0, "tree %d, %s (%s): kernel %s, ctune %s", tree,
+					      paths[i], walk ? "walk" : "openat2", want[i], got);
+				compared++;
+			}
+		}
+	}
+	ck_assert_int_eq(compared, 60 * 40 * 2);
+}
+END_TEST
+
 /* --- the running system --------------------------------------------------- */
 
 START_TEST(test_host_files)
@@ -411,6 +526,7 @@ int main(void)
 	tcase_add_loop_test(tc, test_procsys_read_errors, 0, 2);
 	tcase_add_loop_test(tc, test_procsys_write_stays_in_root, 0, 2);
 	tcase_add_test(tc, test_host_files);
+	tcase_add_loop_test(tc, test_same_as_chroot, 0, 3);
 	suite_add_tcase(s, tc);
 	return tl_run(s);
 }
