@@ -433,6 +433,11 @@ static int root_open(const ctune_root *r, const char *abs, int flags, unsigned k
 	k = kind_check(&st, kinds);
 	if (k < 0)
 		return k;
+	/* A write in place (a live value) to a file with other names would
+	 * reach them too: a hard link can lead out of the root as a symbolic
+	 * one can.  procfs and sysfs files have one name. */
+	if ((flags & O_ACCMODE) != O_RDONLY && S_ISREG(st.st_mode) && st.st_nlink > 1)
+		return -EMLINK;
 	int fd = openat(dirfd, name, (flags & ~O_CREAT) | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
@@ -519,6 +524,8 @@ int ctune_root_opendir(const ctune_root *r, const char *abs, DIR **out)
 
 const char *ctune_root_strerror(int r)
 {
+	if (r == -EMLINK)
+		return "the file has other hard links, which a write in place would change too";
 	if (r == CTUNE_ENOTREG)
 		return "not a regular file (a FIFO, socket or device is never read)";
 	if (r == -ELOOP)

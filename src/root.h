@@ -20,6 +20,8 @@
  *    kind) and O_NONBLOCK is taken off unless asked for.
  *  - O_NOFOLLOW refuses a link in the last place (live values: the kernel
  *    never makes /proc/sys or /sys/module/../parameters entries links).
+ *  - an open for writing in place refuses a file with more than one hard
+ *    link (-EMLINK): its other names may be outside the root.
  * Without a prefix (the running system) paths resolve as they always did,
  * but the kinds are checked the same way, after an O_NONBLOCK open.
  */

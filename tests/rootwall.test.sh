@@ -117,6 +117,13 @@ for how in absolute relative; do
 	same_tree "live key linked out ($how)" w.tree
 	outside_intact "live key linked out ($how)"
 done
+# a hard link to the outside (the same file system): no write in place
+img w-hard
+rm "$r/${NF}udp_timeout"
+ln "$out/victim" "$r/${NF}udp_timeout"
+rt "$tmp/o.json" set udp_timeout=99 --root "$r"
+refused "live key hard-linked out" nf_conntrack_udp_timeout "hard links"
+outside_intact "live key hard-linked out"
 # hashsize, the other live write (sysfs)
 img w-hashsize
 mkdir -p "$r/sys/module/nf_conntrack/parameters"

@@ -363,6 +363,15 @@ START_TEST(test_procsys_write_stays_in_root)
 		     "/proc/sys/net/netfilter/nf_conntrack_max");
 	ctune_error_clear(&err);
 	ck_assert_int_lt(ctune_procsys_write(&root, "net.netfilter.nf_conntrack_max", 5, &err), 0);
+	/* A hard link to the outside file (same file system). */
+	ck_assert_int_eq(unlink(tl_host(rootdir, "/proc/sys/net/netfilter/nf_conntrack_max")), 0);
+	ck_assert_int_eq(link(target, tl_host(rootdir, "/proc/sys/net/netfilter/nf_conntrack_max")), 0);
+	ctune_error_clear(&err);
+	ck_assert_int_eq(ctune_procsys_write(&root, "net.netfilter.nf_conntrack_max", 5, &err), -EMLINK);
+	ck_assert_ptr_nonnull(strstr(err.msg, "hard links"));
+	long long v = 0;
+	ck_assert_int_eq(ctune_procsys_read(&root, "net.netfilter.nf_conntrack_max", &v, NULL), 0); /* reads are fine */
+	ck_assert_int_eq(v, 999);
 	assert_outside_intact();
 }
 END_TEST
