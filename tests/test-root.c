@@ -195,6 +195,37 @@ START_TEST(test_link_loops)
 }
 END_TEST
 
+START_TEST(test_long_links)
+{
+	BOTH_WAYS();
+	/* Targets at the limits: no overflow, an error or the right file. */
+	static char target[PATH_MAX + 8];
+	size_t n = 0;
+	while (n + 3 < PATH_MAX - 1)
+		n += (size_t)snprintf(target + n, sizeof(target) - n, "../");
+	link_in_root(target, "/etc/up");
+	ck_assert_str_eq(rd("/etc/up/etc/sysctl.conf"), "image\n");
+	n = 0;
+	while (n + 2 < PATH_MAX - 1)
+		n += (size_t)snprintf(target + n, sizeof(target) - n, "a/");
+	link_in_root(target, "/etc/deep");
+	const char *got = rd("/etc/deep/x");
+	ck_assert_msg(strcmp(got, errno_text(ENOENT)) == 0 || strcmp(got, errno_text(ENAMETOOLONG)) == 0, "%s", got);
+	/* Links whose expansions grow past PATH_MAX together. */
+	char name[32], t[64];
+	for (int i = 0; i < 12; i++) {
+		snprintf(name, sizeof(name), "/etc/g%d", i);
+		if (i == 0)
+			snprintf(t, sizeof(t), "%s", "/etc/up");
+		else
+			snprintf(t, sizeof(t), "g%d/etc/g%d/etc", i - 1, i - 1);
+		link_in_root(t, name);
+	}
+	got = rd("/etc/g11/sysctl.conf");
+	ck_assert_msg(got[0] == 'E' || strcmp(got, "image\n") == 0, "%s", got);
+}
+END_TEST
+
 START_TEST(test_proc_self_links)
 {
 	BOTH_WAYS();
@@ -485,6 +516,19 @@ START_TEST(test_same_as_chroot)
 				compared++;
 			}
 		}
+		/* The path resolver that file edits use agrees too. */
+		for (int i = 0; i < N; i++) {
+			char out[PATH_MAX];
+			int k = ctune_root_resolve(&root, paths[i], false, out, sizeof(out), NULL);
+			if (want[i][0] != 'E') {
+				ck_assert_int_eq(k, 0);
+				char *text = tl_slurp(tl_host(rootdir, out), NULL);
+				ck_assert_msg(strcmp(text, want[i]) == 0, "resolve %s -> %s", paths[i], out);
+				free(text);
+			} else if (strcmp(want[i], errno_text(ELOOP)) == 0) {
+				ck_assert_int_eq(k, -ELOOP);
+			}
+		}
 	}
 	ck_assert_int_eq(compared, 60 * 40 * 2);
 }
@@ -530,6 +574,7 @@ int main(void)
 	tcase_add_loop_test(tc, test_directory_link_in_the_middle, 0, 2);
 	tcase_add_loop_test(tc, test_link_loops, 0, 2);
 	tcase_add_loop_test(tc, test_proc_self_links, 0, 2);
+	tcase_add_loop_test(tc, test_long_links, 0, 2);
 	tcase_add_loop_test(tc, test_not_regular_files, 0, 2);
 	tcase_add_loop_test(tc, test_nofollow_and_create, 0, 2);
 	tcase_add_loop_test(tc, test_procsys_read_errors, 0, 2);
