@@ -196,7 +196,16 @@ for kind in $kinds; do
 		if [ "$rc" != 0 ]; then same_tree "set, $kind at $p" h.tree; fi
 	done
 done
-# a huge meminfo, a 64 MiB table file: bounded reads
+# the files set buckets= reads: module parameter, modprobe.d, modules-load.d
+for p in sys/module/nf_conntrack/parameters/hashsize etc/modprobe.d/ctune.conf etc/modules-load.d/conntrack.conf; do
+	img h-boot
+	mkdir -p "$(dirname "$r/$p")"
+	rm -rf "${r:?}/$p"
+	mkfifo "$r/$p"
+	rt "$tmp/o.json" set buckets=131072 max=300000 --root "$r"
+	answered "set buckets, fifo at $p"
+done
+# a huge meminfo: bounded reads
 img h-big
 truncate -s 64M "$r/proc/meminfo"
 rt "$tmp/o.json" facts --root "$r" --format json --no-log-events
