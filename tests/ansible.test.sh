@@ -61,7 +61,7 @@ adhoc() {
 }
 
 # ============================ inside the namespace ===========================
-# The playbook against the real kernel: a root whose proc is /proc (this
+# The playbook against the real kernel: a root whose proc is /proc bound in (this
 # namespace's /proc/sys/net) and whose etc/ is scratch.
 if [ "${1:-}" = --netns-inner ]; then
 	host_ns=$2 tmp=$3

@@ -15,8 +15,8 @@
 #     runs form one chain and no update was lost;
 #   - no temporary file is left and the file keeps its mode and owner.
 # Once on a scratch root whose proc/sys holds plain files, and (as root)
-# again inside a private network namespace on a root whose proc is a link
-# to /proc, where "live" is the kernel's own value.
+# again inside a private network and mount namespace on a root with /proc
+# bound in as its proc, where "live" is the kernel's own value.
 set -u
 : "${CTUNE:?}" "${CTUNE_TESTS:?}"
 py=/usr/bin/python3

@@ -16,7 +16,7 @@
 # Each case runs against a scratch root whose proc/sys holds plain files
 # (the live values are then part of the tree).  As root, the whole run is
 # inside a private network and mount namespace, and every case that names a
-# root runs a second time against a root whose proc is a link to /proc, so
+# root runs a second time against a root with /proc bound in as its proc, so
 # the real (namespace's) /proc/sys/net values are compared too; the host's
 # /etc/sysctl.conf and /etc/sysctl.d are covered by scratch bind mounts
 # there, so even a case that slipped through could not reach them, and they
