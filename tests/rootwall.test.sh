@@ -237,6 +237,12 @@ if [ "$rc" = 0 ] && ! grep -q $'[\x01-\x09\x0b-\x1f\x7f]' "$tmp/o.json"; then ok
 	bad "human format: exit $rc, control characters reach the terminal: $(od -c "$tmp/o.json" | grep -m1 '033')"
 fi
 grep -qF '6.1.0-evil\x1b]0;pwned\x07' "$tmp/o.json" && ok "human format: escaped as \\xNN" || bad "human format: the release is not shown escaped"
+# C1 controls (UTF-8 and raw 8-bit CSI) do not reach the terminal either
+printf '6.1.0-c1\302\233J\2332J\n' >"$r/proc/sys/kernel/osrelease"
+rt "$tmp/o.json" facts --root "$r" --format human --no-log-events
+if [ "$rc" = 0 ] && ! LC_ALL=C grep -q $'\x9b' "$tmp/o.json"; then ok "human format: no C1 controls"; else
+	bad "human format: C1 controls: exit $rc $(grep -a 'c1' "$tmp/o.json" | od -c | head -3 | tr '\n' ' ')"
+fi
 
 # stderr too: a message that quotes an image's file name
 evil=$(printf '/etc/sysctl.d/x\033]0;pwned\007.conf')
