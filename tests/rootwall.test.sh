@@ -205,6 +205,20 @@ for p in sys/module/nf_conntrack/parameters/hashsize etc/modprobe.d/ctune.conf e
 	rt "$tmp/o.json" set buckets=131072 max=300000 --root "$r"
 	answered "set buckets, fifo at $p"
 done
+# the lens directory (CTUNE_LENS_DIR): a FIFO or a directory named like a lens
+for kind in fifo dir; do
+	img "l-$kind"
+	rm -f "$r/etc/modules-load.d/conntrack.conf" # so set lists the module: the Modules_Load lens
+	mkdir -p "$tmp/lens-$kind"
+	case $kind in
+	fifo) mkfifo "$tmp/lens-$kind/modules_load.aug" ;;
+	dir) cp "$CTUNE_TESTS/../lenses/modules_load.aug" "$tmp/lens-$kind/" && mkdir "$tmp/lens-$kind/util.aug" ;;
+	esac
+	tree "$r" >"$tmp/l.tree"
+	CTUNE_LENS_DIR=$tmp/lens-$kind rt "$tmp/o.json" set max=300000 --root "$r"
+	refused "lens directory: $kind" "is not a regular file"
+	same_tree "lens directory: $kind" l.tree
+done
 # a huge meminfo: bounded reads
 img h-big
 truncate -s 64M "$r/proc/meminfo"
