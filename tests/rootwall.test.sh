@@ -4,13 +4,15 @@
 # An attacker controls the image under --root: its links, FIFOs, sockets,
 # device nodes and file contents.  Whatever the image holds:
 #   - nothing outside the root is read or written: absolute links start
-#     again at the root, ".." stops there, a live key that is a link is
-#     refused (the kernel never makes one), a linked directory in the middle
-#     of a path or a linked etc/ leads only into the image;
+#     again at the root, ".." stops there, a live key that is a link or has
+#     other hard links is refused (the kernel never makes one), a linked
+#     directory in the middle of a path or a linked etc/ leads only into the
+#     image;
 #   - nothing hangs: a FIFO, socket, directory or device node at any path
 #     ctune reads (count, meminfo, modules, osrelease, proc/net/stat, the
-#     table, sysctl files, a live key, the kernel log) gives an answer within
-#     the time limit, as one JSON object;
+#     table, sysctl files, modprobe.d, modules-load.d, a live key, the kernel
+#     log, the lens directory) gives an answer within the time limit, as one
+#     JSON object;
 #   - a live key that exists but cannot be read fails `set`, names the key
 #     and changes nothing (only a missing key is "absent");
 #   - text from the image reaches a terminal with its control characters
