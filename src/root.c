@@ -391,9 +391,18 @@ int ctune_file_open(const char *path, int flags, unsigned kinds)
 	return file_open(path, flags, kinds, NULL);
 }
 
+/* A live value: a sysctl key or a module parameter, never a link in the
+ * kernel's own trees. */
+static bool live_path(const char *abs)
+{
+	return strncmp(abs, "/proc/sys/", 10) == 0 || strncmp(abs, "/sys/module/", 12) == 0;
+}
+
 /* ctune_root_open_as, and *out (may be NULL) the open file's fstat. */
 static int root_open(const ctune_root *r, const char *abs, int flags, unsigned kinds, struct stat *out)
 {
+	if (live_path(abs))
+		flags |= O_NOFOLLOW;
 	char path[4352];
 	if (r->len == 0) {
 		/* The running system: as it always was, but never blocking on

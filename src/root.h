@@ -18,8 +18,9 @@
  *    FIFO never blocks and a device node never sees an open().  Opens carry
  *    O_NONBLOCK; the open file is checked again with fstat (same inode, same
  *    kind) and O_NONBLOCK is taken off unless asked for.
- *  - O_NOFOLLOW refuses a link in the last place (live values: the kernel
- *    never makes /proc/sys or /sys/module/../parameters entries links).
+ *  - O_NOFOLLOW refuses a link in the last place; live values (paths
+ *    under /proc/sys/ and /sys/module/) always get it, with or without a
+ *    prefix: the kernel never makes their entries links.
  *  - an open for writing in place refuses a file with more than one hard
  *    link (-EMLINK): its other names may be outside the root.
  * Without a prefix (the running system) paths resolve as they always did,

@@ -92,12 +92,20 @@ START_TEST(test_absolute_link_rerooted)
 	/* A link to a host path: that path inside the root, where nothing is. */
 	char target[400];
 	snprintf(target, sizeof(target), "%s/secret", outside);
-	link_in_root(target, "/proc/sys/kernel/hostname");
-	ck_assert_str_eq(rd("/proc/sys/kernel/hostname"), errno_text(ENOENT));
-	ck_assert(!ctune_root_exists(&root, "/proc/sys/kernel/hostname"));
+	link_in_root(target, "/etc/hostname");
+	ck_assert_str_eq(rd("/etc/hostname"), errno_text(ENOENT));
+	ck_assert(!ctune_root_exists(&root, "/etc/hostname"));
 	/* ... and when the image has that path, the image's file. */
 	tl_write(rootdir, target, "inside\n");
-	ck_assert_str_eq(rd("/proc/sys/kernel/hostname"), "inside\n");
+	ck_assert_str_eq(rd("/etc/hostname"), "inside\n");
+	/* A live value (under /proc/sys or /sys/module) is never read
+	 * through a link, not even one inside the root. */
+	link_in_root(target, "/proc/sys/kernel/hostname");
+	ck_assert_str_eq(rd("/proc/sys/kernel/hostname"), errno_text(ELOOP));
+	tl_write(rootdir, "/sys/module/nf_conntrack/parameters/real", "65536\n");
+	link_in_root("real", "/sys/module/nf_conntrack/parameters/hashsize");
+	ck_assert_str_eq(rd("/sys/module/nf_conntrack/parameters/hashsize"), errno_text(ELOOP));
+	ck_assert_str_eq(rd("/sys/module/nf_conntrack/parameters/real"), "65536\n");
 	assert_outside_intact();
 }
 END_TEST
@@ -105,15 +113,16 @@ END_TEST
 START_TEST(test_dotdot_clamped)
 {
 	BOTH_WAYS();
-	link_in_root("../../../../../../../../../../outside/secret", "/proc/sys/kernel/domainname");
-	ck_assert_str_eq(rd("/proc/sys/kernel/domainname"), errno_text(ENOENT));
+	tl_write(rootdir, "/etc/a/b/c", "");
+	link_in_root("../../../../../../../../../../outside/secret", "/etc/a/b/domainname");
+	ck_assert_str_eq(rd("/etc/a/b/domainname"), errno_text(ENOENT));
 	tl_write(rootdir, "/outside/secret", "clamped\n");
-	ck_assert_str_eq(rd("/proc/sys/kernel/domainname"), "clamped\n");
+	ck_assert_str_eq(rd("/etc/a/b/domainname"), "clamped\n");
 	/* In the path itself too. */
 	ck_assert_str_eq(rd("/../../../outside/secret"), "clamped\n");
 	ck_assert_str_eq(rd("/proc/../../../../etc/sysctl.conf"), "image\n");
 	char out[PATH_MAX];
-	ck_assert_int_eq(ctune_root_resolve(&root, "/proc/sys/kernel/domainname", false, out, sizeof(out), NULL), 0);
+	ck_assert_int_eq(ctune_root_resolve(&root, "/etc/a/b/domainname", false, out, sizeof(out), NULL), 0);
 	ck_assert_str_eq(out, "/outside/secret");
 	ck_assert_int_eq(ctune_root_resolve(&root, "/../../etc/x.conf", false, out, sizeof(out), NULL), 0);
 	ck_assert_str_eq(out, "/etc/x.conf");
@@ -232,8 +241,8 @@ START_TEST(test_proc_self_links)
 	/* Magic links of the host's /proc are the image's proc here. */
 	link_in_root("/proc/self/root/etc/passwd", "/etc/passwd-link");
 	ck_assert_str_eq(rd("/etc/passwd-link"), errno_text(ENOENT));
-	link_in_root("/proc/self/environ", "/proc/sys/kernel/arch");
-	ck_assert_str_eq(rd("/proc/sys/kernel/arch"), errno_text(ENOENT));
+	link_in_root("/proc/self/environ", "/proc/arch");
+	ck_assert_str_eq(rd("/proc/arch"), errno_text(ENOENT));
 	link_in_root("/proc/1/cwd", "/etc/cwd");
 	ck_assert_str_eq(rd("/etc/cwd/etc/hostname"), errno_text(ENOENT));
 }
@@ -296,15 +305,16 @@ START_TEST(test_nofollow_and_create)
 	ck_assert_int_eq(ctune_root_open(&root, "/proc/sys/net/netfilter/nf_conntrack_udp_timeout",
 					 O_WRONLY | O_TRUNC | O_NOFOLLOW),
 			 -ELOOP);
-	/* Followed (inside the root) without O_NOFOLLOW: nothing there. */
+	/* A live value gets O_NOFOLLOW whether asked or not. */
 	ck_assert_int_eq(ctune_root_open(&root, "/proc/sys/net/netfilter/nf_conntrack_udp_timeout", O_WRONLY | O_TRUNC),
-			 -ENOENT);
+			 -ELOOP);
+	/* Elsewhere a link is followed, inside the root: nothing there. */
+	link_in_root(target, "/etc/udp");
+	ck_assert_int_eq(ctune_root_open(&root, "/etc/udp", O_WRONLY | O_TRUNC), -ENOENT);
 	/* O_CREAT through a dangling link creates inside the root or fails. */
-	int fd = ctune_root_open(&root, "/proc/sys/net/netfilter/nf_conntrack_udp_timeout", O_WRONLY | O_CREAT);
+	int fd = ctune_root_open(&root, "/etc/udp", O_WRONLY | O_CREAT);
 	ck_assert_int_eq(fd, -ENOENT); /* the outside's directories are not in the root */
-	ck_assert_int_eq(ctune_root_open(&root, "/proc/sys/net/netfilter/nf_conntrack_udp_timeout",
-					 O_WRONLY | O_CREAT | O_EXCL),
-			 -EEXIST);
+	ck_assert_int_eq(ctune_root_open(&root, "/etc/udp", O_WRONLY | O_CREAT | O_EXCL), -EEXIST);
 	fd = ctune_root_open(&root, "/etc/new.conf", O_WRONLY | O_CREAT | O_EXCL);
 	ck_assert_int_ge(fd, 0);
 	close(fd);
