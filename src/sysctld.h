@@ -21,6 +21,12 @@
 
 #define CTUNE_SYSCTLD_MAX_FILES 256
 
+/* The sysctl.d directories, in the order both systemd-sysctl and procps
+ * `sysctl --system` read them (a name in an earlier one masks the same name
+ * in later ones).  The one list of them in ctune. */
+extern const char *const ctune_sysctl_dirs[];
+extern const size_t ctune_sysctl_ndirs;
+
 typedef struct ctune_sysctld {
 	size_t n;
 	char files[CTUNE_SYSCTLD_MAX_FILES][256]; /* absolute paths, in application order */
@@ -57,18 +63,12 @@ size_t ctune_sysctld_after(const ctune_root *r, const ctune_sysctld *l, const ch
 typedef void (*ctune_sysctl_fn)(const char *key, const char *value, unsigned line, bool ignore_failure, void *data);
 void ctune_sysctl_text_foreach(const char *text, ctune_sysctl_fn fn, void *data);
 
-/* Boot order: with systemd-sysctl on the root (/lib/systemd/systemd-sysctl
- * or /usr/lib/systemd/systemd-sysctl) the sysctl.d directories only, where
- * /etc/sysctl.conf counts only through a link; without it (SysV init:
- * CentOS 5/6) /etc/sysctl.conf, then /etc/sysctl.d/\*.conf as CentOS 6's
- * init scripts apply them.  *systemd tells which. */
-int ctune_sysctld_list_boot(const ctune_root *r, ctune_sysctld *l, bool *systemd, ctune_error *err);
-
 /* Find the last assignment of key in one file's text.  Returns 1 (filled),
  * 0 (none). */
 int ctune_sysctl_text_lookup(const char *text, const char *key, ctune_sysctl_assign *out);
 
-/* True when the two absolute paths under the root name the same file. */
+/* True when the two absolute paths under the root name the same file
+ * (or, when one does not exist yet, would: a dangling link to it counts). */
 bool ctune_sysctld_same_file(const ctune_root *r, const char *a, const char *b);
 
 #endif
