@@ -113,7 +113,7 @@ static void write_key(struct replay *rp, const char *path, const setting *s)
 		return;
 	const char *file = rp->l->files[s->file], *why = NULL;
 	long long value;
-	if (ctune_sysctl_kernel_value(c->t, s->value, &value, &why) < 0) {
+	if (ctune_sysctl_kernel_value(c->t, s->value, rp->b->hz, &value, &why) < 0) {
 		if (v->nrejected < CTUNE_BOOT_MAX_REJECTED) {
 			ctune_boot_reject *j = &v->rejected[v->nrejected++];
 			snprintf(j->file, sizeof(j->file), "%s", file);
@@ -446,6 +446,9 @@ int ctune_boot_effective(const ctune_root *r, const ctune_detect *d, ctune_boot 
 		return 0;
 	b->model = ctune_boot_model_detect(r, b->model_reason, sizeof(b->model_reason));
 	b->systemd = b->model == CTUNE_BOOT_SYSTEMD;
+	/* Timeouts above INT_MAX / HZ seconds are refused; HZ is not in /proc.
+	 * Debian and Ubuntu build with 250, RHEL and its rebuilds with 1000. */
+	b->hz = ctune_root_exists(r, "/etc/redhat-release") ? 1000 : 250;
 	_cleanup_free_ ctune_sysctld *l = malloc(sizeof(*l));
 	_cleanup_free_ struct replay *rp = calloc(1, sizeof(*rp));
 	if (!l || !rp)

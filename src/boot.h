@@ -53,6 +53,7 @@ typedef struct ctune_boot {
 	bool systemd; /* systemd-sysctl applies the files (else an init script) */
 	ctune_boot_model model;
 	char model_reason[256];
+	unsigned hz; /* the kernel's tick rate assumed for timeout limits (250; RHEL: 1000) */
 	int module_early; /* 1: conntrack is there before sysctl runs, 0: not, -1: unknown */
 	char module_reason[512];
 	size_t nfiles; /* configuration files read */

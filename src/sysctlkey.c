@@ -178,7 +178,8 @@ static int parse_long(const char *v, bool *neg, unsigned long long *out, const c
 	return 0;
 }
 
-int ctune_sysctl_kernel_value(const ctune_tunable *t, const char *value, long long *out, const char **why)
+int ctune_sysctl_kernel_value(const ctune_tunable *t, const char *value, unsigned hz, long long *out,
+			      const char **why)
 {
 	bool neg;
 	unsigned long long n;
@@ -202,7 +203,7 @@ int ctune_sysctl_kernel_value(const ctune_tunable *t, const char *value, long lo
 			return 0;
 		}
 	}
-	unsigned long long lim = t->kind == CTUNE_KIND_TIMEOUT ? INT_MAX / 1000 : (unsigned long long)INT_MAX + neg;
+	unsigned long long lim = t->kind == CTUNE_KIND_TIMEOUT ? INT_MAX / (hz ? hz : 1000) : (unsigned long long)INT_MAX + neg;
 	if (n > lim) {
 		*why = t->kind == CTUNE_KIND_TIMEOUT ? "more seconds than the kernel can store in jiffies"
 						     : "outside the range of an int";

@@ -54,8 +54,9 @@ void ctune_sysctl_key_slash(const char *dotted, char *out, size_t size);
 /* How the kernel takes value (as the tools write it, with a "\n" after it)
  * for tunable t: 0 and *out, or -EINVAL with *why saying what it refuses
  * (proc_dointvec's base-0 integer with one separator after it; the
- * jiffies conversion's limit for timeouts, taken at HZ=1000; the u8
+ * jiffies conversion's limit for timeouts, INT_MAX / hz seconds; the u8
  * ranges of flags; read-only keys). */
-int ctune_sysctl_kernel_value(const ctune_tunable *t, const char *value, long long *out, const char **why);
+int ctune_sysctl_kernel_value(const ctune_tunable *t, const char *value, unsigned hz, long long *out,
+			      const char **why);
 
 #endif

@@ -1,0 +1,162 @@
+#!/usr/bin/env bash
+# boot-diff.test.sh - ctune's effective_at_boot against the real boot tools,
+# on many generated sysctl.d trees (tests/boot-diff-gen.py).
+#
+# For every tree, both real tools run: /lib/systemd/systemd-sysctl and procps
+# `sysctl --system`, each in a fresh mount + network namespace (unshare -mn)
+# with the tree bind-mounted over /etc, /run, /usr/lib/sysctl.d and
+# /usr/local/lib (so the host's own files are out of sight, and nothing
+# outside the namespace is touched):
+#   1. against the namespace's real /proc/sys/net: its per-namespace
+#      conntrack timeouts and flags are writable, so the kernel itself
+#      parses the values; every one is read back;
+#   2. against plain files standing in for /proc/sys/net (a tmpfs tree
+#      bind-mounted over it, net/nf_conntrack_max a link to
+#      net/netfilter/nf_conntrack_max as the two are one kernel variable):
+#      nf_conntrack_max, its alias, buckets and expect_max are read-only in
+#      a namespace, so here the text each file holds last is the write that
+#      won.
+# ctune facts --root TREE (with the same stand-in tree as its /proc/sys/net,
+# and a marker saying which tool the image runs) must predict every value.
+# The host's /proc/sys and /etc are never written: every write happens in
+# a namespace the test made, on keys that are per namespace or stand-ins.
+#
+# Prints the numbers: trees, and for each tool how many trees agree.
+# BOOT_DIFF_TREES (default 100) and BOOT_DIFF_SEED (default 15) vary it.
+set -u
+. "$(dirname "$0")/lib.sh"
+py=/usr/bin/python3
+sd=/lib/systemd/systemd-sysctl
+ntrees=${BOOT_DIFF_TREES:-100}
+seed=${BOOT_DIFF_SEED:-15}
+[ "$(id -u)" = 0 ] || skip "needs root (unshare -mn)"
+[ -x $sd ] || skip "no $sd"
+command -v sysctl >/dev/null || skip "no procps sysctl"
+unshare -mn true 2>/dev/null || skip "unshare -mn not permitted"
+[ -e /proc/sys/net/netfilter/nf_conntrack_udp_timeout ] || skip "no nf_conntrack"
+[ -d /usr/lib/sysctl.d ] && [ -d /usr/local/lib ] || skip "no /usr/lib/sysctl.d or /usr/local/lib to cover"
+scratch boot-diff
+host_before=$(cat /proc/sys/net/netfilter/nf_conntrack_{udp_timeout,tcp_timeout_established,generic_timeout} \
+	/proc/sys/net/netfilter/nf_conntrack_max /proc/sys/kernel/pid_max)
+
+# The conntrack files of a fresh namespace, as the stand-in's template:
+# names and modes, "S" as their text (a value no tool writes).
+tpl=$tmp/standin
+mkdir -p "$tpl/netfilter"
+unshare -n sh -c 'cd /proc/sys/net/netfilter && for f in nf_conntrack_*; do
+	[ -f "$f" ] && echo "$f $(cat "$f")"; done' >"$tmp/defaults"
+while read -r f _; do echo S >"$tpl/netfilter/$f"; done <"$tmp/defaults"
+ln -s netfilter/nf_conntrack_max "$tpl/nf_conntrack_max"
+
+$py "$(dirname "$0")/boot-diff-gen.py" "$tmp/trees" "$ntrees" "$seed" || { bad "generator failed"; report; exit; }
+
+# run_tool TREE TOOL MODE: the tool on TREE's files in a fresh namespace;
+# MODE real prints the namespace's conntrack keys, MODE standin the stand-in
+# files' text.  The mounts are checked before the tool runs.
+run_tool() {
+	local r=$1 tool=$2 mode=$3 w
+	w=$(mktemp -d "$tmp/w.XXXXXX")
+	cp -a "$tpl" "$w/net"
+	unshare -mn --propagation private bash -c '
+		set -e
+		r=$1 w=$2 tool=$3 mode=$4
+		mount --bind "$r/etc" /etc
+		mount --bind "$r/run" /run
+		mount --bind "$r/usr/lib/sysctl.d" /usr/lib/sysctl.d
+		mount --bind "$r/usr/local/lib" /usr/local/lib
+		[ "$mode" = standin ] && mount --bind "$w/net" /proc/sys/net
+		for d in /etc /run /usr/lib/sysctl.d /usr/local/lib; do mountpoint -q $d; done
+		[ "$mode" = real ] || [ "$(readlink /proc/sys/net/nf_conntrack_max)" = netfilter/nf_conntrack_max ]
+		set +e
+		$tool >/dev/null 2>&1
+		cd /proc/sys/net/netfilter && for f in nf_conntrack_*; do
+			[ -f "$f" ] && echo "$f $(tr "\n" "~" <"$f")"; done
+	' bash "$r" "$w" "$tool" "$mode"
+	rm -rf "$w"
+}
+
+# predict TREE MODEL: ctune's effective_at_boot, as JSON.
+predict() {
+	local r=$1
+	rm -rf "$r/proc" "$r/lib"
+	mkdir -p "$r/proc/sys" "$r/etc/init.d"
+	cp -a "$tpl" "$r/proc/sys/net"
+	: >"$r/etc/init.d/procps"
+	if [ "$2" = systemd ]; then mkdir -p "$r/lib/systemd" && : >"$r/lib/systemd/systemd-sysctl"; fi
+	"$CTUNE" facts --root "$r" --format json --no-advice
+}
+
+for r in "$tmp"/trees/t*; do
+	for tool in systemd procps; do
+		[ $tool = systemd ] && cmd=$sd || cmd="sysctl --system"
+		predict "$r" $tool >"$r/$tool.ctune.json" 2>"$r/$tool.ctune.err" || echo '{}' >"$r/$tool.ctune.json"
+		run_tool "$r" "$cmd" real >"$r/$tool.real"
+		run_tool "$r" "$cmd" standin >"$r/$tool.standin"
+	done
+done
+
+# Compare, tree by tree; print each difference and the totals.
+$py - "$tmp/trees" "$tmp/defaults" >"$tmp/verdict" <<'EOF'
+import glob, json, os, sys
+trees, defaults = sys.argv[1], sys.argv[2]
+base = dict(l.split(None, 1) for l in open(defaults).read().splitlines())
+base = {k: v.strip() for k, v in base.items()}
+writable_real = None
+equal = {"systemd": 0, "procps": 0}
+total = 0
+for r in sorted(glob.glob(trees + "/t*")):
+    total += 1
+    for tool in ("systemd", "procps"):
+        diffs = []
+        try:
+            facts = json.load(open(f"{r}/{tool}.ctune.json"))
+            boot = facts["effective_at_boot"]
+            tun = boot["tunables"]
+            want_model = "systemd-sysctl" if tool == "systemd" else "procps-sysctl-system"
+            if "model" in boot and boot["model"] != want_model:
+                diffs.append(f"model {boot['model']} != {want_model}")
+        except Exception as e:
+            diffs.append(f"no effective_at_boot: {e}: {open(f'{r}/{tool}.ctune.err').read()[:300]}")
+            tun = {}
+        real = dict(l.split(" ", 1) for l in open(f"{r}/{tool}.real").read().splitlines())
+        stand = dict(l.split(" ", 1) for l in open(f"{r}/{tool}.standin").read().splitlines())
+        for f, text in real.items():
+            name = f[len("nf_conntrack_"):]
+            if name in ("count", "max", "buckets", "expect_max") or name not in base:
+                continue
+            got = text.rstrip("~")
+            v = tun.get(name)
+            want = str(v["value"]) if v and v["value"] is not None else base[f] if f in base else None
+            if want is None:
+                continue
+            if got != want:
+                diffs.append(f"{name}: {tool} left {got}, ctune predicted {want} ({json.dumps(v)})")
+        for name in ("max", "buckets", "expect_max"):
+            # systemd-sysctl does not truncate (proc files need not): the
+            # last write is the first line.
+            got = stand.get("nf_conntrack_" + name, "S~").split("~")[0]
+            v = tun.get(name)
+            want = v["raw"] if v and v["value"] is not None else "S"
+            if got != want:
+                diffs.append(f"{name} (stand-in): {tool} wrote {got!r} last, ctune predicted {want!r} "
+                             f"({json.dumps(v)})")
+        if diffs:
+            rules = open(f"{r}/rules").read().strip()
+            print(f"DIFF {os.path.basename(r)} {tool} [{rules}]: " + "; ".join(diffs))
+        else:
+            equal[tool] += 1
+print(f"TOTAL trees={total} systemd_equal={equal['systemd']} procps_equal={equal['procps']}")
+EOF
+grep '^DIFF' "$tmp/verdict" | head -40
+totals=$(grep '^TOTAL' "$tmp/verdict")
+echo "$totals"
+[ -n "$totals" ] && ok "compared: $totals" || bad "comparison failed"
+ndiff=$(grep -c '^DIFF' "$tmp/verdict")
+[ "$ndiff" -eq 0 ] && ok "every tree agrees with both tools" || bad "$ndiff tree/tool pairs differ"
+n=$(echo "$totals" | sed -n 's/.*trees=\([0-9]*\).*/\1/p')
+[ "${n:-0}" -ge 80 ] || [ "$ntrees" -lt 80 ] && ok "${n:-0} trees" || bad "only ${n:-0} trees"
+
+host_after=$(cat /proc/sys/net/netfilter/nf_conntrack_{udp_timeout,tcp_timeout_established,generic_timeout} \
+	/proc/sys/net/netfilter/nf_conntrack_max /proc/sys/kernel/pid_max)
+[ "$host_before" = "$host_after" ] && ok "the host's own values are untouched" || bad "host values changed!"
+report
