@@ -260,7 +260,43 @@ def other_keys(t):
     t.add(t.pick(), "-" + NF + "no_such_key_either = 1")
 
 
-RULES = [glob_star, glob_question, glob_exclude, glob_explicit, glob_flags, leading_slash, doubled_sep, mixed_sep,
+def glob_bracket(t):
+    t.add(t.pick(), NF + t.rnd.choice(["tcp_timeout_[cf]*", "tcp_timeout_[!e]*", "*_timeout", "udp_timeout*"]) +
+          " = " + t.val())
+
+
+def glob_alias(t):
+    """A glob reaching the alias beside an explicit key: a re-assignment order question."""
+    t.add(t.pick(), t.rnd.choice(["net.nf_conntrack_ma?", "net/nf_conntrack_m*", NF + "ma[x]"]) + " = " + t.good())
+    if t.rnd.random() < 0.6:
+        t.add(t.pick(), t.rnd.choice(STANDIN[:2]) + " = " + t.good())
+
+
+def trailing_sep(t):
+    k = t.timeout()
+    t.add(t.pick(), t.rnd.choice([k + ".", k.replace(".", "/") + "/", k + "/"]) + " = " + t.val())
+
+
+def odd_values(t):
+    t.add(t.pick(), t.timeout() + t.rnd.choice([" =", " = = 5", "==7000", " =\t7001", "= 0x1c2", "= -0", "= 0x7fffffff"]))
+
+
+def cancel_reassign(t):
+    k = t.timeout()
+    t.add("usr/lib/sysctl.d/10-base.conf", k + " = " + t.val())
+    t.add("etc/sysctl.d/50-mid.conf", "-" + k)
+    if t.rnd.random() < 0.6:
+        t.add("etc/sysctl.d/90-late.conf", k + " = " + t.val())
+
+
+def exclusion_first(t):
+    t.add("etc/sysctl.d/10-base.conf", "-" + NF + "tcp_timeout_close_wait")
+    t.add("etc/sysctl.d/50-mid.conf", NF + "tcp_timeout_* = " + t.val())
+    if t.rnd.random() < 0.5:
+        t.add("etc/sysctl.d/90-late.conf", NF + "tcp_timeout_close_wait = " + t.val())
+
+
+RULES = [glob_bracket, glob_alias, trailing_sep, odd_values, cancel_reassign, exclusion_first, glob_star, glob_question, glob_exclude, glob_explicit, glob_flags, leading_slash, doubled_sep, mixed_sep,
          dash_space, dash_ignore, bare_cancel, same_value_order, alias_order, sizes, values_base, values_bad,
          values_flags, values_trailing, cr_only, crlf, nul_byte, unreadable, masking, hidden, sysctl_conf, dangling,
          no_equals, comments, dup_across, other_keys]

@@ -50,28 +50,31 @@ ln -s netfilter/nf_conntrack_max "$tpl/nf_conntrack_max"
 
 $py "$(dirname "$0")/boot-diff-gen.py" "$tmp/trees" "$ntrees" "$seed" || { bad "generator failed"; report; exit; }
 
-# run_tool TREE TOOL MODE: the tool on TREE's files in a fresh namespace;
-# MODE real prints the namespace's conntrack keys, MODE standin the stand-in
-# files' text.  The mounts are checked before the tool runs.
+# run_tool TREE TOOL: the tool on TREE's files in a fresh namespace, twice:
+# against the namespace's own conntrack keys (printed as "real FILE TEXT"),
+# then against the stand-in files ("standin FILE TEXT"), newlines as '~'.
+# The mounts are checked before the tool runs.
 run_tool() {
-	local r=$1 tool=$2 mode=$3 w
+	local r=$1 tool=$2 w
 	w=$(mktemp -d "$tmp/w.XXXXXX")
 	cp -a "$tpl" "$w/net"
 	unshare -mn --propagation private bash -c '
 		set -e
-		r=$1 w=$2 tool=$3 mode=$4
+		r=$1 w=$2 tool=$3
 		mount --bind "$r/etc" /etc
 		mount --bind "$r/run" /run
 		mount --bind "$r/usr/lib/sysctl.d" /usr/lib/sysctl.d
 		mount --bind "$r/usr/local/lib" /usr/local/lib
-		[ "$mode" = standin ] && mount --bind "$w/net" /proc/sys/net
 		for d in /etc /run /usr/lib/sysctl.d /usr/local/lib; do mountpoint -q $d; done
-		[ "$mode" = real ] || [ "$(readlink /proc/sys/net/nf_conntrack_max)" = netfilter/nf_conntrack_max ]
-		set +e
-		$tool >/dev/null 2>&1
-		cd /proc/sys/net/netfilter && for f in nf_conntrack_*; do
-			[ -f "$f" ] && echo "$f $(tr "\n" "~" <"$f")"; done
-	' bash "$r" "$w" "$tool" "$mode"
+		show() { (cd /proc/sys/net/netfilter && for f in nf_conntrack_*; do
+			[ -f "$f" ] && echo "$1 $f $(tr "\n" "~" <"$f")"; done); }
+		$tool >/dev/null 2>&1 || true
+		show real
+		mount --bind "$w/net" /proc/sys/net
+		[ "$(readlink /proc/sys/net/nf_conntrack_max)" = netfilter/nf_conntrack_max ]
+		$tool >/dev/null 2>&1 || true
+		show standin
+	' bash "$r" "$w" "$tool"
 	rm -rf "$w"
 }
 
@@ -90,8 +93,8 @@ for r in "$tmp"/trees/t*; do
 	for tool in systemd procps; do
 		[ $tool = systemd ] && cmd=$sd || cmd="sysctl --system"
 		predict "$r" $tool >"$r/$tool.ctune.json" 2>"$r/$tool.ctune.err" || echo '{}' >"$r/$tool.ctune.json"
-		run_tool "$r" "$cmd" real >"$r/$tool.real"
-		run_tool "$r" "$cmd" standin >"$r/$tool.standin"
+		run_tool "$r" "$cmd" >"$r/$tool.out"
+		grep -q '^standin ' "$r/$tool.out" || bad "$(basename "$r") $tool: the namespace run failed"
 	done
 done
 
@@ -118,8 +121,9 @@ for r in sorted(glob.glob(trees + "/t*")):
         except Exception as e:
             diffs.append(f"no effective_at_boot: {e}: {open(f'{r}/{tool}.ctune.err').read()[:300]}")
             tun = {}
-        real = dict(l.split(" ", 1) for l in open(f"{r}/{tool}.real").read().splitlines())
-        stand = dict(l.split(" ", 1) for l in open(f"{r}/{tool}.standin").read().splitlines())
+        lines = [l.split(" ", 2) for l in open(f"{r}/{tool}.out").read().splitlines()]
+        real = {f: text for mode, f, text in lines if mode == "real"}
+        stand = {f: text for mode, f, text in lines if mode == "standin"}
         for f, text in real.items():
             name = f[len("nf_conntrack_"):]
             if name in ("count", "max", "buckets", "expect_max") or name not in base:
