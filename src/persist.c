@@ -18,15 +18,21 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bootfiles.h"
+#include "sysctlkey.h"
 #include "textfile.h"
 
 struct ctune_persist {
 	ctune_textfile f;
 };
 
+/* ctune's own lens (lenses/ctune_sysctl.aug), found where Modules_Load is:
+ * it reads every file the boot tools accept, which the stock Sysctl lens
+ * does not. */
 static const ctune_textfile_format sysctl_format = {
-	.lens = "Sysctl.lns",
-	.title = "Sysctl",
+	.lens = "Ctune_Sysctl.lns",
+	.title = "Ctune_Sysctl",
+	.loadpath = ctune_modload_lens_path,
 	.noun = "sysctl file",
 	.max_bytes = 16u << 20, /* sysctl files are a few KiB; refuse nonsense */
 	/* As persist.h promises: the directory must exist, and a file whose
@@ -55,10 +61,22 @@ static bool key_valid(const char *key)
 
 /* --- the tree ----------------------------------------------------------- */
 
-/* The entries (not comments) under /parsed, in file order. */
+/* The entries (not comments, exclusions or lines without '=') under
+ * /parsed, in file order. */
 static int entries(ctune_persist *p, strv *out, ctune_error *err)
 {
-	return ctune_textfile_match(&p->f, "/parsed/*[label() != '#comment']", out, "list the entries", err);
+	return ctune_textfile_match(&p->f,
+				    "/parsed/*[label() != '#comment' and label() != '#exclude' and label() != '#invalid']",
+				    out, "list the entries", err);
+}
+
+/* The key a label names for both boot tools, dotted; -EINVAL when they
+ * would not apply it to one key (net/netfilter.x names no file, "- x"
+ * is " x" to procps, a glob is many keys): such a line is not "the key"
+ * and is left alone. */
+static int label_key(const char *label, char *norm, size_t size)
+{
+	return ctune_sysctl_key_canon(label, norm, size);
 }
 
 /* Refuse what the lens could not write back; norm gets the dotted key. */
@@ -84,8 +102,8 @@ static int match_key(ctune_persist *p, const char *key, char norm[static 256], s
 	for (int i = 0; i < out->n; i++) {
 		const char *label = NULL;
 		char k[256];
-		if (aug_label(p->f.aug, out->v[i], &label) == 1 && label &&
-		    ctune_key_normalize(label, k, sizeof(k)) >= 0 && strcmp(k, norm) == 0)
+		if (aug_label(p->f.aug, out->v[i], &label) == 1 && label && label_key(label, k, sizeof(k)) >= 0 &&
+		    strcmp(k, norm) == 0)
 			out->v[kept++] = out->v[i];
 		else
 			free(out->v[i]);
@@ -149,8 +167,8 @@ int ctune_persist_list(ctune_persist *p, ctune_persist_key **keys, size_t *n, ct
 		const char *label = NULL;
 		char norm[256];
 		ctune_scheme scheme;
-		if (aug_label(p->f.aug, m.v[i], &label) != 1 || !label ||
-		    ctune_key_normalize(label, norm, sizeof(norm)) < 0 || strlen(label) >= 256)
+		if (aug_label(p->f.aug, m.v[i], &label) != 1 || !label || label_key(label, norm, sizeof(norm)) < 0 ||
+		    strlen(label) >= 256)
 			continue;
 		const ctune_tunable *t = ctune_tunable_by_key(norm, &scheme);
 		if (!t)
@@ -231,6 +249,29 @@ static int set_node(ctune_persist *p, const char *path, const char *value, ctune
 	return 0;
 }
 
+/* Remove the "-key" exclusions of norm: systemd-sysctl takes one after an
+ * assignment as cancelling it, and an explicit assignment keeps a glob off
+ * the key anyway.  Returns the number removed or -errno. */
+static int remove_exclusions(ctune_persist *p, const char *norm, ctune_error *err)
+{
+	_cleanup_(strv_done) strv m = { 0 };
+	int r = ctune_textfile_match(&p->f, "/parsed/#exclude", &m, "list the exclusions", err);
+	if (r < 0)
+		return r;
+	int kept = 0;
+	for (int i = 0; i < m.n; i++) {
+		const char *v = NULL;
+		char k[256];
+		if (aug_get(p->f.aug, m.v[i], &v) == 1 && v && label_key(v, k, sizeof(k)) >= 0 && strcmp(k, norm) == 0)
+			m.v[kept++] = m.v[i];
+		else
+			free(m.v[i]);
+	}
+	m.n = kept;
+	r = ctune_textfile_remove(&p->f, m.v, m.n, "remove an exclusion", err);
+	return r < 0 ? r : m.n;
+}
+
 int ctune_persist_set(ctune_persist *p, const char *key, const char *value, ctune_error *err)
 {
 	char norm[256];
@@ -251,7 +292,7 @@ int ctune_persist_set(ctune_persist *p, const char *key, const char *value, ctun
 		if (aug_set(p->f.aug, path, value) < 0)
 			return ctune_textfile_failure(&p->f, -EIO, "add a key", err);
 		p->f.dirty = true;
-		return 0;
+		return remove_exclusions(p, norm, err);
 	}
 
 	/* Set the last occurrence first: removing earlier ones renumbers it. */
@@ -259,7 +300,10 @@ int ctune_persist_set(ctune_persist *p, const char *key, const char *value, ctun
 	if (r < 0)
 		return r;
 	r = ctune_textfile_remove(&p->f, m.v, m.n - 1, "remove a duplicate", err);
-	return r < 0 ? r : m.n - 1;
+	if (r < 0)
+		return r;
+	r = remove_exclusions(p, norm, err);
+	return r < 0 ? r : m.n - 1 + r;
 }
 
 int ctune_persist_remove(ctune_persist *p, const char *key, ctune_error *err)

@@ -656,8 +656,9 @@ refused "link out of the root" 1 "outside the root" udp_timeout=45 --file /etc/s
 same "host /etc/passwd untouched" /etc/passwd "$tmp/passwd.before"
 rm "$r/etc/sysctl.d/50-evil.conf"
 snap "$r" >"$tmp/snap0"
-# A file the Sysctl lens cannot parse: nothing written, nothing live.
-printf 'net.ipv4.ip_forward = 1\nbad@key = 1\n' >"$r/etc/sysctl.d/60-broken.conf"
+# A file the lens cannot parse (a line ending in a carriage return alone):
+# nothing written, nothing live.
+printf 'net.ipv4.ip_forward = 1\rbad = 1\n' >"$r/etc/sysctl.d/60-broken.conf"
 snap "$r" >"$tmp/snap0"
 refused "unparseable file" 1 "/etc/sysctl.d/60-broken.conf" udp_timeout=45 --file /etc/sysctl.d/60-broken.conf --root "$r"
 # The file's directory does not exist.
