@@ -2,6 +2,11 @@
 """boot-diff-gen.py - generate sysctl.d trees for tests/boot-diff.test.sh.
 
 Usage: boot-diff-gen.py OUTDIR COUNT [SEED]
+       boot-diff-gen.py --set OUTDIR COUNT [SEED]
+
+The second form makes starting roots for `ctune set` instead: a file to set
+a key in (the file "set" says: tunable value file key), holding that key in
+every spelling and value form the boot tools accept, among other lines.
 
 Every tree is a directory holding etc/sysctl.d, run/sysctl.d,
 usr/lib/sysctl.d, usr/local/lib/sysctl.d and maybe etc/sysctl.conf, made of
@@ -302,7 +307,64 @@ RULES = [glob_bracket, glob_alias, trailing_sep, odd_values, cancel_reassign, ex
          no_equals, comments, dup_across, other_keys]
 
 
+# --- starting files for `ctune set` ------------------------------------------
+
+def set_case(rnd, key):
+    """A file around KEY (dotted) in every form the tools accept, with noise."""
+    slash = key.replace(".", "/")
+    mixed = slash.replace("/", ".", 2).replace(".", "/", 1)  # net/netfilter.x: names no file
+    short = key[:-1] + "?"
+    forms = [key + " = 30", "-" + key + " = 31", key + "=32", "\t" + key + "\t=\t33", "/" + slash + " = 34",
+             slash + " = 35", mixed + " = 36", "- " + key + " = 37", "-" + key, short + " = 38", key + " = 39 # note",
+             key + " = 7067#x", key + " = 12h", key + " =", key + " 40", key + " = 41", key + " = 42",
+             "-" + slash, key + " = 0x2b"]
+    noise = ["# a comment", "; another", "", "net.netfilter.nf_conntrack_tcp_timeout_close = 11",
+             "net.netfilter.nf_conntrack_generic_timeout=601", "net.ipv4.ip_forward 1", "  # indented",
+             "-net.netfilter.nf_conntrack_no_such_key = 1", "net.netfilter.nf_conntrack_icmp_timeout = 29 ; c"]
+    lines = [rnd.choice(forms) for _ in range(rnd.randint(1, 4))] + rnd.sample(noise, rnd.randint(1, 4))
+    rnd.shuffle(lines)
+    text = "\n".join(lines) + "\n"
+    r = rnd.random()
+    if r < 0.1:
+        text = text.replace("\n", "\r\n")
+    elif r < 0.2:
+        text = "\ufeff" + text
+    elif r < 0.3:
+        text = text.rstrip("\n")
+    return text
+
+
+def main_set(out, count, seed):
+    keys = ["net.netfilter.nf_conntrack_udp_timeout", "net.netfilter.nf_conntrack_max", "net.nf_conntrack_max"]
+    for i in range(count):
+        rnd = random.Random(seed * 7919 + i)
+        key = keys[i % 3] if i % 4 else keys[0]
+        t = Tree(rnd)
+        target = rnd.choice(["etc/sysctl.d/90-ct.conf", "etc/sysctl.conf", "usr/lib/sysctl.d/90-ct.conf"])
+        if target == "etc/sysctl.conf":
+            t.links["etc/sysctl.d/99-sysctl.conf"] = "../sysctl.conf"
+        if target.startswith("usr/"):
+            target = "etc/sysctl.d/90-ct.conf"  # a vendor file of the same name is masked by ours
+            t.add("usr/lib/sysctl.d/90-ct.conf", key + " = 44")
+        if rnd.random() < 0.85:
+            t.files[target] = set_case(rnd, key).encode()
+        if rnd.random() < 0.3:  # a later file overriding it: --override fix comments it out
+            t.add("etc/sysctl.d/99-zz.conf", rnd.choice([key, "-" + key, key.replace(".", "/")]) + " = 46")
+        if rnd.random() < 0.3:  # an earlier file
+            t.add("usr/lib/sysctl.d/10-base.conf", key + " = 47")
+        d = os.path.join(out, "s%03d" % i)
+        os.makedirs(d)
+        t.write(d)
+        name = "udp_timeout" if "udp" in key else "max"
+        value = rnd.choice([45, 60, 121, 7200]) if name == "udp_timeout" else rnd.choice([65536, 1210856, 262145])
+        with open(os.path.join(d, "set"), "w") as f:
+            f.write("%s %d /%s %s\n" % (name, value, target, key))
+
+
 def main():
+    if sys.argv[1] == "--set":
+        main_set(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]) if len(sys.argv) > 4 else 15)
+        return
     out, count = sys.argv[1], int(sys.argv[2])
     seed = int(sys.argv[3]) if len(sys.argv) > 3 else 15
     for i in range(count):

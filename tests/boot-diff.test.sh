@@ -160,6 +160,76 @@ ndiff=$(grep -c '^DIFF' "$tmp/verdict")
 n=$(echo "$totals" | sed -n 's/.*trees=\([0-9]*\).*/\1/p')
 [ "${n:-0}" -ge 80 ] || [ "$ntrees" -lt 80 ] && ok "${n:-0} trees" || bad "only ${n:-0} trees"
 
+# --- phase 2: what `ctune set` writes is what both tools apply ----------------
+# Starting roots hold the key in every spelling and value form the tools
+# accept; ctune set (with --override fix) must edit the file, keep every
+# line about other keys byte for byte, and both tools must then apply the
+# value it promised: udp_timeout read back from the namespace's kernel, max
+# (or its alias) from the stand-in file.
+nsets=${BOOT_DIFF_SETS:-60}
+$py "$(dirname "$0")/boot-diff-gen.py" --set "$tmp/sets" "$nsets" "$seed" || bad "set generator failed"
+for r in "$tmp"/sets/s*; do
+	read -r name value file key <"$r/set"
+	find "$r/etc" "$r/usr" "$r/run" -type f -print0 | sort -z | xargs -0 -r sha256sum >"$r/sums.before"
+	[ -f "$r$file" ] && cp "$r$file" "$r/file.before" || : >"$r/file.before"
+	predict "$r" systemd >/dev/null 2>&1
+	"$CTUNE" set "$name=$value" --file "$file" --override fix --root "$r" --format json >"$r/set.json" 2>"$r/set.err"
+	echo $? >"$r/set.rc"
+	run_tool "$r" "$sd" >"$r/systemd.out"
+	run_tool "$r" "sysctl --system" >"$r/procps.out"
+done
+$py - "$tmp/sets" >"$tmp/setverdict" <<'EOF2'
+import glob, json, os, re, sys
+total = good = 0
+for r in sorted(glob.glob(sys.argv[1] + "/s*")):
+    total += 1
+    name, value, file, key = open(r + "/set").read().split()
+    diffs = []
+    try:
+        d = json.load(open(r + "/set.json"))
+    except Exception as e:
+        d = {"failed": True, "msg": "no JSON: %s" % e}
+    if d.get("failed") or open(r + "/set.rc").read().strip() != "0":
+        diffs.append("ctune set refused: %s" % d.get("msg"))
+    else:
+        t = d["tunables"][name]
+        if t.get("desired") != int(value):
+            diffs.append("promised %s, not %s" % (t.get("desired"), value))
+    # Lines about other keys are kept byte for byte, in order.
+    token = re.compile(rb"nf_conntrack_(max|udp_timeout)\b|nf_conntrack_ma\?|nf_conntrack_udp_timeou\?")
+    before = [l for l in open(r + "/file.before", "rb").read().split(b"\n") if not token.search(l)]
+    after_text = open(r + file, "rb").read() if os.path.exists(r + file) else b""
+    after = [l for l in after_text.split(b"\n") if not token.search(l)]
+    # (a file without a final newline gets one: that is no line's content)
+    while before and before[-1] == b"":
+        before.pop()
+    while after and after[-1] == b"":
+        after.pop()
+    if before != after:
+        diffs.append("other lines changed: %r -> %r" % (before, after))
+    for tool in ("systemd", "procps"):
+        lines = [l.split(" ", 2) for l in open("%s/%s.out" % (r, tool)).read().splitlines()]
+        if name == "udp_timeout":
+            got = {f: x for m, f, x in lines if m == "real"}.get("nf_conntrack_udp_timeout", "?~")
+        else:
+            got = {f: x for m, f, x in lines if m == "standin"}.get("nf_conntrack_max", "?~")
+        got = got.split("~")[0]
+        if got != value:
+            diffs.append("%s applies %r, ctune promised %s" % (tool, got, value))
+    if diffs:
+        print("SETDIFF %s [%s %s in %s, key %s]: %s\n%s" % (os.path.basename(r), name, value, file, key,
+              "; ".join(diffs), after_text.decode("utf-8", "replace")))
+    else:
+        good += 1
+print("SETTOTAL roots=%d good=%d" % (total, good))
+EOF2
+grep -A8 '^SETDIFF' "$tmp/setverdict" | head -60
+settotals=$(grep '^SETTOTAL' "$tmp/setverdict")
+echo "$settotals"
+nsetdiff=$(grep -c '^SETDIFF' "$tmp/setverdict")
+[ -n "$settotals" ] && [ "$nsetdiff" -eq 0 ] && ok "ctune set: $settotals, both tools apply every promise" ||
+	bad "ctune set: $nsetdiff of the starting roots break a promise ($settotals)"
+
 host_after=$(cat /proc/sys/net/netfilter/nf_conntrack_{udp_timeout,tcp_timeout_established,generic_timeout} \
 	/proc/sys/net/netfilter/nf_conntrack_max /proc/sys/kernel/pid_max)
 [ "$host_before" = "$host_after" ] && ok "the host's own values are untouched" || bad "host values changed!"
