@@ -16,7 +16,6 @@ const char *const ctune_sysctl_dirs[] = {
 	"/etc/sysctl.d", "/run/sysctl.d", "/usr/local/lib/sysctl.d", "/usr/lib/sysctl.d", "/lib/sysctl.d",
 };
 const size_t ctune_sysctl_ndirs = ELEMENTSOF(ctune_sysctl_dirs);
-#define dirs ctune_sysctl_dirs
 
 static int cmp_names(const void *a, const void *b)
 {
@@ -55,7 +54,7 @@ int ctune_sysctld_list(const ctune_root *r, ctune_sysctld *l, ctune_error *err)
 
 	for (size_t d = 0; d < ctune_sysctl_ndirs; d++) {
 		char path[4608];
-		if (ctune_root_path(r, dirs[d], path, sizeof(path)) < 0)
+		if (ctune_root_path(r, ctune_sysctl_dirs[d], path, sizeof(path)) < 0)
 			continue;
 		_cleanup_closedir_ DIR *dir = opendir(path);
 		if (!dir)
@@ -73,7 +72,7 @@ int ctune_sysctld_list(const ctune_root *r, ctune_sysctld *l, ctune_error *err)
 			if (n >= CTUNE_SYSCTLD_MAX_FILES - 1)
 				return ctune_error_set(err, -E2BIG, "more than %d sysctl configuration files",
 						       CTUNE_SYSCTLD_MAX_FILES - 1);
-			if ((size_t)snprintf(names[n], sizeof(names[n]), "%s/%s", dirs[d], de->d_name) >=
+			if ((size_t)snprintf(names[n], sizeof(names[n]), "%s/%s", ctune_sysctl_dirs[d], de->d_name) >=
 			    sizeof(names[n]))
 				continue;
 			order[n] = names[n];
