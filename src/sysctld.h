@@ -7,8 +7,10 @@
  * files are applied in lexical order of their names, so the last assignment
  * of a key wins.  procps `sysctl --system` then reads /etc/sysctl.conf, which
  * Debian also links in as /etc/sysctl.d/99-sysctl.conf.  This module only
- * reads: the sysctl format is `key = value` lines with '#'/';' comments, and
- * keys are compared after normalisation (leading '-' dropped, '/' -> '.').
+ * reads, for the checks `ctune set` makes (which file a set writes lands
+ * before or after); the exact replay of a boot is boot.c's.  Keys are
+ * compared in the one spelling both boot tools apply to a key
+ * (ctune_sysctl_key_canon): `net/netfilter.x` and `- x` are not `x`.
  */
 #ifndef CTUNE_SYSCTLD_H
 #define CTUNE_SYSCTLD_H
