@@ -249,25 +249,17 @@ static int set_node(ctune_persist *p, const char *path, const char *value, ctune
 	return 0;
 }
 
+static int match_exclusions(ctune_persist *p, const char *norm, strv *m, ctune_error *err);
+
 /* Remove the "-key" exclusions of norm: systemd-sysctl takes one after an
  * assignment as cancelling it, and an explicit assignment keeps a glob off
  * the key anyway.  Returns the number removed or -errno. */
 static int remove_exclusions(ctune_persist *p, const char *norm, ctune_error *err)
 {
 	_cleanup_(strv_done) strv m = { 0 };
-	int r = ctune_textfile_match(&p->f, "/parsed/#exclude", &m, "list the exclusions", err);
+	int r = match_exclusions(p, norm, &m, err);
 	if (r < 0)
 		return r;
-	int kept = 0;
-	for (int i = 0; i < m.n; i++) {
-		const char *v = NULL;
-		char k[256];
-		if (aug_get(p->f.aug, m.v[i], &v) == 1 && v && label_key(v, k, sizeof(k)) >= 0 && strcmp(k, norm) == 0)
-			m.v[kept++] = m.v[i];
-		else
-			free(m.v[i]);
-	}
-	m.n = kept;
 	r = ctune_textfile_remove(&p->f, m.v, m.n, "remove an exclusion", err);
 	return r < 0 ? r : m.n;
 }
@@ -345,32 +337,73 @@ int ctune_persist_rename(ctune_persist *p, const char *key, const char *new_key,
 
 /* Replace every occurrence of key (all spellings) with a comment that keeps
  * the line's text and says why: "# key = value  # <note>". */
+/* The "-key" exclusions of norm, in file order. */
+static int match_exclusions(ctune_persist *p, const char *norm, strv *m, ctune_error *err)
+{
+	int r = ctune_textfile_match(&p->f, "/parsed/#exclude", m, "list the exclusions", err);
+	if (r < 0)
+		return r;
+	int kept = 0;
+	for (int i = 0; i < m->n; i++) {
+		const char *v = NULL;
+		char k[256];
+		if (aug_get(p->f.aug, m->v[i], &v) == 1 && v && label_key(v, k, sizeof(k)) >= 0 && strcmp(k, norm) == 0)
+			m->v[kept++] = m->v[i];
+		else
+			free(m->v[i]);
+	}
+	m->n = kept;
+	return 0;
+}
+
+/* Replace the node at path by a comment holding text. */
+static int node_to_comment(ctune_persist *p, const char *path, const char *text, ctune_error *err)
+{
+	char line[1024], prev[600];
+	snprintf(line, sizeof(line), "%s", text);
+	for (char *c = line; *c; c++)
+		if (*c == '\n' || *c == '\r')
+			*c = ' ';
+	if (aug_insert(p->f.aug, path, "#comment", 1) < 0)
+		return ctune_textfile_failure(&p->f, -EIO, "insert a comment", err);
+	/* The new node is the matched node's preceding sibling. */
+	snprintf(prev, sizeof(prev), "%s/preceding-sibling::*[1]", path);
+	if (aug_set(p->f.aug, prev, line) < 0 || aug_rm(p->f.aug, path) < 0)
+		return ctune_textfile_failure(&p->f, -EIO, "comment a key out", err);
+	p->f.dirty = true;
+	return 0;
+}
+
+/* Replace every occurrence of key (all spellings, and its "-key"
+ * exclusions) with a comment that keeps the line's text and says why:
+ * "# key = value  # <note>". */
 int ctune_persist_comment_out(ctune_persist *p, const char *key, const char *note, ctune_error *err)
 {
 	char norm[256];
 	_cleanup_(strv_done) strv m = { 0 };
+	_cleanup_(strv_done) strv x = { 0 };
 	int r = match_key(p, key, norm, &m, err);
-	if (r < 0)
+	if (r < 0 || (r = match_exclusions(p, norm, &x, err)) < 0)
 		return r;
+	for (int i = x.n - 1; i >= 0; i--) {
+		const char *value = NULL;
+		char text[1024];
+		if (aug_get(p->f.aug, x.v[i], &value) < 0)
+			return ctune_textfile_failure(&p->f, -EIO, "read an exclusion", err);
+		snprintf(text, sizeof(text), "-%s  # %s", value ? value : "", note);
+		if ((r = node_to_comment(p, x.v[i], text, err)) < 0)
+			return r;
+	}
 	for (int i = m.n - 1; i >= 0; i--) {
 		const char *label = NULL, *value = NULL;
 		if (aug_label(p->f.aug, m.v[i], &label) != 1 || !label || aug_get(p->f.aug, m.v[i], &value) < 0)
 			return ctune_textfile_failure(&p->f, -EIO, "read a key", err);
 		char text[1024];
 		snprintf(text, sizeof(text), "%s = %s  # %s", label, value ? value : "", note);
-		for (char *c = text; *c; c++)
-			if (*c == '\n' || *c == '\r')
-				*c = ' ';
-		if (aug_insert(p->f.aug, m.v[i], "#comment", 1) < 0)
-			return ctune_textfile_failure(&p->f, -EIO, "insert a comment", err);
-		/* The new node is the matched node's preceding sibling. */
-		char path[600];
-		snprintf(path, sizeof(path), "%s/preceding-sibling::*[1]", m.v[i]);
-		if (aug_set(p->f.aug, path, text) < 0 || aug_rm(p->f.aug, m.v[i]) < 0)
-			return ctune_textfile_failure(&p->f, -EIO, "comment a key out", err);
-		p->f.dirty = true;
+		if ((r = node_to_comment(p, m.v[i], text, err)) < 0)
+			return r;
 	}
-	return m.n;
+	return m.n + x.n;
 }
 
 int ctune_persist_backup(ctune_persist *p, char *path, size_t size, ctune_error *err)

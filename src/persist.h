@@ -130,9 +130,10 @@ int ctune_persist_save(ctune_persist *p, ctune_error *err);
 int ctune_persist_prepare(ctune_persist *p, ctune_error *err);
 int ctune_persist_commit(ctune_persist *p, ctune_error *err);
 
-/* Turn every occurrence of key (all spellings) into a comment holding the
- * line's text and note ("# key = value  # note"), so a file stops assigning
- * it while a reader still sees what it said.  Returns the number of lines
+/* Turn every occurrence of key (all spellings, and its "-key" exclusions)
+ * into a comment holding the line's text and note ("# key = value  #
+ * note"), so a file stops assigning (or cancelling) it while a reader still
+ * sees what it said.  Returns the number of lines
  * commented out or -errno. */
 int ctune_persist_comment_out(ctune_persist *p, const char *key, const char *note, ctune_error *err);
 

@@ -375,6 +375,8 @@ static int check_overrides(const ctune_root *r, const ctune_plan_opts *o, ctune_
 	if (rr < 0)
 		return rr;
 	check_masking(r, l, p);
+	char why[256];
+	bool systemd = ctune_boot_model_detect(r, why, sizeof(why)) == CTUNE_BOOT_SYSTEMD;
 	size_t after = ctune_sysctld_after(r, l, p->file);
 	for (size_t f = after; f < l->n; f++) {
 		if (ctune_sysctld_same_file(r, l->files[f], p->file))
@@ -386,8 +388,14 @@ static int check_overrides(const ctune_root *r, const ctune_plan_opts *o, ctune_
 			for (size_t k = 0; k < p->items[i].nkeys; k++) {
 				const char *key = p->items[i].keys[k].key;
 				ctune_sysctl_assign a;
-				if (!ctune_sysctl_text_lookup(text, key, &a) ||
-				    parse_persisted(a.value) == p->items[i].desired)
+				unsigned xl = 0;
+				/* systemd-sysctl: a later bare "-key" cancels our line. */
+				if (systemd && ctune_sysctl_text_exclusion(text, key, &xl) &&
+				    !(ctune_sysctl_text_lookup(text, key, &a) && a.line > xl)) {
+					snprintf(a.value, sizeof(a.value), "(none: -%s cancels it)", key);
+					a.line = xl;
+				} else if (!ctune_sysctl_text_lookup(text, key, &a) ||
+					   parse_persisted(a.value) == p->items[i].desired)
 					continue;
 				if (o->override != CTUNE_OVERRIDE_FIX) {
 					warn(p, "%s line %u sets %s = %s and is applied after %s at boot, so it overrides %lld",

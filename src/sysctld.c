@@ -143,6 +143,42 @@ void ctune_sysctl_text_foreach(const char *text, ctune_sysctl_fn fn, void *data)
 	}
 }
 
+int ctune_sysctl_text_exclusion(const char *text, const char *key, unsigned *line)
+{
+	char want[256], got[256], raw[256];
+	ctune_sysctl_key_slash(key, want, sizeof(want));
+	int found = 0;
+	unsigned no = 0;
+	for (const char *p = text; *p;) {
+		const char *end = strchr(p, '\n');
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+		no++;
+		const char *s = p, *e = p + len;
+		while (s < e && is_space(*s))
+			s++;
+		while (e > s && is_space(e[-1]))
+			e--;
+		if (s < e && *s == '-' && !memchr(s, '=', (size_t)(e - s))) {
+			s++;
+			while (s < e && is_space(*s))
+				s++;
+			size_t n = (size_t)(e - s);
+			if (n > 0 && n < sizeof(raw)) {
+				memcpy(raw, s, n);
+				raw[n] = '\0';
+				if (ctune_sysctl_key_systemd(raw, got, sizeof(got)) >= 0 && strcmp(got, want) == 0) {
+					*line = no;
+					found = 1;
+				}
+			}
+		}
+		if (!end)
+			break;
+		p = end + 1;
+	}
+	return found;
+}
+
 struct lookup {
 	const char *key;
 	ctune_sysctl_assign *out;

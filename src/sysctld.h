@@ -69,6 +69,11 @@ void ctune_sysctl_text_foreach(const char *text, ctune_sysctl_fn fn, void *data)
  * 0 (none). */
 int ctune_sysctl_text_lookup(const char *text, const char *key, ctune_sysctl_assign *out);
 
+/* Find the last "-key" line without '=' for key (dotted) in one file's
+ * text: an exclusion, which systemd-sysctl takes as cancelling an earlier
+ * assignment of key.  Returns 1 and *line (1-based), or 0. */
+int ctune_sysctl_text_exclusion(const char *text, const char *key, unsigned *line);
+
 /* True when the two absolute paths under the root name the same file
  * (or, when one does not exist yet, would: a dangling link to it counts). */
 bool ctune_sysctld_same_file(const ctune_root *r, const char *a, const char *b);

@@ -349,7 +349,8 @@ def main_set(out, count, seed):
         if rnd.random() < 0.85:
             t.files[target] = set_case(rnd, key).encode()
         if rnd.random() < 0.3:  # a later file overriding it: --override fix comments it out
-            t.add("etc/sysctl.d/99-zz.conf", rnd.choice([key, "-" + key, key.replace(".", "/")]) + " = 46")
+            t.add("etc/sysctl.d/99-zz.conf", rnd.choice([key + " = 46", "-" + key + " = 46", key.replace(".", "/") + " = 46",
+                                                     "-" + key, "-" + key.replace(".", "/")]))
         if rnd.random() < 0.3:  # an earlier file
             t.add("usr/lib/sysctl.d/10-base.conf", key + " = 47")
         d = os.path.join(out, "s%03d" % i)

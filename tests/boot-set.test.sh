@@ -125,6 +125,19 @@ q "mixed separators: effective at boot" "$tmp/mx2.json" "d['effective_at_boot'][
 "$CTUNE" set max=1410720 --root "$mx" >"$tmp/mx3.json"
 q "mixed separators: idempotent" "$tmp/mx3.json" "d['changed'] is False"
 
+# A later bare "-key" cancels the value for systemd-sysctl: named, and
+# commented out with --override fix.
+cx=$tmp/cx
+cp -a "$deb" "$cx"
+printf -- '-net.netfilter.nf_conntrack_max\n' >"$cx/etc/sysctl.d/99-zz.conf"
+"$CTUNE" set max=1510720 --check --root "$cx" >"$tmp/cx.json"
+q "later -key: named" "$tmp/cx.json" "any('99-zz.conf line 1' in w and 'cancels' in w for w in d['warnings'])"
+"$CTUNE" set max=1510720 --override fix --root "$cx" >"$tmp/cx2.json"
+grep -qx -- '# -net.netfilter.nf_conntrack_max  # disabled by ctune: it overrode /etc/sysctl.conf' "$cx/etc/sysctl.d/99-zz.conf" && ok ||
+	bad "later -key not commented out: $(cat "$cx/etc/sysctl.d/99-zz.conf")"
+"$CTUNE" facts --root "$cx" --format json >"$tmp/cx3.json"
+q "later -key: effective at boot after the fix" "$tmp/cx3.json" "d['effective_at_boot']['tunables']['max']['value'] == 1510720"
+
 # bad file options are request errors
 "$CTUNE" set max=5 --modprobe-file /etc/passwd --root "$deb" >"$tmp/e.json"; rc=$?
 [ $rc = 2 ] && q "bad modprobe_file" "$tmp/e.json" "d['failed'] and 'modprobe_file' in d['msg']" || bad "bad modprobe_file: rc=$rc"
