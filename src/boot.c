@@ -62,13 +62,23 @@ static int cmp_candidates(const void *a, const void *b)
 	return strcmp(((const candidate *)a)->path, ((const candidate *)b)->path);
 }
 
-/* The running scheme's keys and aliases that exist: under the root's
- * /proc/sys when it has one (an image of a running host), else all. */
+/* The running scheme's keys and aliases that exist: those under the
+ * root's /proc/sys when conntrack is loaded there (an image of a running
+ * host), else all of them (the module not loaded now, or no /proc: whether
+ * it is there in time at boot is module_early's question). */
 static void candidates(struct replay *rp, ctune_scheme scheme)
 {
 	size_t n;
 	const ctune_tunable *t = ctune_tunables(&n);
-	bool proc = ctune_root_exists(rp->r, "/proc/sys/net");
+	bool proc = false;
+	for (size_t i = 0; i < n && !proc; i++) {
+		char slash[160], abs[200];
+		if (!t[i].key[scheme])
+			continue;
+		ctune_sysctl_key_slash(t[i].key[scheme], slash, sizeof(slash));
+		snprintf(abs, sizeof(abs), "/proc/sys/%s", slash);
+		proc = ctune_root_exists(rp->r, abs);
+	}
 	for (size_t i = 0; i < n; i++) {
 		const char *keys[2] = { t[i].key[scheme], t[i].alias[scheme] };
 		for (int k = 0; k < 2; k++) {
