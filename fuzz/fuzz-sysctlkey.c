@@ -49,13 +49,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char a[256], b[256], c[256];
 	check_form(ctune_sysctl_key_systemd(key, a, sizeof(a)), a, sizeof(a));
 	check_form(ctune_sysctl_key_procps(key, b, sizeof(b)), b, sizeof(b));
-	int r = ctune_sysctl_key_canon(key, c, sizeof(c));
+	bool differs = false;
+	int r = ctune_sysctl_key_canon(key, c, sizeof(c), &differs);
 	if (r >= 0) {
 		CHECK(strlen(c) == (size_t)r && !ctune_sysctl_key_is_glob(c));
 		/* Plain dotted keys (what a tunable's key is) are their own form. */
 		char again[256];
 		if (!strchr(c, '/') && !strstr(c, "..") && c[0] != '.' && c[0] != '-' && c[r - 1] != '.')
-			CHECK(ctune_sysctl_key_canon(c, again, sizeof(again)) == r && strcmp(again, c) == 0);
+			CHECK(ctune_sysctl_key_canon(c, again, sizeof(again), NULL) == r && strcmp(again, c) == 0);
 		char slash[256];
 		ctune_sysctl_key_slash(c, slash, sizeof(slash));
 		CHECK(!ctune_sysctl_glob_match("*", slash) || strchr(slash, '/') == NULL);

@@ -70,13 +70,14 @@ static int entries(ctune_persist *p, strv *out, ctune_error *err)
 				    out, "list the entries", err);
 }
 
-/* The key a label names for both boot tools, dotted; -EINVAL when they
- * would not apply it to one key (net/netfilter.x names no file, "- x"
- * is " x" to procps, a glob is many keys): such a line is not "the key"
- * and is left alone. */
+/* The key a label names for systemd-sysctl, dotted; a mixed spelling
+ * (net/netfilter.x names no file) never equals a ctune key, and a glob
+ * (many keys) is -EINVAL: such a line is not "the key" and is left alone.
+ * "- x" is x for systemd-sysctl but " x" for procps: set() respells the
+ * line it keeps. */
 static int label_key(const char *label, char *norm, size_t size)
 {
-	return ctune_sysctl_key_canon(label, norm, size);
+	return ctune_sysctl_key_canon(label, norm, size, NULL);
 }
 
 /* Refuse what the lens could not write back; norm gets the dotted key. */
@@ -285,6 +286,26 @@ int ctune_persist_set(ctune_persist *p, const char *key, const char *value, ctun
 			return ctune_textfile_failure(&p->f, -EIO, "add a key", err);
 		p->f.dirty = true;
 		return remove_exclusions(p, norm, err);
+	}
+
+	/* "- key" (a blank after the dash): procps opens " key", so the line
+	 * kept is respelt "-key", which both tools apply. */
+	const char *label = NULL;
+	bool differs = false;
+	char k[256];
+	if (aug_label(p->f.aug, m.v[m.n - 1], &label) == 1 && label &&
+	    ctune_sysctl_key_canon(label, k, sizeof(k), &differs) >= 0 && differs) {
+		char fixed[258];
+		const char *t = label + 1;
+		while (*t == ' ' || *t == '\t')
+			t++;
+		snprintf(fixed, sizeof(fixed), "-%s", t);
+		if (aug_rename(p->f.aug, m.v[m.n - 1], fixed) < 0)
+			return ctune_textfile_failure(&p->f, -EIO, "respell a key", err);
+		p->f.dirty = true;
+		strv_done(&m);
+		if ((r = match_key(p, key, norm, &m, err)) < 0)
+			return r;
 	}
 
 	/* Set the last occurrence first: removing earlier ones renumbers it. */

@@ -12,10 +12,11 @@
  *
  * sysctl.d spells one key several ways: `net.netfilter.x`, `-net.netfilter.x`
  * (ignore failure) and `net/netfilter/x`.  Every function that takes a key
- * matches all spellings of it that both systemd-sysctl and procps apply to
- * that key (ctune_sysctl_key_canon): `net/netfilter.x` (a path that does not
- * exist) and `- x` (procps opens " x") are other keys, left alone.  sysctl's
- * rule that the last occurrence in a file wins is the rule here too.
+ * matches all spellings systemd-sysctl applies to that key
+ * (ctune_sysctl_key_canon): `net/netfilter.x` (a path that does not exist)
+ * is another key, left alone; `- x` is x (procps opens " x", so a set
+ * respells the line it keeps `-x`).  sysctl's rule that the last
+ * occurrence in a file wins is the rule here too.
  *
  * Functions return 0 or a non-negative count on success and -errno on
  * failure; err (may be NULL) then says what went wrong, naming the file.

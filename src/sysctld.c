@@ -131,9 +131,9 @@ void ctune_sysctl_text_foreach(const char *text, ctune_sysctl_fn fn, void *data)
 					vl = sizeof(value) - 1;
 				memcpy(value, vs, vl);
 				value[vl] = '\0';
-				/* Only a spelling both boot tools apply to one key
-				 * counts (not "net/netfilter.x", not "- x"). */
-				if (ctune_sysctl_key_canon(raw, norm, sizeof(norm)) >= 0)
+				/* The key systemd-sysctl applies: "net/netfilter.x"
+				 * names no file and never equals a ctune key. */
+				if (ctune_sysctl_key_canon(raw, norm, sizeof(norm), NULL) >= 0)
 					fn(norm, value, lineno, raw[0] == '-', data);
 			}
 		}

@@ -97,20 +97,22 @@ void ctune_sysctl_key_slash(const char *dotted, char *out, size_t size)
 			*c = '/';
 }
 
-int ctune_sysctl_key_canon(const char *raw, char *out, size_t size)
+int ctune_sysctl_key_canon(const char *raw, char *out, size_t size, bool *procps_differs)
 {
-	char s[256], p[256];
-	if (raw[0] == '-') {
-		if (raw[1] == ' ' || raw[1] == '\t')
-			return -EINVAL; /* systemd strips the blank, procps opens " key" */
-		raw++;
-	}
-	if (!*raw || ctune_sysctl_key_is_glob(raw))
+	char s[256], p[256], key[256];
+	const char *k = raw;
+	if (*k == '-')
+		k++;
+	const char *procps_key = k; /* procps drops the '-' only */
+	while (*k == ' ' || *k == '\t')
+		k++;
+	if (!*k || ctune_sysctl_key_is_glob(k) || strlen(k) >= sizeof(key))
 		return -EINVAL;
-	if (ctune_sysctl_key_systemd(raw, s, sizeof(s)) < 0 || ctune_sysctl_key_procps(raw, p, sizeof(p)) < 0)
+	snprintf(key, sizeof(key), "%s", k);
+	if (ctune_sysctl_key_systemd(key, s, sizeof(s)) < 0 || ctune_sysctl_key_procps(procps_key, p, sizeof(p)) < 0)
 		return -ENAMETOOLONG;
-	if (strcmp(s, p) != 0)
-		return -EINVAL;
+	if (procps_differs)
+		*procps_differs = strcmp(s, p) != 0;
 	/* Back to dots: a '.' inside a component (a VLAN interface name, or a
 	 * mixed spelling) becomes a '/', so it never equals a conntrack key. */
 	for (char *c = s; *c; c++)

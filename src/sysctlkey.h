@@ -40,12 +40,15 @@ bool ctune_sysctl_key_is_glob(const char *key);
  * match a leading '.'. */
 bool ctune_sysctl_glob_match(const char *pattern, const char *path);
 
-/* The dotted key (`net.netfilter.nf_conntrack_max`) a raw key text as
- * written in a file (maybe with a leading '-') names for BOTH tools, into
- * out.  -EINVAL when the two would not apply it to that one key: a glob,
- * a mixed-separator spelling that names no file, "- key" (procps opens
- * " key").  Returns the length or -errno. */
-int ctune_sysctl_key_canon(const char *raw, char *out, size_t size);
+/* The dotted key (`net.netfilter.nf_conntrack_max`) systemd-sysctl applies
+ * for a raw key text as written in a file (maybe with a leading '-' and
+ * blanks after it), into out: a '.' inside a component becomes '/', so a
+ * mixed-separator spelling (`net/netfilter.x`, a path that does not exist)
+ * never equals a ctune key.  *procps_differs (may be NULL) is set when
+ * procps `sysctl` would not apply the same key ("- x": it opens " x").
+ * -EINVAL for a glob (many keys) or nothing.  Returns the length or
+ * -errno. */
+int ctune_sysctl_key_canon(const char *raw, char *out, size_t size, bool *procps_differs);
 
 /* The slash form of a dotted ctune key ("net.netfilter.x" ->
  * "net/netfilter/x"). */
