@@ -7,12 +7,27 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cleanup.h"
+
+/* A directory under the root, opened through root.c (which resolves the
+ * path inside the root); NULL when it is missing or not a directory. */
+static DIR *open_dir(const ctune_root *r, const char *abs)
+{
+	int fd = ctune_root_open(r, abs, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	DIR *d = fdopendir(fd);
+	if (!d)
+		close(fd);
+	return d;
+}
 
 static bool ends_with(const char *s, const char *suffix)
 {
@@ -98,10 +113,7 @@ static int cmp_base(const void *a, const void *b)
 static int list_dirs(const ctune_root *r, bool hidden, ctune_sysctld *l, ctune_error *err)
 {
 	for (size_t d = 0; d < ctune_sysctl_ndirs; d++) {
-		char path[4608];
-		if (ctune_root_path(r, ctune_sysctl_dirs[d], path, sizeof(path)) < 0)
-			continue;
-		_cleanup_closedir_ DIR *dir = opendir(path);
+		_cleanup_closedir_ DIR *dir = open_dir(r, ctune_sysctl_dirs[d]);
 		if (!dir)
 			continue;
 		size_t before = l->n;
@@ -126,9 +138,9 @@ static int list_dirs(const ctune_root *r, bool hidden, ctune_sysctld *l, ctune_e
 
 static bool is_regular(const ctune_root *r, const char *abs)
 {
-	char host[4608];
 	struct stat st;
-	return ctune_root_path(r, abs, host, sizeof(host)) >= 0 && stat(host, &st) == 0 && S_ISREG(st.st_mode);
+	_cleanup_close_ int fd = ctune_root_open(r, abs, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	return fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
 }
 
 int ctune_boot_model_files(const ctune_root *r, ctune_boot_model m, ctune_sysctld *l, ctune_error *err)
@@ -146,10 +158,9 @@ int ctune_boot_model_files(const ctune_root *r, ctune_boot_model m, ctune_sysctl
 	case CTUNE_BOOT_RHEL6: {
 		if (is_regular(r, "/etc/sysctl.conf"))
 			rr = add(l, "/etc/sysctl.conf", "", err);
-		char path[4608];
-		if (rr < 0 || ctune_root_path(r, "/etc/sysctl.d", path, sizeof(path)) < 0)
+		if (rr < 0)
 			return rr;
-		_cleanup_closedir_ DIR *dir = opendir(path);
+		_cleanup_closedir_ DIR *dir = open_dir(r, "/etc/sysctl.d");
 		if (!dir)
 			return 0;
 		size_t first = l->n;
