@@ -20,6 +20,8 @@
 
 #include "cleanup.h"
 #include "facts.h"
+#include "lock.h"
+#include "txlog.h"
 #include "human.h"
 #include "json-util.h"
 #include "prometheus.h"
@@ -114,6 +116,17 @@ static int run_facts(const ctune_request *req)
 	if (ctune_root_init(&root, req->root, &err) < 0)
 		return fail(EXIT_USAGE, err.msg);
 
+	/* A run killed halfway left a journal: repair from it first (one
+	 * lstat when there is none), and say so. */
+	char note[sizeof(err.msg)] = "";
+	if (ctune_txlog_pending(&root)) {
+		ctune_error e = { 0 };
+		unsigned wait = req->plan.lock_wait_ms ? req->plan.lock_wait_ms : 30000;
+		_cleanup_close_ int lock = ctune_lock_acquire(&root, wait, &e);
+		if (lock < 0 || ctune_txlog_recover(&root, note, sizeof(note), &e) < 0)
+			snprintf(note, sizeof(note), "%s", e.msg);
+	}
+
 	ctune_facts facts;
 	ctune_facts_opts opts = { .scheme = req->scheme,
 				  .source = req->source,
@@ -128,6 +141,8 @@ static int run_facts(const ctune_request *req)
 	ctune_facts_free(&facts);
 	if (!f)
 		return fail(EXIT_FAILED, "out of memory");
+	if (note[0])
+		json_array_append_new(json_object_get(f, "warnings"), ctune_json_text(note));
 
 	ctune_format format = req->format;
 	if (format == CTUNE_FORMAT_AUTO)

@@ -20,6 +20,8 @@
 #include "persist.h"
 #include "procsys.h"
 #include "sysctld.h"
+#include "textfile.h"
+#include "txlog.h"
 
 #define LOCK_WAIT_MS 30000
 
@@ -416,8 +418,10 @@ static int check_overrides(const ctune_root *r, const ctune_plan_opts *o, ctune_
 
 /* Write the live values.  The kernel checks some keys against others at
  * every write (frag6_low_thresh <= frag6_high_thresh), so a refused write is
- * retried after the rest: any order the request names then works. */
-static int write_live(const ctune_root *r, ctune_plan *p, ctune_journal *j, ctune_error *err)
+ * retried after the rest: any order the request names then works.  Every
+ * key's value before is in the journal already, so whatever a write does
+ * (refused, or taken but read back wrong or not at all) is undone. */
+static int write_live(const ctune_root *r, ctune_plan *p, ctune_error *err)
 {
 	bool done[CTUNE_PLAN_MAX_ITEMS][2] = { { false } };
 	for (;;) {
@@ -429,7 +433,7 @@ static int write_live(const ctune_root *r, ctune_plan *p, ctune_journal *j, ctun
 				const ctune_plan_key *pk = &p->items[i].keys[k];
 				if (!pk->live_change || done[i][k] || p->items[i].via_param)
 					continue;
-				int rr = ctune_procsys_write_journaled(r, j, pk->key, p->items[i].desired, &first);
+				int rr = ctune_procsys_write(r, pk->key, p->items[i].desired, &first);
 				if (rr == 0) {
 					done[i][k] = true;
 					progress++;
@@ -449,30 +453,20 @@ static int write_live(const ctune_root *r, ctune_plan *p, ctune_journal *j, ctun
 	}
 }
 
-/* Undo the live writes; when that fails too, say which keys stay changed. */
-static void rollback(const ctune_root *r, ctune_journal *j, ctune_error *err)
+/* Undo from the journal; when that fails too, say what stays changed. */
+static void rollback(const ctune_root *r, ctune_txlog *tx, ctune_error *err)
 {
-	ctune_journal copy = *j;
 	ctune_error e = { 0 };
-	if (ctune_journal_rollback(r, j, &e) == 0)
+	if (ctune_txlog_rollback(tx, &e) == 0)
 		return;
 	size_t len = strlen(err->msg);
-	len += (size_t)snprintf(err->msg + len, sizeof(err->msg) - len,
-				"; restoring the previous live values failed too (%s):", e.msg);
-	for (size_t i = 0; i < copy.n && len < sizeof(err->msg); i++) {
+	len += (size_t)snprintf(err->msg + len, sizeof(err->msg) - len, "; undoing it failed too (%s)", e.msg);
+	for (size_t i = 0; i < tx->nlive && len < sizeof(err->msg); i++) {
 		long long now;
-		if (ctune_procsys_read(r, copy.entry[i].key, &now, NULL) == 0 && now != copy.entry[i].before)
+		if (ctune_procsys_read(r, tx->live[i].key, &now, NULL) == 0 && now != tx->live[i].before)
 			len += (size_t)snprintf(err->msg + len, sizeof(err->msg) - len, " %s is %lld (was %lld)",
-						copy.entry[i].key, now, copy.entry[i].before);
+						tx->live[i].key, now, tx->live[i].before);
 	}
-}
-
-static void remove_backup(const ctune_root *r, ctune_plan *p)
-{
-	char path[4608];
-	if (p->backup_file[0] && ctune_root_path(r, p->backup_file, path, sizeof(path)) >= 0)
-		unlink(path);
-	p->backup_file[0] = '\0';
 }
 
 /* Every file one request may change, behind one face: the sysctl file, the
@@ -485,6 +479,7 @@ typedef struct plan_file {
 	int (*prepare)(void *s, ctune_error *err);
 	int (*commit)(void *s, ctune_error *err);
 	void (*close)(void *s);
+	ctune_textfile *(*textfile)(void *s);
 } plan_file;
 
 #define FILE_OPS(prefix, type)                                                                                    \
@@ -512,10 +507,14 @@ typedef struct plan_file {
 	{                                                                                                         \
 		ctune_##prefix##_close((type *)s);                                                                \
 	}                                                                                                         \
+	static ctune_textfile *prefix##_textfile_(void *s)                                                        \
+	{                                                                                                         \
+		return ctune_##prefix##_textfile((type *)s);                                                      \
+	}                                                                                                         \
 	static plan_file prefix##_file(type *s)                                                                   \
 	{                                                                                                         \
 		return (plan_file){ s,                prefix##_render_,  prefix##_original_, prefix##_path_,      \
-				    prefix##_prepare_, prefix##_commit_, prefix##_close_ };                     \
+				    prefix##_prepare_, prefix##_commit_, prefix##_close_, prefix##_textfile_ }; \
 	}
 
 FILE_OPS(persist, ctune_persist)
@@ -527,6 +526,7 @@ FILE_OPS(modload, ctune_modload)
 typedef struct plan_files {
 	size_t n;
 	plan_file f[MAX_FILES];
+	bool changed[MAX_FILES]; /* its render differs from the file */
 } plan_files;
 
 static void close_files(plan_files *fs)
@@ -536,54 +536,75 @@ static void close_files(plan_files *fs)
 	fs->n = 0;
 }
 
-/* Live first, then every file at once: each is prepared (written beside the
- * target) before any is committed (renamed over it), so a full disk or a
- * read-only mount leaves every file as it was and the live values undone. */
+/* Everything Augeas does (every lens loaded, every file parsed and
+ * rendered) is done before this point, so nothing below runs a lens.  The
+ * journal comes first (txlog.h); then every file is prepared (written
+ * beside its target), the live values are written, and every file is
+ * committed (renamed over its target).  Any failure undoes all of it from
+ * the journal: files, live values, new directories, the backup. */
 static int apply(const ctune_root *r, const ctune_plan_opts *o, const ctune_detect *d, ctune_persist *ps,
 		 plan_files *fs, ctune_plan *p, ctune_error *err)
 {
-	ctune_journal j = { 0 };
-	int rr = write_live(r, p, &j, err);
-	/* Module parameters (hashsize) go last: the kernel rebuilds the table. */
-	long long param_before = -1;
-	const ctune_plan_item *param = NULL;
-	for (size_t i = 0; rr >= 0 && i < p->n; i++) {
-		if (!p->items[i].via_param)
-			continue;
-		param = &p->items[i];
-		param_before = param->keys[0].live_before;
-		rr = ctune_modprobe_live_set_hashsize(r, d->module, (unsigned long)param->desired, NULL, err);
+	_cleanup_free_ ctune_txlog *tx = malloc(sizeof(*tx));
+	if (!tx)
+		return ctune_error_set(err, -ENOMEM, "out of memory");
+	ctune_txlog_init(tx, r);
+	int rr = 0;
+	for (size_t i = 0; i < fs->n && rr >= 0; i++)
+		if (fs->changed[i])
+			rr = ctune_txlog_add_file(tx, fs->f[i].textfile(fs->f[i].s), err);
+	char backup[PATH_MAX + 64] = "";
+	if (rr >= 0 && p->persist_changed && o->backup && ps && ctune_persist_exists(ps)) {
+		rr = ctune_textfile_backup_name(ctune_persist_textfile(ps), backup, sizeof(backup), err);
+		if (rr >= 0)
+			rr = ctune_txlog_add_made(tx, backup, err);
+	}
+	for (size_t i = 0; i < p->n && rr >= 0; i++) {
+		const ctune_plan_item *it = &p->items[i];
+		for (size_t k = 0; k < it->nkeys && rr >= 0; k++)
+			if (it->keys[k].live_change && !it->via_param)
+				rr = ctune_txlog_add_live(tx, it->keys[k].key, it->keys[k].live_before, err);
+		if (it->via_param && it->keys[0].live_change)
+			rr = ctune_txlog_add_param(tx, d->module, it->keys[0].live_before, err);
 	}
 	if (rr < 0)
-		goto undo_live;
+		return rr;
+	if ((rr = ctune_txlog_begin(tx, err)) < 0)
+		return rr;
 
-	if (p->persist_changed) {
-		if (o->backup && ps && (rr = ctune_persist_backup(ps, p->backup_file, sizeof(p->backup_file), err)) < 0)
-			goto undo_live;
-		for (size_t i = 0; i < fs->n; i++)
-			if ((rr = fs->f[i].prepare(fs->f[i].s, err)) < 0)
-				goto undo_backup;
-		for (size_t i = 0; i < fs->n; i++) {
-			if ((rr = fs->f[i].commit(fs->f[i].s, err)) < 0) {
-				/* A rename that failed after the checks of prepare: say what
-				 * is already written. */
-				for (size_t k = 0; k < i; k++) {
-					size_t len = strlen(err->msg);
-					snprintf(err->msg + len, sizeof(err->msg) - len, "; %s was already saved",
-						 fs->f[k].path(fs->f[k].s));
-				}
-				goto undo_live;
-			}
-		}
+	if (backup[0]) {
+		rr = ctune_textfile_backup_as(ctune_persist_textfile(ps), backup, err);
+		if (rr > 0 && strlen(backup) < sizeof(p->backup_file))
+			memcpy(p->backup_file, backup, strlen(backup) + 1);
+		if (rr < 0)
+			goto undo;
 	}
+	for (size_t i = 0; i < fs->n; i++)
+		if (fs->changed[i] && (rr = fs->f[i].prepare(fs->f[i].s, err)) < 0)
+			goto undo;
+	if ((rr = write_live(r, p, err)) < 0)
+		goto undo;
+	/* Module parameters (hashsize) go last: the kernel rebuilds the table. */
+	for (size_t i = 0; i < p->n; i++) {
+		if (!p->items[i].via_param || !p->items[i].keys[0].live_change)
+			continue;
+		rr = ctune_modprobe_live_set_hashsize(r, d->module, (unsigned long)p->items[i].desired, NULL, err);
+		if (rr < 0)
+			goto undo;
+	}
+	for (size_t i = 0; i < fs->n; i++)
+		if (fs->changed[i] && (rr = fs->f[i].commit(fs->f[i].s, err)) < 0)
+			goto undo;
+	char note[sizeof(p->warnings[0])];
+	if ((rr = ctune_txlog_commit(tx, note, sizeof(note), err)) < 0)
+		goto undo;
+	if (note[0])
+		warn(p, "%s", note);
 	return 0;
 
-undo_backup:
-	remove_backup(r, p);
-undo_live:
-	if (param && param_before > 0)
-		ctune_modprobe_live_set_hashsize(r, d->module, (unsigned long)param_before, NULL, NULL);
-	rollback(r, &j, err);
+undo:
+	p->backup_file[0] = '\0';
+	rollback(r, tx, err);
 	return rr;
 }
 
@@ -664,6 +685,11 @@ int ctune_plan_run(const ctune_root *r, const ctune_plan_opts *o, const ctune_wa
 	_cleanup_close_ int lock = ctune_lock_acquire(r, o->lock_wait_ms ? o->lock_wait_ms : LOCK_WAIT_MS, err);
 	if (lock < 0)
 		return lock;
+	char note[sizeof(p->warnings[0])];
+	if ((rr = ctune_txlog_recover(r, note, sizeof(note), err)) < 0)
+		return rr;
+	if (rr > 0)
+		warn(p, "%s", note);
 
 	/* Sessions: the sysctl file first (ps), then the others. */
 	_cleanup_(close_files) plan_files fs = { 0 };
@@ -731,6 +757,7 @@ int ctune_plan_run(const ctune_root *r, const ctune_plan_opts *o, const ctune_wa
 		rr = o->diff ? add_diff(p, &fs.f[i], i == 0, err) : fs.f[i].render(fs.f[i].s, NULL, NULL, err);
 		if (rr < 0)
 			return rr;
+		fs.changed[i] = rr > 0;
 		p->persist_changed |= rr > 0;
 	}
 

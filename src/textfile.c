@@ -247,8 +247,28 @@ void ctune_textfile_done(ctune_textfile *f)
 	f->original = f->input = f->rendered = NULL;
 }
 
+/* After a commit the tree already says what was written; only the text
+ * the lens renders against (/input) changes, and it is handed over when
+ * the session is used again, so a commit itself calls nothing in Augeas
+ * between the renames of one request. */
+static int fresh_tree(ctune_textfile *f, ctune_error *err)
+{
+	if (!f->reload)
+		return 0;
+	int r = make_input(f);
+	if (r < 0)
+		return r;
+	if (aug_set(f->aug, "/input", f->input) < 0)
+		return ctune_textfile_failure(f, -ENOMEM, "store the text", err);
+	f->reload = false;
+	return 0;
+}
+
 int ctune_textfile_match(ctune_textfile *f, const char *expr, strv *out, const char *what, ctune_error *err)
 {
+	int r = fresh_tree(f, err);
+	if (r < 0)
+		return r;
 	int n = aug_match(f->aug, expr, &out->v);
 	if (n < 0)
 		return ctune_textfile_failure(f, -EIO, what, err);
@@ -296,6 +316,9 @@ static char *to_dos(const char *s, size_t *len)
 
 int ctune_textfile_render(ctune_textfile *f, const char **text, size_t *len, ctune_error *err)
 {
+	int r = fresh_tree(f, err);
+	if (r < 0)
+		return r;
 	if (f->dirty) {
 		const char *out = NULL;
 		if (aug_text_retrieve(f->aug, f->format->lens, "/input", "/parsed", "/output") < 0) {
@@ -329,6 +352,15 @@ int ctune_textfile_render(ctune_textfile *f, const char **text, size_t *len, ctu
 }
 
 /* --- writing -------------------------------------------------------------- */
+
+int ctune_textfile_sidecar(const char *path, const char *suffix, char *out, size_t size)
+{
+	const char *slash = strrchr(path, '/');
+	if (!slash || !slash[1])
+		return -EINVAL;
+	int n = snprintf(out, size, "%.*s/.%s.ctune-%s", (int)(slash - path), path, slash + 1, suffix);
+	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
+}
 
 /* The file is still the one we read: same inode, size and mtime, or still
  * missing.  Anything else means another writer got there first, and
@@ -422,14 +454,18 @@ int ctune_textfile_prepare(ctune_textfile *f, ctune_error *err)
 			return r;
 	}
 
-	/* ".name.ctune-XXXXXX": hidden and not "*.conf", so no reader of the
+	/* ".name.ctune-new": hidden and not "*.conf", so no reader of the
 	 * directory (sysctl.d, systemd-modules-load, kmod) takes it up while
-	 * it exists. */
+	 * it exists; one fixed name, so that a run killed here leaves a name
+	 * the next run knows (txlog.h).  Runs never share it: they hold the
+	 * lock (lock.h). */
 	char tmp[CTUNE_TEXTFILE_HOST_MAX];
-	if (snprintf(tmp, sizeof(tmp), "%.*s/.%s.ctune-XXXXXX", (int)(slash - f->host), f->host, slash + 1) >=
-	    (int)sizeof(tmp))
+	if (ctune_textfile_sidecar(f->host, "new", tmp, sizeof(tmp)) < 0)
 		return ctune_error_set(err, -ENAMETOOLONG, "%s: path too long", f->target);
-	_cleanup_close_ int fd = mkostemp(tmp, O_CLOEXEC);
+	if (unlink(tmp) < 0 && errno != ENOENT)
+		return ctune_error_set(err, -errno, "%s: cannot remove the stale %s: %s", f->target, tmp,
+				       strerror(errno));
+	_cleanup_close_ int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return ctune_error_set(err, -errno, "%s: cannot create a temporary file beside it: %s", f->target,
 				       strerror(errno));
@@ -488,8 +524,8 @@ int ctune_textfile_commit(ctune_textfile *f, ctune_error *err)
 		f->rendered_len = 0;
 		f->changed = false;
 		f->exists = false;
-		r = load_tree(f, err);
-		return r < 0 ? r : 1;
+		f->reload = true;
+		return 1;
 	}
 	if (rename(f->tmp, f->host) < 0) {
 		r = ctune_error_set(err, -errno, "%s: cannot replace it: %s", f->target, strerror(errno));
@@ -510,8 +546,8 @@ int ctune_textfile_commit(ctune_textfile *f, ctune_error *err)
 	f->changed = false;
 	f->exists = true;
 	f->st = f->tmp_st;
-	r = load_tree(f, err);
-	return r < 0 ? r : 1;
+	f->reload = true;
+	return 1;
 }
 
 int ctune_textfile_save(ctune_textfile *f, ctune_error *err)
@@ -524,11 +560,42 @@ int ctune_textfile_save(ctune_textfile *f, ctune_error *err)
 
 /* --- backup --------------------------------------------------------------- */
 
+int ctune_textfile_backup_name(ctune_textfile *f, char *path, size_t size, ctune_error *err)
+{
+	/* Ansible's backup_local(): path.PID.YYYY-MM-DD@HH:MM:SS~ */
+	char stamp[32];
+	time_t now = time(NULL);
+	struct tm tm;
+	if (!localtime_r(&now, &tm) || strftime(stamp, sizeof(stamp), "%Y-%m-%d@%H:%M:%S", &tm) == 0)
+		return ctune_error_set(err, -EINVAL, "cannot format the time for a backup name");
+	int n = snprintf(path, size, "%s.%ld.%s~", f->target, (long)getpid(), stamp);
+	if (n < 0 || (size_t)n >= size)
+		return ctune_error_set(err, -ENAMETOOLONG, "%s: backup path too long", f->target);
+	return 0;
+}
+
 int ctune_textfile_backup(ctune_textfile *f, char *path, size_t size, ctune_error *err)
 {
+	char name[PATH_MAX + 64];
+	int r = ctune_textfile_backup_name(f, name, sizeof(name), err);
+	if (r < 0)
+		return r;
+	if (strlen(name) + 1 > size)
+		return ctune_error_set(err, -ENOBUFS, "%s: no room for the backup path", f->target);
 	if (size > 0)
 		path[0] = '\0';
-	_cleanup_close_ int in = open(f->host, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	r = ctune_textfile_backup_as(f, name, err);
+	if (r > 0)
+		memcpy(path, name, strlen(name) + 1);
+	return r;
+}
+
+/* The copy is written under ".NAME.ctune-bak" and linked to its name only
+ * when whole: a run that fails or is killed on the way leaves no partial
+ * backup under a real name (and the next run removes the hidden one). */
+int ctune_textfile_backup_as(ctune_textfile *f, const char *name, ctune_error *err)
+{
+	_cleanup_close_ int in = open(f->host, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (in < 0) {
 		if (errno == ENOENT)
 			return 0;
@@ -537,24 +604,21 @@ int ctune_textfile_backup(ctune_textfile *f, char *path, size_t size, ctune_erro
 	struct stat st;
 	if (fstat(in, &st) < 0)
 		return ctune_error_set(err, -errno, "%s: %s", f->target, strerror(errno));
+	if (!S_ISREG(st.st_mode))
+		return ctune_error_set(err, -EINVAL, "%s: not a regular file", f->target);
 
-	/* Ansible's backup_local(): path.PID.YYYY-MM-DD@HH:MM:SS~ */
-	char stamp[32], name[PATH_MAX + 64], host[CTUNE_TEXTFILE_HOST_MAX];
-	time_t now = time(NULL);
-	struct tm tm;
-	if (!localtime_r(&now, &tm) || strftime(stamp, sizeof(stamp), "%Y-%m-%d@%H:%M:%S", &tm) == 0)
-		return ctune_error_set(err, -EINVAL, "cannot format the time for a backup name");
-	if (snprintf(name, sizeof(name), "%s.%ld.%s~", f->target, (long)getpid(), stamp) >= (int)sizeof(name) ||
-	    ctune_root_path(&f->root, name, host, sizeof(host)) < 0)
+	char host[CTUNE_TEXTFILE_HOST_MAX], tmp[CTUNE_TEXTFILE_HOST_MAX];
+	if (ctune_root_path(&f->root, name, host, sizeof(host)) < 0 ||
+	    ctune_textfile_sidecar(f->host, "bak", tmp, sizeof(tmp)) < 0)
 		return ctune_error_set(err, -ENAMETOOLONG, "%s: backup path too long", f->target);
-	if (strlen(name) + 1 > size)
-		return ctune_error_set(err, -ENOBUFS, "%s: no room for the backup path", f->target);
-
-	_cleanup_close_ int out = open(host, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (unlink(tmp) < 0 && errno != ENOENT)
+		return ctune_error_set(err, -errno, "%s: cannot remove the stale %s: %s", f->target, tmp,
+				       strerror(errno));
+	_cleanup_close_ int out = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (out < 0)
 		return ctune_error_set(err, -errno, "%s: cannot create backup %s: %s", f->target, name,
 				       strerror(errno));
-	_cleanup_(ctune_unlinkp) char *guard = host;
+	_cleanup_(ctune_unlinkp) char *guard = tmp;
 
 	char buf[65536];
 	for (;;) {
@@ -584,8 +648,8 @@ int ctune_textfile_backup(ctune_textfile *f, char *path, size_t size, ctune_erro
 		return ctune_error_set(err, -errno, "%s: %s", name, strerror(errno));
 	if (close(TAKE_FD(out)) < 0)
 		return ctune_error_set(err, -errno, "%s: writing: %s", name, strerror(errno));
-
-	guard = NULL;
-	memcpy(path, name, strlen(name) + 1);
-	return 1;
+	if (link(tmp, host) < 0)
+		return ctune_error_set(err, -errno, "%s: cannot create backup %s: %s", f->target, name,
+				       strerror(errno));
+	return 1; /* guard removes the hidden name */
 }
