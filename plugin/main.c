@@ -21,6 +21,7 @@
 #include "cleanup.h"
 #include "facts.h"
 #include "lock.h"
+#include "textfile.h"
 #include "txlog.h"
 #include "human.h"
 #include "json-util.h"
@@ -226,9 +227,23 @@ static void seed_json(void)
 	json_object_seed(seed);
 }
 
+/* Augeas's lens scanner exits the process on a read error (textfile.c):
+ * still one JSON object on stdout, and exit 1, since no lens runs after
+ * the request's first change. */
+static void augeas_exit_guard(void)
+{
+	const char *what = ctune_textfile_busy();
+	if (!what)
+		return;
+	fail(EXIT_FAILED, what);
+	fflush(stdout);
+	_exit(EXIT_FAILED);
+}
+
 int main(int argc, char **argv)
 {
 	seed_json();
+	atexit(augeas_exit_guard);
 	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
 		fputs(usage, stdout);
 		return EXIT_OK;

@@ -1,6 +1,7 @@
 /* textfile.c - see textfile.h. */
 #include "textfile.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -109,6 +110,96 @@ static int parse_failure(ctune_textfile *f, const char *what, ctune_error *err)
 			       len > 80 ? 80 : len, s ? s : "", len > 80 ? "..." : "", message);
 }
 
+/* --- lenses ----------------------------------------------------------------- */
+
+/* Augeas reads lens files with a flex scanner whose fatal error handler
+ * calls exit(2): a directory or FIFO named like a lens, or a read that
+ * fails, ends the process inside aug_init() or aug_text_store() with
+ * nothing on stdout.  Two guards:
+ *  - vet_lens_dirs() refuses, before Augeas starts, any "*.aug" in ctune's
+ *    lens directories (and $AUGEAS_LENS_LIB) that is not a readable regular
+ *    file of sane size, so what can be seen beforehand is an ordinary error;
+ *  - augeas_busy names what Augeas is doing while it loads or runs a lens,
+ *    so that an exit from inside it (a read error no check can foresee) is
+ *    turned into the usual JSON failure by the executable's atexit handler
+ *    (ctune_textfile_busy()).  Every lens runs before the request's first
+ *    change (plan.c), so such an exit changes nothing and exit 1 is true.
+ * The alternative, running Augeas in a child process, would cost a fork
+ * and a copy of every tree for each request, for a failure this rare. */
+static char augeas_busy[PATH_MAX + 128];
+
+const char *ctune_textfile_busy(void)
+{
+	return augeas_busy[0] ? augeas_busy : NULL;
+}
+
+static void busy(const ctune_textfile *f, const char *what)
+{
+	if (what)
+		snprintf(augeas_busy, sizeof(augeas_busy),
+			 "%s: Augeas ended the process while %s the %s lens (a lens file could not be read; "
+			 "Augeas's words are on stderr); nothing was changed",
+			 f->target, what, f->format->lens);
+	else
+		augeas_busy[0] = '\0';
+}
+
+#define LENS_MAX_BYTES (1u << 20)
+#define LENS_DIR_MAX_ENTRIES 4096
+
+static int vet_lens_dir(const ctune_textfile *f, const char *dir, ctune_error *err)
+{
+	_cleanup_close_ int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NONBLOCK | O_CLOEXEC);
+	if (dfd < 0)
+		return 0; /* Augeas skips what it cannot open as a directory */
+	_cleanup_closedir_ DIR *d = fdopendir(dfd);
+	if (!d)
+		return 0;
+	dfd = -1;
+	unsigned seen = 0;
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		if (++seen > LENS_DIR_MAX_ENTRIES)
+			return ctune_error_set(err, -E2BIG, "%s: the lens directory %s holds more than %u entries",
+					       f->target, dir, LENS_DIR_MAX_ENTRIES);
+		size_t n = strlen(de->d_name);
+		if (n < 5 || strcmp(de->d_name + n - 4, ".aug") != 0)
+			continue;
+		struct stat st;
+		const char *why = NULL;
+		if (fstatat(dirfd(d), de->d_name, &st, 0) < 0)
+			why = strerror(errno);
+		else if (!S_ISREG(st.st_mode))
+			why = "not a regular file";
+		else if ((unsigned long long)st.st_size > LENS_MAX_BYTES)
+			why = "too large for a lens";
+		else if (faccessat(dirfd(d), de->d_name, R_OK, 0) < 0)
+			why = strerror(errno);
+		if (why)
+			return ctune_error_set(err, -EINVAL, "%s: cannot use the lens file %s/%s: %s (lenses are "
+					       "looked up in %s; set CTUNE_LENS_DIR to the folder holding ctune's lenses)",
+					       f->target, dir, de->d_name, why,
+					       f->format->loadpath ? f->format->loadpath() : dir);
+	}
+	return 0;
+}
+
+static int vet_lens_path(const ctune_textfile *f, const char *path, ctune_error *err)
+{
+	if (!path)
+		return 0;
+	_cleanup_free_ char *copy = strdup(path);
+	if (!copy)
+		return -ENOMEM;
+	char *save = NULL;
+	for (char *dir = strtok_r(copy, ":", &save); dir; dir = strtok_r(NULL, ":", &save)) {
+		int r = vet_lens_dir(f, dir, err);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
 /* --- parsing -------------------------------------------------------------- */
 
 /* f->input from f->original: see the header comment on line endings. */
@@ -149,7 +240,10 @@ static int load_tree(ctune_textfile *f, ctune_error *err)
 		return r;
 	if (aug_rm(f->aug, "/parsed") < 0 || aug_set(f->aug, "/input", f->input) < 0)
 		return ctune_textfile_failure(f, -ENOMEM, "store the text", err);
-	if (aug_text_store(f->aug, f->format->lens, "/input", "/parsed") < 0) {
+	busy(f, "loading or parsing with");
+	r = aug_text_store(f->aug, f->format->lens, "/input", "/parsed");
+	busy(f, NULL);
+	if (r < 0) {
 		if (aug_error(f->aug) != AUG_NOERROR)
 			return lens_failure(f, err);
 		return parse_failure(f, "parse", err);
@@ -198,9 +292,14 @@ int ctune_textfile_open(ctune_textfile *f, const ctune_root *root, const char *p
 	r = ctune_augeas_load(err);
 	if (r < 0)
 		return r;
+	if ((r = vet_lens_path(f, format->loadpath ? format->loadpath() : NULL, err)) < 0 ||
+	    (r = vet_lens_path(f, getenv("AUGEAS_LENS_LIB"), err)) < 0)
+		return r;
 	/* "/" rather than the root prefix: Augeas never sees a file here. */
+	busy(f, "starting for");
 	f->aug = aug_init("/", format->loadpath ? format->loadpath() : NULL,
 			  AUG_NO_MODL_AUTOLOAD | AUG_NO_LOAD | AUG_NO_ERR_CLOSE | AUG_SAVE_NOOP);
+	busy(f, NULL);
 	if (!f->aug)
 		return ctune_error_set(err, -ENOMEM, "%s: cannot start Augeas", f->target);
 	if (aug_error(f->aug) != AUG_NOERROR)
@@ -321,7 +420,10 @@ int ctune_textfile_render(ctune_textfile *f, const char **text, size_t *len, ctu
 		return r;
 	if (f->dirty) {
 		const char *out = NULL;
-		if (aug_text_retrieve(f->aug, f->format->lens, "/input", "/parsed", "/output") < 0) {
+		busy(f, "rendering with");
+		r = aug_text_retrieve(f->aug, f->format->lens, "/input", "/parsed", "/output");
+		busy(f, NULL);
+		if (r < 0) {
 			if (aug_error(f->aug) != AUG_NOERROR)
 				return ctune_textfile_failure(f, -EIO, "render the file", err);
 			return parse_failure(f, "render", err);

@@ -123,6 +123,10 @@ int ctune_textfile_open(ctune_textfile *f, const ctune_root *root, const char *p
  * committed.  f itself is the caller's. */
 void ctune_textfile_done(ctune_textfile *f);
 
+/* While Augeas loads or runs a lens: a sentence saying so (for an exit
+ * from inside Augeas, see textfile.c); NULL otherwise. */
+const char *ctune_textfile_busy(void);
+
 /* Record Augeas's own words for its last failure, for the step what ("set
  * a value"), and return code. */
 int ctune_textfile_failure(ctune_textfile *f, int code, const char *what, ctune_error *err);
