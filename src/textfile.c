@@ -126,7 +126,7 @@ static int parse_failure(ctune_textfile *f, const char *what, ctune_error *err)
  *    change (plan.c), so such an exit changes nothing and exit 1 is true.
  * The alternative, running Augeas in a child process, would cost a fork
  * and a copy of every tree for each request, for a failure this rare. */
-static char augeas_busy[PATH_MAX + 128];
+static char augeas_busy[PATH_MAX + 512];
 
 const char *ctune_textfile_busy(void)
 {
