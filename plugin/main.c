@@ -12,6 +12,8 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -185,7 +187,14 @@ static int run_set(const ctune_request *req)
 	ctune_plan_free(&plan);
 	if (!o)
 		return fail(EXIT_FAILED, "out of memory");
-	return ctune_response_print(o, req->origin == CTUNE_ORIGIN_CLI) < 0 ? EXIT_FAILED : EXIT_OK;
+	if (ctune_response_print(o, req->origin == CTUNE_ORIGIN_CLI) < 0) {
+		/* The changes are made and the caller cannot learn it from
+		 * stdout: say so where it can still be read. */
+		fprintf(stderr, "ctune: the response could not be written to stdout (%s); the request %s\n",
+			strerror(errno ? errno : EIO), plan.changed ? "was applied" : "changed nothing");
+		return EXIT_FAILED;
+	}
+	return EXIT_OK;
 }
 
 static int run(const ctune_request *req)
@@ -227,6 +236,8 @@ static void seed_json(void)
 	json_object_seed(seed);
 }
 
+static char err_json_buf[PATH_MAX + 1024];
+
 /* Augeas's lens scanner exits the process on a read error (textfile.c):
  * still one JSON object on stdout, and exit 1, since no lens runs after
  * the request's first change. */
@@ -235,8 +246,41 @@ static void augeas_exit_guard(void)
 	const char *what = ctune_textfile_busy();
 	if (!what)
 		return;
-	fail(EXIT_FAILED, what);
+	char msg[sizeof(err_json_buf) / 2];
+	snprintf(msg, sizeof(msg), "%s (a lens file could not be read: Augeas's own words are on stderr)", what);
+	fail(EXIT_FAILED, msg);
 	fflush(stdout);
+	_exit(EXIT_FAILED);
+}
+
+/* The same for a crash inside Augeas (it does not check every allocation
+ * while it compiles a lens): the JSON is built by hand into a static
+ * buffer, since nothing that allocates may run in a signal handler. */
+static void augeas_crash_guard(int sig)
+{
+	const char *what = ctune_textfile_busy();
+	if (!what) {
+		signal(sig, SIG_DFL);
+		raise(sig);
+		return;
+	}
+	static const char head[] = "{\"failed\":true,\"changed\":false,\"msg\":\"";
+	size_t n = 0;
+	for (const char *c = head; *c; c++)
+		err_json_buf[n++] = *c;
+	for (const char *c = what; *c && n < sizeof(err_json_buf) - 64; c++) {
+		unsigned char u = (unsigned char)*c;
+		if (u == '"' || u == '\\')
+			err_json_buf[n++] = '\\';
+		err_json_buf[n++] = u < 0x20 ? ' ' : (char)u;
+	}
+	static const char tail[] = " (Augeas crashed)\"}\n";
+	for (const char *c = tail; *c; c++)
+		err_json_buf[n++] = *c;
+	ssize_t w = write(STDOUT_FILENO, err_json_buf, n);
+	static const char line[] = "ctune: Augeas crashed while running a lens; nothing was changed\n";
+	w = write(STDERR_FILENO, line, sizeof(line) - 1);
+	(void)w;
 	_exit(EXIT_FAILED);
 }
 
@@ -244,6 +288,9 @@ int main(int argc, char **argv)
 {
 	seed_json();
 	atexit(augeas_exit_guard);
+	signal(SIGSEGV, augeas_crash_guard);
+	signal(SIGBUS, augeas_crash_guard);
+	signal(SIGABRT, augeas_crash_guard);
 	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
 		fputs(usage, stdout);
 		return EXIT_OK;

@@ -82,7 +82,7 @@ int ctune_boot_effective(const ctune_root *r, const ctune_detect *d, ctune_boot 
 	b->module_early = -1;
 	if (d->scheme == CTUNE_SCHEME_NONE)
 		return 0;
-	_cleanup_free_ ctune_sysctld *l = malloc(sizeof(*l));
+	_cleanup_sysctld_ ctune_sysctld *l = calloc(1, sizeof(*l));
 	if (!l)
 		return ctune_error_set(err, -ENOMEM, "out of memory");
 	int rr = ctune_sysctld_list_boot(r, l, &b->systemd, err);

@@ -372,7 +372,7 @@ static int fix_session(const ctune_root *r, ctune_persist **fix, size_t *nfix, c
 static int check_overrides(const ctune_root *r, const ctune_plan_opts *o, ctune_plan *p, ctune_persist **fix,
 			   size_t *nfix, ctune_error *err)
 {
-	_cleanup_free_ ctune_sysctld *l = malloc(sizeof(*l));
+	_cleanup_sysctld_ ctune_sysctld *l = calloc(1, sizeof(*l));
 	if (!l)
 		return ctune_error_set(err, -ENOMEM, "out of memory");
 	int rr = ctune_sysctld_list(r, l, err);

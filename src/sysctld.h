@@ -15,17 +15,28 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdlib.h>
 
 #include "error.h"
 #include "root.h"
 
-#define CTUNE_SYSCTLD_MAX_FILES 256
-
+/* As many files as the directories hold: a host with hundreds of files
+ * is listed whole, by facts and set alike.  Start from a zeroed struct;
+ * ctune_sysctld_done() (or _cleanup_sysctld_) releases it. */
 typedef struct ctune_sysctld {
-	size_t n;
-	char files[CTUNE_SYSCTLD_MAX_FILES][256]; /* absolute paths, in application order */
-	bool via_link[CTUNE_SYSCTLD_MAX_FILES];   /* a sysctl.d link to /etc/sysctl.conf */
+	size_t n, cap;
+	char (*files)[256]; /* absolute paths, in application order */
+	bool *via_link;     /* a sysctl.d link to /etc/sysctl.conf */
 } ctune_sysctld;
+
+void ctune_sysctld_done(ctune_sysctld *l);
+static inline void ctune_sysctld_freep(ctune_sysctld **l)
+{
+	if (*l)
+		ctune_sysctld_done(*l);
+	free(*l);
+}
+#define _cleanup_sysctld_ __attribute__((cleanup(ctune_sysctld_freep)))
 
 /* One assignment found in a file. */
 typedef struct ctune_sysctl_assign {

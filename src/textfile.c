@@ -121,8 +121,9 @@ static int parse_failure(ctune_textfile *f, const char *what, ctune_error *err)
  *    file of sane size, so what can be seen beforehand is an ordinary error;
  *  - augeas_busy names what Augeas is doing while it loads or runs a lens,
  *    so that an exit from inside it (a read error no check can foresee) is
- *    turned into the usual JSON failure by the executable's atexit handler
- *    (ctune_textfile_busy()).  Every lens runs before the request's first
+ *    turned into the usual JSON failure by the executable's atexit and
+ *    fatal-signal handlers (ctune_textfile_busy(); Augeas also crashes
+ *    when an allocation fails while it compiles a lens).  Every lens runs before the request's first
  *    change (plan.c), so such an exit changes nothing and exit 1 is true.
  * The alternative, running Augeas in a child process, would cost a fork
  * and a copy of every tree for each request, for a failure this rare. */
@@ -137,9 +138,8 @@ static void busy(const ctune_textfile *f, const char *what)
 {
 	if (what)
 		snprintf(augeas_busy, sizeof(augeas_busy),
-			 "%s: Augeas ended the process while %s the %s lens (a lens file could not be read; "
-			 "Augeas's words are on stderr); nothing was changed",
-			 f->target, what, f->format->lens);
+			 "%s: Augeas ended the process while %s the %s lens; nothing was changed", f->target, what,
+			 f->format->lens);
 	else
 		augeas_busy[0] = '\0';
 }

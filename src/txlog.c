@@ -237,15 +237,41 @@ static int journal_failure(const ctune_txlog *tx, int code, ctune_error *err)
 			       tx->nfiles > 1 ? " and the other files" : "", CTUNE_TXLOG_PATH, strerror(-code));
 }
 
-/* Write the journal whole under a hidden name, then rename it into place:
- * a reader finds the old journal, the new one, or none, never a part. */
+/* An unnamed file in dir holding text, fsync'ed: O_TMPFILE where the
+ * kernel and file system have it (Linux 3.11+), so a run killed while
+ * writing leaves no name behind; else -EOPNOTSUPP. */
+static int unnamed(const char *dir, const char *text, size_t len)
+{
+#ifdef O_TMPFILE
+	_cleanup_close_ int fd = open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return errno == EISDIR || errno == EINVAL || errno == EOPNOTSUPP ? -EOPNOTSUPP : -errno;
+	int r = ctune_write_all(fd, text, len);
+	if (r < 0)
+		return r;
+	if (fsync(fd) < 0)
+		return -errno;
+	return TAKE_FD(fd);
+#else
+	(void)dir, (void)text, (void)len;
+	return -EOPNOTSUPP;
+#endif
+}
+
+/* Write the journal whole, then give it its name: a reader finds the old
+ * journal, the new one, or none, never a part.  The first journal of a
+ * request is linked straight to its name (nothing to replace); a rewrite
+ * goes through ".ctune-journal.new" and a rename, and a run killed in
+ * between leaves both names, which a repair removes. */
 static int write_journal(ctune_txlog *tx, ctune_error *err)
 {
-	char host[CTUNE_TEXTFILE_HOST_MAX], tmp[CTUNE_TEXTFILE_HOST_MAX + 8];
+	char host[CTUNE_TEXTFILE_HOST_MAX], tmp[CTUNE_TEXTFILE_HOST_MAX + 8], dir[CTUNE_TEXTFILE_HOST_MAX];
 	int r = journal_host(tx->root, host, sizeof(host), err);
 	if (r < 0)
 		return r;
 	snprintf(tmp, sizeof(tmp), "%s.new", host);
+	snprintf(dir, sizeof(dir), "%s", host);
+	*strrchr(dir, '/') = '\0';
 	size_t len = 0;
 	_cleanup_free_ char *text = format(tx, &len);
 	if (!text)
@@ -253,16 +279,34 @@ static int write_journal(ctune_txlog *tx, ctune_error *err)
 	struct stat st;
 	if (lstat(tmp, &st) == 0 && unlink(tmp) < 0)
 		return journal_failure(tx, -errno, err);
-	_cleanup_close_ int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return journal_failure(tx, -errno, err);
-	_cleanup_(ctune_unlinkp) char *guard = tmp;
-	r = ctune_write_all(fd, text, len);
-	if (r < 0)
+	const char *name = tx->on_disk ? tmp : host;
+	_cleanup_close_ int fd = unnamed(dir, text, len);
+	if (fd >= 0 && linkat(fd, "", AT_FDCWD, name, AT_EMPTY_PATH) < 0) {
+		/* AT_EMPTY_PATH needs CAP_DAC_READ_SEARCH: the named way then. */
+		if (errno != ENOENT && errno != EPERM && errno != EINVAL)
+			return journal_failure(tx, -errno, err);
+		close(TAKE_FD(fd));
+		fd = -EOPNOTSUPP;
+	}
+	if (fd < 0 && fd != -EOPNOTSUPP)
+		return journal_failure(tx, fd, err);
+	if (fd < 0) {
+		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (fd < 0)
+			return journal_failure(tx, -errno, err);
+		r = ctune_write_all(fd, text, len);
+		if (r < 0 || fsync(fd) < 0) {
+			r = r < 0 ? r : -errno;
+			unlink(tmp);
+			return journal_failure(tx, r, err);
+		}
+		name = tmp;
+	}
+	if (name == tmp && rename(tmp, host) < 0) {
+		r = -errno;
+		unlink(tmp);
 		return journal_failure(tx, r, err);
-	if (fsync(fd) < 0 || close(TAKE_FD(fd)) < 0 || rename(tmp, host) < 0)
-		return journal_failure(tx, -errno, err);
-	guard = NULL;
+	}
 	tx->on_disk = true;
 	return 0;
 }
@@ -285,7 +329,9 @@ static int remove_journal(ctune_txlog *tx, ctune_error *err)
 	int r = journal_host(tx->root, host, sizeof(host), err);
 	if (r < 0)
 		return r;
-	if ((r = unlink_quiet(host, CTUNE_TXLOG_PATH, err)) < 0)
+	char tmp[CTUNE_TEXTFILE_HOST_MAX + 8];
+	snprintf(tmp, sizeof(tmp), "%s.new", host);
+	if ((r = unlink_quiet(tmp, CTUNE_TXLOG_PATH, err)) < 0 || (r = unlink_quiet(host, CTUNE_TXLOG_PATH, err)) < 0)
 		return r;
 	tx->on_disk = false;
 	(void)sync_parent(host); /* durability only: a journal that comes back is repaired again */
