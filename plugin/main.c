@@ -69,11 +69,15 @@ static const char usage[] =
 	"             persisted keys exist when systemd-sysctl applies them.\n"
 	"  --root DIR read proc/, sys/ and etc/ under DIR (fixture trees, offline images).\n";
 
+static char err_json_buf[PATH_MAX + 1024];
+static volatile sig_atomic_t answering; /* the response is being written: a crash adds nothing */
+#define ANSWER(call) (answering = 1, (call))
+
 static int fail(int status, const char *msg)
 {
 	_cleanup_json_ json_t *o = ctune_error_response(msg);
 	fprintf(stderr, "ctune: %s\n", msg);
-	ctune_response_print(o, false);
+	ANSWER(ctune_response_print(o, false));
 	return status;
 }
 
@@ -151,11 +155,11 @@ static int run_facts(const ctune_request *req)
 	if (format == CTUNE_FORMAT_AUTO)
 		format = isatty(STDOUT_FILENO) ? CTUNE_FORMAT_HUMAN : CTUNE_FORMAT_JSON;
 	if (format == CTUNE_FORMAT_HUMAN)
-		return ctune_human_print(stdout, f) < 0 ? EXIT_FAILED : EXIT_OK;
+		return ANSWER(ctune_human_print(stdout, f)) < 0 ? EXIT_FAILED : EXIT_OK;
 	if (format == CTUNE_FORMAT_PROMETHEUS)
-		return ctune_prometheus_print(stdout, f) < 0 ? EXIT_FAILED : EXIT_OK;
+		return ANSWER(ctune_prometheus_print(stdout, f)) < 0 ? EXIT_FAILED : EXIT_OK;
 	if (req->origin == CTUNE_ORIGIN_CLI)
-		return ctune_response_print(f, true) < 0 ? EXIT_FAILED : EXIT_OK;
+		return ANSWER(ctune_response_print(f, true)) < 0 ? EXIT_FAILED : EXIT_OK;
 
 	/* Protocol callers get the usual module result; facts travel under
 	 * ansible_facts.conntrack, where Ansible merges them into hostvars. */
@@ -167,7 +171,7 @@ static int run_facts(const ctune_request *req)
 	json_t *af = json_object();
 	json_object_set(af, "conntrack", f);
 	json_object_set_new(o, "ansible_facts", af);
-	return ctune_response_print(o, false) < 0 ? EXIT_FAILED : EXIT_OK;
+	return ANSWER(ctune_response_print(o, false)) < 0 ? EXIT_FAILED : EXIT_OK;
 }
 
 static int run_set(const ctune_request *req)
@@ -187,7 +191,7 @@ static int run_set(const ctune_request *req)
 	ctune_plan_free(&plan);
 	if (!o)
 		return fail(EXIT_FAILED, "out of memory");
-	if (ctune_response_print(o, req->origin == CTUNE_ORIGIN_CLI) < 0) {
+	if (ANSWER(ctune_response_print(o, req->origin == CTUNE_ORIGIN_CLI)) < 0) {
 		/* The changes are made and the caller cannot learn it from
 		 * stdout: say so where it can still be read. */
 		fprintf(stderr, "ctune: the response could not be written to stdout (%s); the request %s\n",
@@ -206,7 +210,7 @@ static int run(const ctune_request *req)
 		return run_set(req);
 	case CTUNE_VERB_TUNABLES: {
 		_cleanup_json_ json_t *o = ctune_tunables_to_json();
-		return o && ctune_response_print(o, req->origin == CTUNE_ORIGIN_CLI) == 0 ? EXIT_OK : EXIT_FAILED;
+		return o && ANSWER(ctune_response_print(o, req->origin == CTUNE_ORIGIN_CLI)) == 0 ? EXIT_OK : EXIT_FAILED;
 	}
 	}
 	return fail(EXIT_USAGE, "unknown verb");
@@ -236,7 +240,6 @@ static void seed_json(void)
 	json_object_seed(seed);
 }
 
-static char err_json_buf[PATH_MAX + 1024];
 
 /* Augeas's lens scanner exits the process on a read error (textfile.c):
  * still one JSON object on stdout, and exit 1, since no lens runs after
@@ -258,7 +261,13 @@ static void augeas_exit_guard(void)
  * buffer, since nothing that allocates may run in a signal handler. */
 static void augeas_crash_guard(int sig)
 {
+	/* Before the request's journal exists nothing has changed, and a
+	 * crash (Augeas does not check every allocation) is one more failure
+	 * to report; after it, dying is a kill -9, which the next run repairs
+	 * from the journal. */
 	const char *what = ctune_textfile_busy();
+	if (!what && !ctune_txlog_active() && !answering)
+		what = "ctune crashed before changing anything";
 	if (!what) {
 		signal(sig, SIG_DFL);
 		raise(sig);
@@ -274,11 +283,11 @@ static void augeas_crash_guard(int sig)
 			err_json_buf[n++] = '\\';
 		err_json_buf[n++] = u < 0x20 ? ' ' : (char)u;
 	}
-	static const char tail[] = " (Augeas crashed)\"}\n";
+	static const char tail[] = " (a crash)\"}\n";
 	for (const char *c = tail; *c; c++)
 		err_json_buf[n++] = *c;
 	ssize_t w = write(STDOUT_FILENO, err_json_buf, n);
-	static const char line[] = "ctune: Augeas crashed while running a lens; nothing was changed\n";
+	static const char line[] = "ctune: crashed before changing anything\n";
 	w = write(STDERR_FILENO, line, sizeof(line) - 1);
 	(void)w;
 	_exit(EXIT_FAILED);

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "advise.h"
@@ -98,10 +99,33 @@ static long long parse_persisted(const char *s)
 	return errno || end == s || (*end && *end != ' ' && *end != '\t') ? LLONG_MIN : v;
 }
 
+/* Only a key that is not there is absent: a key that exists and cannot be
+ * read, or whose mode cannot be read, fails the request (ENOENT alone
+ * means "not in this kernel"). */
+static int read_live(const ctune_root *r, ctune_plan_key *k, ctune_error *err)
+{
+	ctune_error e = { 0 };
+	int rr = ctune_procsys_read(r, k->key, &k->live_before, &e);
+	if (rr == -ENOENT)
+		return 0;
+	if (rr < 0)
+		return ctune_error_set(err, rr, "%s", e.msg[0] ? e.msg : strerror(-rr));
+	k->live_present = true;
+	char rel[512], path[4608];
+	struct stat st;
+	if (ctune_key_procpath(k->key, rel, sizeof(rel)) < 0 || ctune_root_path(r, rel, path, sizeof(path)) < 0)
+		return ctune_error_set(err, -ENAMETOOLONG, "key %s is too long", k->key);
+	if (stat(path, &st) < 0)
+		return ctune_error_set(err, -errno, "cannot read the mode of %s: %s", k->key, strerror(errno));
+	k->live_writable = st.st_mode & S_IWUSR; /* ctune_procsys_writable()'s rule, without a second stat */
+	return 0;
+}
+
 static int read_key(const ctune_root *r, ctune_persist *ps, ctune_plan_key *k, ctune_error *err)
 {
-	k->live_present = ctune_procsys_read(r, k->key, &k->live_before, NULL) == 0;
-	k->live_writable = k->live_present && ctune_procsys_writable(r, k->key);
+	int rr = read_live(r, k, err);
+	if (rr < 0)
+		return rr;
 	k->live_after = k->live_before;
 	if (!ps)
 		return 0;
@@ -384,8 +408,18 @@ static int check_overrides(const ctune_root *r, const ctune_plan_opts *o, ctune_
 		if (ctune_sysctld_same_file(r, l->files[f], p->file))
 			continue;
 		_cleanup_free_ char *text = NULL;
-		if (ctune_root_read_all(r, l->files[f], 16u << 20, &text, NULL) < 0)
+		rr = ctune_root_read_all(r, l->files[f], 16u << 20, &text, NULL);
+		if (rr == -ENOENT)
+			continue; /* a dangling link: systemd-sysctl skips it too */
+		if (rr < 0 && o->override == CTUNE_OVERRIDE_FIX)
+			return ctune_error_set(err, rr, "%s is applied after %s at boot and cannot be read (%s): "
+					       "override: fix cannot tell whether it overrides the values",
+					       l->files[f], p->file, strerror(-rr));
+		if (rr < 0) {
+			warn(p, "%s is applied after %s at boot and cannot be read (%s): it may override the values",
+			     l->files[f], p->file, strerror(-rr));
 			continue;
+		}
 		for (size_t i = 0; i < p->n; i++) {
 			for (size_t k = 0; k < p->items[i].nkeys; k++) {
 				const char *key = p->items[i].keys[k].key;

@@ -85,6 +85,8 @@ int ctune_sysctld_list(const ctune_root *r, ctune_sysctld *l, ctune_error *err)
 		if (ctune_root_path(r, dirs[d], path, sizeof(path)) < 0)
 			continue;
 		_cleanup_closedir_ DIR *dir = opendir(path);
+		if (!dir && errno != ENOENT && errno != ENOTDIR)
+			return ctune_error_set(err, -errno, "cannot list %s: %s", dirs[d], strerror(errno));
 		if (!dir)
 			continue;
 		struct dirent *de;

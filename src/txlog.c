@@ -27,6 +27,13 @@
 #define MAX_BYTES (64u << 10)
 #define MAGIC "ctune-journal 1"
 
+static volatile int active;
+
+bool ctune_txlog_active(void)
+{
+	return active;
+}
+
 void ctune_txlog_init(ctune_txlog *tx, const ctune_root *root)
 {
 	memset(tx, 0, sizeof(*tx));
@@ -170,13 +177,16 @@ int ctune_txlog_add_param(ctune_txlog *tx, const char *module, long long before,
 
 /* --- the journal file ---------------------------------------------------- */
 
+/* The journal's full path: its directory resolved inside the root, the
+ * name itself never followed (a link there is refused by every open). */
 static int journal_host(const ctune_root *r, char *host, size_t size, ctune_error *err)
 {
-	char resolved[PATH_MAX];
-	int rr = ctune_root_resolve(r, CTUNE_TXLOG_PATH, true, resolved, sizeof(resolved), err);
+	char resolved[PATH_MAX], dir[CTUNE_TEXTFILE_HOST_MAX];
+	int rr = ctune_root_resolve(r, "/etc", true, resolved, sizeof(resolved), err);
 	if (rr < 0)
 		return rr;
-	if (ctune_root_path(r, resolved, host, size) < 0)
+	if (ctune_root_path(r, resolved, dir, sizeof(dir)) < 0 ||
+	    snprintf(host, size, "%s/%s", dir, strrchr(CTUNE_TXLOG_PATH, '/') + 1) >= (int)size)
 		return ctune_error_set(err, -ENAMETOOLONG, "%s: path too long", CTUNE_TXLOG_PATH);
 	return 0;
 }
@@ -316,7 +326,7 @@ static int write_journal(ctune_txlog *tx, ctune_error *err)
 static int unlink_quiet(const char *path, const char *shown, ctune_error *err)
 {
 	struct stat st;
-	if (lstat(path, &st) < 0)
+	if (lstat(path, &st) < 0 && errno == ENOENT)
 		return 0;
 	if (unlink(path) < 0 && errno != ENOENT)
 		return ctune_error_set(err, -errno, "%s: cannot remove %s: %s", shown, path, strerror(errno));
@@ -465,6 +475,7 @@ static int make_etc(ctune_txlog *tx, ctune_error *err)
 				       strerror(errno));
 	if (tx->ndirs >= CTUNE_TXLOG_MAX_DIRS)
 		return too_many("new directories", err);
+	tx->made_etc = true;
 	memmove(tx->dir[1], tx->dir[0], tx->ndirs * sizeof(tx->dir[0]));
 	snprintf(tx->dir[0], PATH_MAX, "/etc");
 	tx->ndirs++;
@@ -473,6 +484,7 @@ static int make_etc(ctune_txlog *tx, ctune_error *err)
 
 int ctune_txlog_begin(ctune_txlog *tx, ctune_error *err)
 {
+	active = 1;
 	char jhost[CTUNE_TEXTFILE_HOST_MAX];
 	if (ctune_root_path(tx->root, CTUNE_TXLOG_PATH, jhost, sizeof(jhost)) >= 0)
 		keep_time(tx, jhost);
@@ -506,8 +518,8 @@ int ctune_txlog_begin(ctune_txlog *tx, ctune_error *err)
 		if (!tx->file[i].existed)
 			continue;
 		if ((r = file_names(tx->root, tx->file[i].target, &n, err)) < 0)
-			return r;
-		if (link(n.host, n.old) < 0)
+			;
+		else if (link(n.host, n.old) < 0)
 			r = ctune_error_set(err, -errno, "%s: cannot keep the previous file as %s: %s",
 					    tx->file[i].target, n.old, strerror(errno));
 		else if (sync_parent(n.old) < 0)
@@ -542,9 +554,13 @@ int ctune_txlog_commit(ctune_txlog *tx, char *note, size_t size, ctune_error *er
 	}
 	if (r == 0)
 		r = remove_journal(tx, &e);
+	char host[CTUNE_TEXTFILE_HOST_MAX];
+	if (r == 0 && tx->made_etc && ctune_root_path(tx->root, "/etc", host, sizeof(host)) >= 0)
+		(void)rmdir(host); /* fails, as it should, when a file of the request is in it */
 	if (r < 0 && size)
 		snprintf(note, size, "every change is made, but tidying up after it failed (%s); the next run of "
 			 "ctune finishes it from the journal %s", e.msg, CTUNE_TXLOG_PATH);
+	active = 0;
 	return 0;
 }
 
@@ -658,8 +674,10 @@ int ctune_txlog_rollback(ctune_txlog *tx, ctune_error *err)
 {
 	size_t nfiles = 0, nlive = 0;
 	int r = undo(tx, &nfiles, &nlive, err);
-	if (r == 0)
+	if (r == 0) {
 		put_times_back(tx);
+		active = 0;
+	}
 	if (r < 0 && tx->on_disk)
 		ctune_error_set(err, r, "the next run of ctune finishes it from the journal %s", CTUNE_TXLOG_PATH);
 	return r;

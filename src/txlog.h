@@ -88,6 +88,7 @@ typedef struct ctune_txlog {
 		long long before;
 	} param[CTUNE_TXLOG_MAX_PARAMS];
 	bool on_disk; /* the journal file exists */
+	bool made_etc; /* /etc was created for the journal alone: it goes again */
 	/* Not in the journal: the directories this run adds names to, with
 	 * their times before, put back by an undo in the same run, so that a
 	 * failed request leaves even the directories' times as they were. */
@@ -126,6 +127,11 @@ int ctune_txlog_commit(ctune_txlog *tx, char *note, size_t size, ctune_error *er
 /* Undo everything the journal lists (see above) and remove it.  Returns 0,
  * or the first error, with the journal left for the next run to finish. */
 int ctune_txlog_rollback(ctune_txlog *tx, ctune_error *err);
+
+/* True from ctune_txlog_begin() until the request's journal is gone
+ * (committed or rolled back): the window in which this process has
+ * changes under way. */
+bool ctune_txlog_active(void);
 
 /* True when a journal is waiting under root: one lstat(). */
 bool ctune_txlog_pending(const ctune_root *root);
