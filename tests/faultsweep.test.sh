@@ -51,6 +51,7 @@ import json, os, shutil, subprocess, sys, tempfile, hashlib, re
 
 ctune = sys.argv[1]
 samples = int(os.environ.get("CTUNE_SWEEP_SAMPLES", "0"))
+samples = 2 if 0 < samples < 2 else samples
 full = samples <= 0
 always = {"rename", "renameat", "renameat2", "link", "linkat", "unlink", "unlinkat", "mkdir", "mkdirat",
           "rmdir", "fsync", "fdatasync", "ftruncate", "fchown", "fchmod", "utimensat", "flock", "fsetxattr"}
