@@ -181,6 +181,15 @@ static int run_set(const ctune_request *req)
 	if (ctune_root_init(&root, req->root, &err) < 0)
 		return fail(EXIT_USAGE, err.msg);
 
+	/* A response nobody can read is a request whose outcome nobody learns:
+	 * refuse before changing anything when stdout is closed or read-only. */
+	int fl = fcntl(STDOUT_FILENO, F_GETFL);
+	if (fl < 0 || (fl & O_ACCMODE) == O_RDONLY) {
+		fprintf(stderr, "ctune: stdout is %s: the response could not be given; nothing was done\n",
+			fl < 0 ? "closed" : "open for reading only");
+		return EXIT_FAILED;
+	}
+
 	ctune_plan plan;
 	int r = ctune_plan_run(&root, &req->plan, req->want, req->nwant, &plan, &err);
 	if (r < 0) {

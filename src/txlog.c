@@ -59,15 +59,16 @@ static bool path_ok(const char *p)
 	return true;
 }
 
-/* A conntrack tunable's key and a value within its range. */
+/* A conntrack tunable's key and a value a kernel could have had: not
+ * its settable range, since what is restored is whatever the kernel held
+ * (a value ctune would refuse to set is still one to put back). */
 static bool live_ok(const char *key, long long value)
 {
 	char norm[256];
 	ctune_scheme s;
 	if (ctune_key_normalize(key, norm, sizeof(norm)) <= 0 || strcmp(norm, key) != 0)
 		return false;
-	const ctune_tunable *t = ctune_tunable_by_key(norm, &s);
-	return t && value >= t->min && value <= t->max;
+	return ctune_tunable_by_key(norm, &s) && value >= 0;
 }
 
 static bool module_ok(const char *m, long long value)

@@ -39,7 +39,7 @@
  * The journal is read like every file under a root: a regular file, at
  * most 64 KiB, every line checked (paths absolute and without "." or ".."
  * components or control characters, resolved inside the root; live keys
- * only conntrack tunables, values within their range); anything else is
+ * only conntrack tunables, values not negative); anything else is
  * refused, naming the line, and nothing is done with it.
  *
  * Functions return 0 or a non-negative count on success and -errno on

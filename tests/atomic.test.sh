@@ -277,7 +277,7 @@ cases = {
     "no end": "ctune-journal 1\nstate rollback\nfile 1 /etc/sysctl.conf\n",
     "dotdot": "ctune-journal 1\nstate rollback\nfile 0 /etc/../../outside/victim.conf\nend\n",
     "not conntrack": "ctune-journal 1\nstate rollback\nlive net.ipv4.ip_forward 1\nend\n",
-    "out of range": "ctune-journal 1\nstate rollback\nlive net.netfilter.nf_conntrack_max -5\nend\n",
+    "negative": "ctune-journal 1\nstate rollback\nlive net.netfilter.nf_conntrack_max -5\nend\n",
 }
 for name, text in list(cases.items()) + [("fifo", None), ("link out", None)]:
     r = mkroot("hostile")
