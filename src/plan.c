@@ -1,7 +1,8 @@
-/* plan.c - see plan.h.  The order is the contract: validate everything
- * before touching anything; live first (so the kernel can refuse a value
- * before the file says it), then one save; undo the live writes when the
- * save fails. */
+/* plan.c - see plan.h.  The order is the contract: validate everything and
+ * run every lens (parse, render) before touching anything; then the
+ * journal (txlog.h), every file prepared beside its target, the live
+ * values (the kernel may refuse one before any file says it), every file
+ * renamed into place; any failure undoes all of it from the journal. */
 #include "plan.h"
 
 #include <errno.h>
