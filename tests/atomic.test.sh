@@ -37,12 +37,13 @@ if [ "${1:-}" != --inner ]; then
 fi
 
 exec $py - "$CTUNE_REAL" "${CTUNE_TESTS:-$(dirname "$0")}" <<'PY'
-import json, os, shutil, stat, subprocess, sys, tempfile, hashlib, re, time, concurrent.futures
+import atexit, json, os, shutil, stat, subprocess, sys, tempfile, hashlib, re, time, concurrent.futures
 
 ctune, tests = sys.argv[1], sys.argv[2]
 NF = "proc/sys/net/netfilter/nf_conntrack_"
 tmp = tempfile.mkdtemp(prefix="ctune-atomic-")
 os.chmod(tmp, 0o755)
+atexit.register(shutil.rmtree, tmp, True)  # also when the test itself fails
 passed = failed = 0
 
 

@@ -48,7 +48,7 @@ if [ "${1:-}" != --inner ]; then
 fi
 
 exec $py - "$CTUNE_REAL" <<'PY'
-import json, os, shutil, subprocess, sys, tempfile, hashlib, re
+import atexit, json, os, shutil, subprocess, sys, tempfile, hashlib, re
 
 ctune = sys.argv[1]
 os.environ["ASAN_OPTIONS"] = "detect_leaks=0:" + os.environ.get("ASAN_OPTIONS", "")  # LSan cannot run under ptrace
@@ -64,6 +64,7 @@ if b"asan" in subprocess.run(["ldd", ctune], capture_output=True).stdout:
     skip_calls |= {"mmap", "munmap", "mprotect", "brk", "madvise", "mremap"}
 NF = "proc/sys/net/netfilter/nf_conntrack_"
 tmp = tempfile.mkdtemp(prefix="ctune-sweep-")
+atexit.register(shutil.rmtree, tmp, True)  # also when the test itself fails
 passed = failed = 0
 
 
