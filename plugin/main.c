@@ -82,6 +82,14 @@ static char err_json_buf[PATH_MAX + 1024];
 static volatile sig_atomic_t answering; /* the response is being written: a crash adds nothing */
 #define ANSWER(call) (answering = 1, (call))
 
+/* The exit status of a request that failed before anything was done with
+ * -errno r: 2 when the request or its arguments were wrong, 1 when the
+ * machine failed it (no memory, an I/O error), as for any later failure. */
+static int status_of(int r)
+{
+	return r == -ENOMEM || r == -EIO || r == -ENOSPC || r == -EINTR ? EXIT_FAILED : EXIT_USAGE;
+}
+
 static int fail(int status, const char *msg)
 {
 	_cleanup_json_ json_t *o = ctune_error_response(msg);
@@ -173,8 +181,9 @@ static int run_facts(const ctune_request *req)
 {
 	ctune_error err = { 0 };
 	ctune_root root;
-	if (ctune_root_init(&root, req->root, &err) < 0)
-		return fail(EXIT_USAGE, err.msg);
+	int ri = ctune_root_init(&root, req->root, &err);
+	if (ri < 0)
+		return fail(status_of(ri), err.msg);
 
 	/* A run killed halfway left a journal: repair from it first (one
 	 * lstat when there is none), and say so. */
@@ -227,12 +236,31 @@ static int run_facts(const ctune_request *req)
 	return delivered(ANSWER(ctune_response_print(o, false)), NULL);
 }
 
+/* The request is carried out but its response cannot be built (no memory
+ * left): the short answer a caller needs, made without allocating, and
+ * exit 0, since the request succeeded. */
+static int applied_without_response(void)
+{
+	static const char text[] = "{\"changed\": true, \"failed\": false, \"msg\": \"the request was carried out; "
+				   "its full response could not be built (out of memory)\"}\n";
+	answering = 1;
+	if (ctune_write_all(STDOUT_FILENO, text, sizeof(text) - 1) < 0) {
+		static const char line[] = "ctune: cannot write the response to standard output; the request was "
+					   "carried out\n";
+		ssize_t w = write(STDERR_FILENO, line, sizeof(line) - 1);
+		(void)w;
+		return EXIT_FAILED;
+	}
+	return EXIT_OK;
+}
+
 static int run_set(const ctune_request *req)
 {
 	ctune_error err = { 0 };
 	ctune_root root;
-	if (ctune_root_init(&root, req->root, &err) < 0)
-		return fail(EXIT_USAGE, err.msg);
+	int ri = ctune_root_init(&root, req->root, &err);
+	if (ri < 0)
+		return fail(status_of(ri), err.msg);
 
 	/* main() refused an unusable stdout before anything else (check_stdout). */
 	ctune_plan plan;
@@ -241,8 +269,11 @@ static int run_set(const ctune_request *req)
 		ctune_plan_free(&plan);
 		return fail(plan.bad_request ? EXIT_USAGE : EXIT_FAILED, err.msg);
 	}
+	bool changed = plan.changed && !req->plan.check_mode;
 	_cleanup_json_ json_t *o = ctune_plan_to_json(&plan, &req->plan);
 	ctune_plan_free(&plan);
+	if (!o && changed)
+		return applied_without_response();
 	if (!o)
 		return fail(EXIT_FAILED, "out of memory");
 	const char *msg = json_string_value(json_object_get(o, "msg"));
@@ -270,11 +301,13 @@ static int run_json(int fd, const char *what)
 	ctune_error err = { 0 };
 	_cleanup_free_ char *text = NULL;
 	size_t len = 0;
-	if (read_request(fd, what, &text, &len, &err) < 0)
-		return fail(EXIT_USAGE, err.msg);
+	int r = read_request(fd, what, &text, &len, &err);
+	if (r < 0)
+		return fail(status_of(r), err.msg[0] ? err.msg : strerror(-r));
 	ctune_request req;
-	if (ctune_request_from_json(text, len, &req, &err) < 0)
-		return fail(EXIT_USAGE, err.msg);
+	r = ctune_request_from_json(text, len, &req, &err);
+	if (r < 0)
+		return fail(status_of(r), err.msg[0] ? err.msg : strerror(-r));
 	return run(&req);
 }
 
@@ -387,7 +420,8 @@ int main(int argc, char **argv)
 
 	ctune_error err = { 0 };
 	ctune_request req;
-	if (ctune_request_from_argv(argc, argv, &req, &err) < 0)
-		return fail(EXIT_USAGE, err.msg);
+	int r = ctune_request_from_argv(argc, argv, &req, &err);
+	if (r < 0)
+		return fail(status_of(r), err.msg[0] ? err.msg : strerror(-r));
 	return run(&req);
 }

@@ -569,6 +569,8 @@ int ctune_request_from_json(const char *text, size_t len, ctune_request *req, ct
 	request_init(req, CTUNE_ORIGIN_JSON);
 	json_error_t jerr;
 	_cleanup_json_ json_t *doc = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!doc && json_error_code(&jerr) == json_error_out_of_memory)
+		return ctune_error_set(err, -ENOMEM, "out of memory reading the request");
 	if (!doc && json_error_code(&jerr) == json_error_null_character)
 		return ctune_error_set(err, -EINVAL,
 				       "request holds a NUL character in a string (line %d, column %d): \\u0000 is not "

@@ -7,8 +7,11 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
+#include "cleanup.h"
 #include "json-util.h"
+#include "root.h"
 
 static json_t *optional_int(const ctune_fact_value *v)
 {
@@ -439,9 +442,17 @@ json_t *ctune_error_response(const char *msg)
 
 int ctune_response_print(json_t *obj, bool pretty)
 {
+	/* Rendered whole first, then written with write(2): a failure leaves
+	 * nothing (or, past a pipe's atomic size, a prefix the reader sees cut
+	 * short) and is always seen; stdio would split the text into chunks
+	 * (musl's 1 KiB) and could lose the error of a later one. */
 	size_t flags = JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10) | (pretty ? JSON_INDENT(2) : JSON_COMPACT);
-	errno = 0;
-	if (json_dumpf(obj, stdout, flags) < 0 || fputc('\n', stdout) == EOF || fflush(stdout) == EOF)
+	_cleanup_free_ char *text = json_dumps(obj, flags);
+	if (!text)
+		return -ENOMEM;
+	size_t len = strlen(text);
+	text[len] = '\n'; /* over the NUL: written with its length */
+	if (fflush(stdout) == EOF)
 		return errno > 0 ? -errno : -EIO;
-	return 0;
+	return ctune_write_all(STDOUT_FILENO, text, len + 1);
 }
