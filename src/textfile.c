@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -524,6 +525,23 @@ int ctune_textfile_save(ctune_textfile *f, ctune_error *err)
 
 /* --- backup --------------------------------------------------------------- */
 
+/* Give the backup FD (just created at HOST) the original's times.
+ * futimens() is utimensat(), new in 2.6.22; before that musl tries
+ * futimesat() on the descriptor alone, which those kernels refuse (EFAULT)
+ * and glibc reports ENOSYS.  utimes() on the path works everywhere, to the
+ * microsecond; the path is the file this call created with O_EXCL. */
+static int copy_times(int fd, const char *host, const struct stat *st)
+{
+	struct timespec times[2] = { st->st_atim, st->st_mtim };
+	if (futimens(fd, times) == 0)
+		return 0;
+	if (errno != ENOSYS && errno != EFAULT)
+		return -errno;
+	struct timeval tv[2] = { { st->st_atim.tv_sec, st->st_atim.tv_nsec / 1000 },
+				 { st->st_mtim.tv_sec, st->st_mtim.tv_nsec / 1000 } };
+	return utimes(host, tv) == 0 ? 0 : -errno;
+}
+
 int ctune_textfile_backup(ctune_textfile *f, char *path, size_t size, ctune_error *err)
 {
 	if (size > 0)
@@ -579,8 +597,10 @@ int ctune_textfile_backup(ctune_textfile *f, char *path, size_t size, ctune_erro
 				       (unsigned)st.st_gid, strerror(errno));
 	if (fchmod(out, st.st_mode & 07777) < 0)
 		return ctune_error_set(err, -errno, "%s: cannot set mode: %s", name, strerror(errno));
-	struct timespec times[2] = { st.st_atim, st.st_mtim };
-	if (futimens(out, times) < 0 || fsync(out) < 0)
+	int t = copy_times(out, host, &st);
+	if (t < 0)
+		return ctune_error_set(err, t, "%s: cannot keep the times: %s", name, strerror(-t));
+	if (fsync(out) < 0)
 		return ctune_error_set(err, -errno, "%s: %s", name, strerror(errno));
 	if (close(TAKE_FD(out)) < 0)
 		return ctune_error_set(err, -errno, "%s: writing: %s", name, strerror(errno));

@@ -20,6 +20,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
 
 #include "events.h"
 #include "root.h"
@@ -305,6 +308,48 @@ START_TEST(test_garbage_file)
 }
 END_TEST
 
+/* Kernels before 3.5 (CentOS 5 and 6) have a /dev/kmsg that only takes
+ * writes: read() is EINVAL.  A character device that answers reads the same
+ * way (10,237, loop-control: no read method) stands in for it.  AUTO goes on
+ * to the log files; KMSG alone says the device cannot be read. */
+START_TEST(test_kmsg_write_only)
+{
+	if (geteuid() != 0)
+		return; /* mknod needs CAP_MKNOD */
+	const char *dir = tl_mkroot();
+	tl_write(dir, "var/log/messages", "Nov 25 08:30:00 h kernel: ip_conntrack: table full, dropping packet.\n");
+	char dev[4096];
+	snprintf(dev, sizeof(dev), "%s/dev", dir);
+	ck_assert_int_eq(mkdir(dev, 0755), 0);
+	snprintf(dev, sizeof(dev), "%s/dev/kmsg", dir);
+	if (mknod(dev, S_IFCHR | 0600, makedev(10, 237)) < 0) {
+		tl_rmrf(dir); /* no device nodes here (nodev, a container) */
+		return;
+	}
+
+	ctune_root r;
+	ck_assert_int_eq(ctune_root_init(&r, dir, NULL), 0);
+	ctune_events ev;
+	ctune_error err = { 0 };
+	ctune_events_options o = { CTUNE_EVENTS_AUTO, NULL, BOOT };
+	int k = ctune_events_scan(&r, &o, &ev, &err);
+	if (k == -ENXIO || k == -ENODEV) { /* no loop driver: the node opens nothing */
+		tl_rmrf(dir);
+		return;
+	}
+	ck_assert_msg(k == 0, "%d %s", k, err.msg);
+	ck_assert_str_eq(ev.source, "file");
+	ck_assert_str_eq(ev.path, "/var/log/messages");
+	EQ(ev.count, 1);
+
+	ctune_error_clear(&err);
+	o.source = CTUNE_EVENTS_KMSG;
+	ck_assert_int_eq(ctune_events_scan(&r, &o, &ev, &err), -EOPNOTSUPP);
+	ck_assert_ptr_nonnull(strstr(err.msg, "/dev/kmsg"));
+	tl_rmrf(dir);
+}
+END_TEST
+
 /* The real /dev/kmsg: read without consuming.  As root this works; with
  * kernel.dmesg_restrict and no privilege the answer is -EPERM, in words. */
 START_TEST(test_real_kmsg)
@@ -350,6 +395,7 @@ int main(void)
 	tcase_add_test(tc, test_feed_forms);
 	tcase_add_test(tc, test_feed_times_and_suppression);
 	tcase_add_test(tc, test_garbage_file);
+	tcase_add_test(tc, test_kmsg_write_only);
 	tcase_add_test(tc, test_real_kmsg);
 	tcase_add_test(tc, test_kind_names);
 	suite_add_tcase(s, tc);
