@@ -330,8 +330,7 @@ else
 	host_ns=$(readlink /proc/self/ns/net)
 	for rel in $RELEASES; do
 		r=$tmp/ns-$rel
-		mkdir -p "$r/etc"
-		ln -s /proc "$r/proc"
+		mkdir -p "$r/etc" "$r/proc"
 		printf '# ctune old-kernel test\n' >"$r/etc/sysctl.conf"
 		# Inside: the checks print "ok ..."/"FAIL ..." lines themselves.
 		unshare -mn /bin/bash -s "$L" "$rel" "$C" "$r" "$host_ns" "$PY" >"$tmp/ns.out" 2>&1 <<'EOF'
@@ -340,6 +339,12 @@ NF=/proc/sys/net/netfilter/nf_conntrack_
 say() { if [ "$1" = 0 ]; then echo "ok   $rel netns: $2"; else echo "FAIL $rel netns: $2"; fi; }
 if [ "$(readlink /proc/self/ns/net)" = "$host_ns" ]; then
 	echo "FAIL $rel netns: not in a private network namespace, nothing run"
+	exit 0
+fi
+# The root's proc is this namespace's /proc, bind-mounted in this private
+# mount namespace (a symbolic link to /proc would resolve inside the root).
+if ! mount --bind /proc "$r/proc"; then
+	echo "FAIL $rel netns: cannot bind-mount /proc into the root"
 	exit 0
 fi
 j() { "$PY" -c "import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if ($2) else 1)" "$1"; }
@@ -385,6 +390,9 @@ EOF
 		fail=$((fail + f))
 		[ "$rc" -eq 0 ] && [ "$p" -ge 9 ] || bad "$rel netns: the namespace part did not finish (exit $rc, $p passed)"
 	done
+	if grep -q "$tmp/ns-" /proc/self/mountinfo; then bad "a namespace's bind mount leaked into the host's mount namespace"; else
+		ok "no mount leaked into the host's mount namespace"
+	fi
 	host_after=$(cat "${NF}udp_timeout" "${NF}tcp_timeout_established" "${NF}max")
 	if [ "$host_before" = "$host_after" ]; then ok "the host's own values are unchanged"; else
 		bad "the host's own values changed: $(echo $host_before) -> $(echo $host_after)"
