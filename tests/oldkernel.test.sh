@@ -395,7 +395,7 @@ EOF
 	fi
 	host_after=$(cat "${NF}udp_timeout" "${NF}tcp_timeout_established" "${NF}max")
 	if [ "$host_before" = "$host_after" ]; then ok "the host's own values are unchanged"; else
-		bad "the host's own values changed: $(echo $host_before) -> $(echo $host_after)"
+		bad "the host's own values changed: $(printf "%s " $host_before)-> $(printf "%s " $host_after)"
 	fi
 fi
 
