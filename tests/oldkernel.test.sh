@@ -198,6 +198,21 @@ oldrun() {
 	"$L" "$rel" "$C" "$@" >"$tmp/out" 2>"$tmp/err" </dev/null
 	rc=$?
 }
+# as_free REL LABEL ARGS...: ctune ARGS under REL says, byte for byte, what
+# it says without the filter.
+as_free() {
+	local rel=$1 label=$2
+	shift 2
+	"$C" "$@" >"$tmp/free" 2>/dev/null </dev/null
+	oldrun "$rel" "$@"
+	if [ "$rc" -eq 0 ] && [ -s "$tmp/out" ] && cmp -s "$tmp/out" "$tmp/free"; then
+		ok "$rel: facts $label == unfiltered"
+	else
+		bad "$rel: ctune $*: exit $rc or differs from the unfiltered run"
+		diff "$tmp/free" "$tmp/out" | head -10 | sed 's/^/     /'
+		dump
+	fi
+}
 # q WHAT EXPR: a check on the JSON document in $tmp/out (d).
 q() {
 	local res
@@ -241,32 +256,14 @@ for rel in $RELEASES; do
 		else
 			ok "$rel $r: facts --table == expected.json == unfiltered"
 		fi
-		"$C" facts --root "$root" >"$tmp/free" 2>/dev/null </dev/null
-		oldrun "$rel" facts --root "$root"
-		if [ "$rc" -eq 0 ] && cmp -s "$tmp/out" "$tmp/free"; then
-			ok "$rel $r: facts == unfiltered"
-		else
-			bad "$rel $r: facts exit $rc or differs from the unfiltered run"
-			diff "$tmp/free" "$tmp/out" | head -10 | sed 's/^/     /'
-			dump
-		fi
+		as_free "$rel" "$r" facts --root "$root"
 	done
 	# --- the other outputs and the kernel-log reader, against the
 	# unfiltered run of the same binary ---
-	for args in "--root $tmp/roots/debian12 --format human" "--root $tmp/roots/centos7 --format prometheus" \
-		"--root $TESTS/data/events/syslog-legacy --log-events" "--root $TESTS/data/events/kmsg-modern --log-events"; do
-		# shellcheck disable=SC2086 # word-split on purpose: paths have no spaces
-		"$C" facts $args >"$tmp/free" 2>/dev/null </dev/null
-		# shellcheck disable=SC2086
-		oldrun "$rel" facts $args
-		if [ "$rc" -eq 0 ] && [ -s "$tmp/out" ] && cmp -s "$tmp/out" "$tmp/free"; then
-			ok "$rel: facts ${args#--root "$tmp"/} == unfiltered"
-		else
-			bad "$rel: facts $args: exit $rc or differs from the unfiltered run"
-			diff "$tmp/free" "$tmp/out" | head -10 | sed 's/^/     /'
-			dump
-		fi
-	done
+	as_free "$rel" "debian12 --format human" facts --root "$tmp/roots/debian12" --format human
+	as_free "$rel" "centos7 --format prometheus" facts --root "$tmp/roots/centos7" --format prometheus
+	as_free "$rel" "syslog-legacy --log-events" facts --root "$TESTS/data/events/syslog-legacy" --log-events
+	as_free "$rel" "kmsg-modern --log-events" facts --root "$TESTS/data/events/kmsg-modern" --log-events
 	oldrun "$rel" tunables
 	q "$rel: tunables" "isinstance(d, (dict, list)) and len(d) > 0"
 
