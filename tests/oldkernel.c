@@ -1,6 +1,7 @@
 /* oldkernel.c - run a command on the system calls of an older kernel.
  *
  *   oldkernel RELEASE COMMAND [ARGS...]   e.g. oldkernel 2.6.18 ./ctune facts
+ *   oldkernel --no-ctnetlink RELEASE ...  and no NETLINK_NETFILTER socket
  *   oldkernel --list RELEASE              what RELEASE takes away, one per line
  *   oldkernel --check                     the table against what libseccomp knows
  *   oldkernel --probe                     make a few new calls, print what came back
@@ -35,6 +36,7 @@
  * catch a call missing from the table.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <seccomp.h>
 #include <stdio.h>
@@ -215,7 +217,7 @@ static const struct refused {
 };
 
 static const char usage[] =
-	"usage: oldkernel RELEASE COMMAND [ARGS...]   (RELEASE: 2.6.18 or newer, e.g. 2.6.32, 3.10)\n"
+	"usage: oldkernel [--no-ctnetlink] RELEASE COMMAND [ARGS...]   (RELEASE: 2.6.18 or newer, e.g. 3.10)\n"
 	"       oldkernel --list RELEASE\n"
 	"       oldkernel --check\n";
 
@@ -438,6 +440,11 @@ int main(int argc, char **argv)
 		seccomp_release(ctx);
 		return 0;
 	}
+	bool no_ctnetlink = argc > 1 && strcmp(argv[1], "--no-ctnetlink") == 0;
+	if (no_ctnetlink) {
+		argc--;
+		argv++;
+	}
 	if (argc < 3 || argv[1][0] == '-') {
 		fputs(usage, stderr);
 		return 2;
@@ -450,6 +457,17 @@ int main(int argc, char **argv)
 	scmp_filter_ctx ctx = build(kv, NULL);
 	if (!ctx)
 		return 1;
+	/* A host without nfnetlink (the module not loaded, or not built): no
+	 * NETLINK_NETFILTER socket, as such a kernel answers. */
+	if (no_ctnetlink) {
+		int r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPROTONOSUPPORT), SCMP_SYS(socket), 2,
+					 SCMP_A0(SCMP_CMP_EQ, AF_NETLINK), SCMP_A2(SCMP_CMP_EQ, 12 /* NETLINK_NETFILTER */));
+		if (r < 0) {
+			fprintf(stderr, "oldkernel: --no-ctnetlink: %s\n", strerror(-r));
+			seccomp_release(ctx);
+			return 1;
+		}
+	}
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
 		perror("oldkernel: PR_SET_NO_NEW_PRIVS");
 		return 1;

@@ -162,6 +162,19 @@ except OSError as e:
 	else
 		bad "python3 os.getrandom: unfiltered '$free', 3.10 '$old' (want 38), 3.17 '$new'"
 	fi
+	prog='import socket
+for proto in (12, 0):
+    try:
+        socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, proto).close()
+        print(proto, "ok")
+    except OSError as e:
+        print(proto, e.errno)'
+	out=$("$L" --no-ctnetlink 3.10 "$PY" -c "$prog" 2>&1 | tr '\n' ' ')
+	if [ "$out" = "12 93 0 ok " ]; then
+		ok "launcher --no-ctnetlink: NETLINK_NETFILTER is EPROTONOSUPPORT, NETLINK_ROUTE still opens"
+	else
+		bad "launcher --no-ctnetlink: '$out' (want '12 93 0 ok ')"
+	fi
 fi
 
 # 5. --list names what a release takes away.
@@ -357,6 +370,17 @@ for src in proc netlink; do
 	j "$out" "d['source'] == '$src' and d['timeouts']['udp_timeout'] == $u"
 	say $(( rc | $? )) "facts --source $src (exit $rc$([ "$rc" = 0 ] || echo ": $(head -c 300 "$out" | tr '\n' ' ')"))"
 done
+# A kernel without nfnetlink: facts reads /proc; --source netlink says why not.
+"$L" --no-ctnetlink "$rel" "$C" facts >"$out" 2>"$out.err" </dev/null
+rc=$?
+j "$out" "d['source'] == 'proc' and 'NETLINK_NETFILTER' in d['source_reason'] and d['timeouts']['udp_timeout'] == $u"
+say $(( rc | $? )) "facts without nfnetlink falls back to /proc (exit $rc)"
+"$L" --no-ctnetlink "$rel" "$C" facts --source netlink >"$out" 2>"$out.err" </dev/null
+rc=$?
+j "$out" "d['failed'] and 'NETLINK_NETFILTER' in d['msg']"
+r1=$?
+[ "$rc" != 0 ] && [ "$r1" = 0 ]
+say $? "facts --source netlink without nfnetlink: exit $rc, a JSON error naming it"
 "$L" "$rel" "$C" facts --table >"$out" 2>"$out.err" </dev/null
 rc=$?
 j "$out" "'table' in d and d['table']['total'] >= 0"
@@ -385,7 +409,7 @@ EOF
 		f=$(grep -c '^FAIL ' "$tmp/ns.out")
 		pass=$((pass + p))
 		fail=$((fail + f))
-		[ "$rc" -eq 0 ] && [ "$p" -ge 9 ] || bad "$rel netns: the namespace part did not finish (exit $rc, $p passed)"
+		[ "$rc" -eq 0 ] && [ "$p" -ge 11 ] || bad "$rel netns: the namespace part did not finish (exit $rc, $p passed)"
 	done
 	if grep -q "$tmp/ns-" /proc/self/mountinfo; then bad "a namespace's bind mount leaked into the host's mount namespace"; else
 		ok "no mount leaked into the host's mount namespace"
