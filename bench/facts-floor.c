@@ -3,7 +3,8 @@
  *
  *   facts-floor BYTES FILE...
  *
- * Starts like ctune (dynamically linked to libc and libmnl, nothing else),
+ * Starts like ctune (dynamically linked to libc alone: ctune has its own
+ * netlink layer and links jansson statically),
  * reads every given /proc/sys file the way ctune's reader does (one
  * directory open, then openat + read + fstat + close per file) and the
  * statistics file, and writes BYTES bytes to stdout, as many as ctune's
@@ -12,7 +13,6 @@
  * program against `sysctl -n count max` is the best ratio any program
  * reading the same files can reach on this machine. */
 #include <fcntl.h>
-#include <libmnl/libmnl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,8 +25,6 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: facts-floor BYTES FILE...\n");
 		return 2;
 	}
-	if (argc < 0) /* never: keeps libmnl a NEEDED library, as for ctune */
-		mnl_socket_open(0);
 	long bytes = strtol(argv[1], NULL, 10);
 	char buf[64], *out = calloc(1, bytes > 0 ? (size_t)bytes : 1);
 	if (!out)

@@ -69,8 +69,10 @@ set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_PACKAGING_INSTALL_PREFIX ${CMAKE_INSTALL_PREFIX})
 set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION TRUE)
 
-# Library dependencies from the binary itself (libjansson4, libmnl0, libc6)
-# when dpkg-shlibdeps is there; else Debian 12's names by hand.  libaugeas0
+# Library dependencies from the binary itself (libc6: jansson is linked in
+# statically, and ctnetlink goes through ctune's own netlink layer, so no
+# libmnl0 or libnetfilter-conntrack3) when dpkg-shlibdeps is there; else
+# Debian 12's names by hand.  libaugeas0
 # is named by hand either way: ctune dlopen()s it for `set` (src/augeas-dl.h),
 # so the binary does not name it; augeas-lenses holds the Sysctl and Modprobe
 # lenses ctune loads at run time.
@@ -80,7 +82,7 @@ if(CTUNE_DPKG_SHLIBDEPS)
   set(CPACK_DEBIAN_PACKAGE_DEPENDS "libaugeas0, augeas-lenses")
 else()
   set(CPACK_DEBIAN_PACKAGE_DEPENDS
-      "libc6, libaugeas0, augeas-lenses, libmnl0, libnetfilter-conntrack3, libjansson4")
+      "libc6, libaugeas0, augeas-lenses, libjansson4")
 endif()
 set(CPACK_DEBIAN_PACKAGE_SUGGESTS "ansible-core, prometheus-node-exporter")
 

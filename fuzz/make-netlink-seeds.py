@@ -1,8 +1,11 @@
 #!/usr/bin/env python3
-"""make-netlink-seeds.py - write the seed corpus of fuzz-netlink: ctnetlink
-datagrams as the kernel sends them (a table dump batch, per-CPU statistics,
-the global count, the closing NLMSG_DONE and an error), built here from the
-uapi layouts so the seeds need no kernel.  Run: fuzz/make-netlink-seeds.py"""
+"""make-netlink-seeds.py - write the seed corpora of fuzz-netlink and fuzz-nl:
+ctnetlink datagrams as the kernel sends them (a table dump batch, per-CPU
+statistics, the global count, the closing NLMSG_DONE and an error), built
+here from the uapi layouts so the seeds need no kernel.  fuzz-nl (the
+netlink layer alone) gets the same plus datagrams for the layer's own paths:
+every attribute type of its policy, deep nests, an unpadded last message,
+an ack, NLM_F_DUMP_INTR, a single reply.  Run: fuzz/make-netlink-seeds.py"""
 import os, struct
 
 here = os.path.dirname(os.path.abspath(__file__))
@@ -60,3 +63,33 @@ for name, data in seeds.items():
     with open(os.path.join(out, name), "wb") as f:
         f.write(data)
 print(f"{len(seeds)} seeds in {out}")
+
+# fuzz-nl: the layer alone.  Its policy (fuzz-nl.c) reads types 1, 2, 4 as
+# nests, 3, 7, 12 as u32, 5, 10 as u8, 6, 11 as u16, 8, 13 as u64 and 9, 14
+# as strings, after a 4-byte extra header.
+NLMSG_NOOP, NLM_F_MULTI, NLM_F_DUMP_INTR = 1, 2, 0x10
+def deep(n):
+    a = attr(3, struct.pack(">I", 7))
+    for _ in range(n):
+        a = nest(1, a)
+    return a
+typed = (attr(3, struct.pack(">I", 1)) + attr(5, b"\x01") + attr(6, struct.pack("=H", 2)) +
+         attr(8, struct.pack("=Q", 3)) + attr(9, b"tcp\0") + attr(14, b"no-nul") + attr(13, b"\0" * 4))
+nl_out = os.path.join(here, "corpus", "nl")
+os.makedirs(nl_out, exist_ok=True)
+nl_seeds = dict(seeds)
+nl_seeds.update({
+    "typed": msg(16, nfgen(2) + typed, flags=NLM_F_MULTI, seq=1) + msg(NLMSG_DONE, struct.pack("=i", 0)),
+    "deep-nest": msg(16, nfgen(2) + deep(10), flags=NLM_F_MULTI),
+    "unpadded-last": msg(16, nfgen(2) + struct.pack("=HH", 5, 5) + b"\x07", flags=NLM_F_MULTI)[:-3],
+    "truncated-last": msg(16, nfgen(2) + typed, flags=NLM_F_MULTI)[:-6],
+    "ack": msg(NLMSG_ERROR, struct.pack("=i", 0) + msg(16, nfgen(0))),
+    "dump-intr": msg(16, nfgen(2) + typed, flags=NLM_F_MULTI | NLM_F_DUMP_INTR),
+    "single-reply": msg(16, nfgen(0) + attr(7, struct.pack(">I", 5)), flags=0),
+    "noop-then-data": msg(NLMSG_NOOP, b"") + msg(16, nfgen(10) + nest(2, attr(12, b"\0\0\0\1")), flags=NLM_F_MULTI),
+    "trailing-bytes": msg(16, nfgen(2) + typed, flags=NLM_F_MULTI) + b"\x10\0\0",
+})
+for name, data in nl_seeds.items():
+    with open(os.path.join(nl_out, name), "wb") as f:
+        f.write(data)
+print(f"{len(nl_seeds)} seeds in {nl_out}")

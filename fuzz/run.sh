@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # fuzz/run.sh TARGET [SECONDS] - fuzz one target (request, argv, duration,
-# table, stat, events) for SECONDS (default 600) with the build in
+# table, stat, events, netlink, nl) for SECONDS (default 600) with the build in
 # ${CTUNE_FUZZ_BUILD:-build-fuzz} (fuzz/build.sh makes it).
 #
 # The committed seed corpus is read, never written: new inputs go to

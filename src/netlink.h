@@ -1,4 +1,4 @@
-/* netlink.h - conntrack facts over ctnetlink (libmnl): count and limit,
+/* netlink.h - conntrack facts over ctnetlink (nl.h): count and limit,
  * per-CPU statistics and the table summary, without /proc.
  *
  * Why this file exists: many current kernels are built without
@@ -98,7 +98,7 @@ typedef struct ctune_netlink_dump_info {
  *
  * HOT PATH: a busy table has a million entries and the kernel spends about
  * 2 us on each; this side must add next to nothing.  One fixed receive
- * buffer (allocated at open), one pass over each batch with libmnl's
+ * buffer (allocated at open), one pass over each batch with nl.h's
  * message loop, and a bounds-checked inline walk that reads only the
  * attributes the summary needs (family from the nfgenmsg header;
  * CTA_TUPLE_ORIG > CTA_TUPLE_PROTO > CTA_PROTO_NUM; CTA_STATUS; CTA_TIMEOUT;

@@ -4,7 +4,7 @@
  * first moves that process into a private network namespace with
  * unshare(CLONE_NEWNET): the host's table is never read or written.  In the
  * namespace the test creates a known mix of entries directly over ctnetlink
- * (batched IPCTNL_MSG_CT_NEW through libmnl: both tuples, a timeout, a TCP
+ * (batched IPCTNL_MSG_CT_NEW built with ctune's own nl.h: both tuples, a timeout, a TCP
  * state, a status) and checks that
  *   - the netlink summary equals the numbers the mix was built from,
  *   - it equals the /proc/net/nf_conntrack summary (table.c) read in the
@@ -31,13 +31,13 @@
 #include <unistd.h>
 
 #include <arpa/inet.h>
-#include <libmnl/libmnl.h>
 #include <linux/capability.h>
 #include <linux/netfilter/nf_conntrack_common.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter/nfnetlink_conntrack.h>
 
 #include "netlink.h"
+#include "nl.h"
 #include "root.h"
 #include "stat.h"
 #include "table.h"
@@ -100,14 +100,20 @@ static void mix_expect(uint32_t n, ctune_table_summary *s)
 	}
 }
 
+/* Every put goes into one message of at most MSG_ROOM bytes: the batch
+ * leaves that much free before starting one. */
+#define MSG_ROOM 512u
+#define PUT(call) ck_assert_int_eq((call), 0)
+
 static void put_ip(struct nlmsghdr *nlh, int family, uint32_t host, bool host_is_src)
 {
-	struct nlattr *ip = mnl_attr_nest_start(nlh, CTA_TUPLE_IP);
+	struct nlattr *ip = ctune_nl_attr_nest_start(nlh, MSG_ROOM, CTA_TUPLE_IP);
+	ck_assert_ptr_nonnull(ip);
 	if (family == AF_INET) {
 		uint32_t a = htonl(0x0a000000u | (host & 0x00ffffffu)); /* 10.x.y.z */
 		uint32_t b = htonl(0xc0000201u);                        /* 192.0.2.1 */
-		mnl_attr_put_u32(nlh, CTA_IP_V4_SRC, host_is_src ? a : b);
-		mnl_attr_put_u32(nlh, CTA_IP_V4_DST, host_is_src ? b : a);
+		PUT(ctune_nl_attr_put_u32(nlh, MSG_ROOM, CTA_IP_V4_SRC, host_is_src ? a : b));
+		PUT(ctune_nl_attr_put_u32(nlh, MSG_ROOM, CTA_IP_V4_DST, host_is_src ? b : a));
 	} else {
 		uint8_t a[16] = { 0xfd };
 		uint8_t b[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 };
@@ -115,75 +121,74 @@ static void put_ip(struct nlmsghdr *nlh, int family, uint32_t host, bool host_is
 		a[13] = (uint8_t)(host >> 16);
 		a[14] = (uint8_t)(host >> 8);
 		a[15] = (uint8_t)host;
-		mnl_attr_put(nlh, CTA_IP_V6_SRC, 16, host_is_src ? a : b);
-		mnl_attr_put(nlh, CTA_IP_V6_DST, 16, host_is_src ? b : a);
+		PUT(ctune_nl_attr_put(nlh, MSG_ROOM, CTA_IP_V6_SRC, 16, host_is_src ? a : b));
+		PUT(ctune_nl_attr_put(nlh, MSG_ROOM, CTA_IP_V6_DST, 16, host_is_src ? b : a));
 	}
-	mnl_attr_nest_end(nlh, ip);
+	PUT(ctune_nl_attr_nest_end(nlh, ip));
 }
 
 static void put_tuple(struct nlmsghdr *nlh, uint16_t type, const mix_entry *e, uint32_t i, bool orig)
 {
-	struct nlattr *t = mnl_attr_nest_start(nlh, type);
+	struct nlattr *t = ctune_nl_attr_nest_start(nlh, MSG_ROOM, type);
+	ck_assert_ptr_nonnull(t);
 	put_ip(nlh, e->family, i + 1, orig);
-	struct nlattr *p = mnl_attr_nest_start(nlh, CTA_TUPLE_PROTO);
-	mnl_attr_put_u8(nlh, CTA_PROTO_NUM, e->l4);
+	struct nlattr *p = ctune_nl_attr_nest_start(nlh, MSG_ROOM, CTA_TUPLE_PROTO);
+	ck_assert_ptr_nonnull(p);
+	PUT(ctune_nl_attr_put_u8(nlh, MSG_ROOM, CTA_PROTO_NUM, e->l4));
 	uint16_t port = (uint16_t)(1024 + i % 60000);
 	if (e->l4 == IPPROTO_ICMP || e->l4 == IPPROTO_ICMPV6) {
 		bool v6 = e->l4 == IPPROTO_ICMPV6;
 		/* echo request out, echo reply back */
 		uint8_t req = v6 ? 128 : 8, rep = v6 ? 129 : 0;
-		mnl_attr_put_u16(nlh, v6 ? CTA_PROTO_ICMPV6_ID : CTA_PROTO_ICMP_ID, htons(port));
-		mnl_attr_put_u8(nlh, v6 ? CTA_PROTO_ICMPV6_TYPE : CTA_PROTO_ICMP_TYPE, orig ? req : rep);
-		mnl_attr_put_u8(nlh, v6 ? CTA_PROTO_ICMPV6_CODE : CTA_PROTO_ICMP_CODE, 0);
+		PUT(ctune_nl_attr_put_u16(nlh, MSG_ROOM, v6 ? CTA_PROTO_ICMPV6_ID : CTA_PROTO_ICMP_ID, htons(port)));
+		PUT(ctune_nl_attr_put_u8(nlh, MSG_ROOM, v6 ? CTA_PROTO_ICMPV6_TYPE : CTA_PROTO_ICMP_TYPE,
+					 orig ? req : rep));
+		PUT(ctune_nl_attr_put_u8(nlh, MSG_ROOM, v6 ? CTA_PROTO_ICMPV6_CODE : CTA_PROTO_ICMP_CODE, 0));
 	} else {
-		mnl_attr_put_u16(nlh, CTA_PROTO_SRC_PORT, htons(orig ? port : 443));
-		mnl_attr_put_u16(nlh, CTA_PROTO_DST_PORT, htons(orig ? 443 : port));
+		PUT(ctune_nl_attr_put_u16(nlh, MSG_ROOM, CTA_PROTO_SRC_PORT, htons(orig ? port : 443)));
+		PUT(ctune_nl_attr_put_u16(nlh, MSG_ROOM, CTA_PROTO_DST_PORT, htons(orig ? 443 : port)));
 	}
-	mnl_attr_nest_end(nlh, p);
-	mnl_attr_nest_end(nlh, t);
+	PUT(ctune_nl_attr_nest_end(nlh, p));
+	PUT(ctune_nl_attr_nest_end(nlh, t));
 }
 
 /* Create entries [0, n) in the current namespace, many messages per
- * sendmsg() and no ACK; the callers check the resulting count. */
+ * send and no ACK; the callers check the resulting count. */
 static void mix_fill(uint32_t n)
 {
-	struct mnl_socket *sock = mnl_socket_open(NETLINK_NETFILTER);
-	ck_assert_ptr_nonnull(sock);
-	ck_assert_int_eq(mnl_socket_bind(sock, 0, MNL_SOCKET_AUTOPID), 0);
-	static char batch[64 * 1024];
+	ctune_nl_socket *sock = NULL;
+	ck_assert_int_eq(ctune_nl_socket_open(NETLINK_NETFILTER, &sock), 0);
+	static uint32_t batch_words[64 * 1024 / 4]; /* aligned for the headers */
+	char *batch = (char *)batch_words;
 	size_t used = 0;
 	for (uint32_t i = 0; i < n; i++) {
-		if (used + 512 > sizeof(batch)) {
-			ck_assert_int_ge(mnl_socket_sendto(sock, batch, used), 0);
+		if (used + MSG_ROOM > sizeof(batch_words)) {
+			ck_assert_int_eq(ctune_nl_socket_send(sock, batch, used), 0);
 			used = 0;
 		}
 		mix_entry e = mix(i);
-		struct nlmsghdr *nlh = mnl_nlmsg_put_header(batch + used);
-		nlh->nlmsg_type = (NFNL_SUBSYS_CTNETLINK << 8) | IPCTNL_MSG_CT_NEW;
-		nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_CREATE | NLM_F_EXCL;
-		nlh->nlmsg_seq = i + 1;
-		struct nfgenmsg *nfg = mnl_nlmsg_put_extra_header(nlh, sizeof(*nfg));
-		nfg->nfgen_family = (uint8_t)e.family;
-		nfg->version = NFNETLINK_V0;
+		struct nlmsghdr *nlh = ctune_nl_msg_put_nfgen(batch + used, NFNL_SUBSYS_CTNETLINK, IPCTNL_MSG_CT_NEW,
+							      NLM_F_CREATE | NLM_F_EXCL, i + 1, (uint8_t)e.family, 0);
 		put_tuple(nlh, CTA_TUPLE_ORIG, &e, i, true);
 		put_tuple(nlh, CTA_TUPLE_REPLY, &e, i, false);
-		mnl_attr_put_u32(nlh, CTA_TIMEOUT, htonl(e.timeout));
+		PUT(ctune_nl_attr_put_u32(nlh, MSG_ROOM, CTA_TIMEOUT, htonl(e.timeout)));
 		/* The kernel refuses a status that would clear CONFIRMED, which
 		 * a new entry already has (conntrack -I sends it too). */
 		if (e.status)
-			mnl_attr_put_u32(nlh, CTA_STATUS, htonl(e.status | IPS_CONFIRMED));
+			PUT(ctune_nl_attr_put_u32(nlh, MSG_ROOM, CTA_STATUS, htonl(e.status | IPS_CONFIRMED)));
 		if (e.l4 == IPPROTO_TCP) {
-			struct nlattr *pi = mnl_attr_nest_start(nlh, CTA_PROTOINFO);
-			struct nlattr *tcp = mnl_attr_nest_start(nlh, CTA_PROTOINFO_TCP);
-			mnl_attr_put_u8(nlh, CTA_PROTOINFO_TCP_STATE, (uint8_t)e.tcp_state);
-			mnl_attr_nest_end(nlh, tcp);
-			mnl_attr_nest_end(nlh, pi);
+			struct nlattr *pi = ctune_nl_attr_nest_start(nlh, MSG_ROOM, CTA_PROTOINFO);
+			struct nlattr *tcp = ctune_nl_attr_nest_start(nlh, MSG_ROOM, CTA_PROTOINFO_TCP);
+			ck_assert(pi && tcp);
+			PUT(ctune_nl_attr_put_u8(nlh, MSG_ROOM, CTA_PROTOINFO_TCP_STATE, (uint8_t)e.tcp_state));
+			PUT(ctune_nl_attr_nest_end(nlh, tcp));
+			PUT(ctune_nl_attr_nest_end(nlh, pi));
 		}
-		used += nlh->nlmsg_len;
+		used += CTUNE_NL_ALIGN(nlh->nlmsg_len);
 	}
 	if (used)
-		ck_assert_int_ge(mnl_socket_sendto(sock, batch, used), 0);
-	mnl_socket_close(sock);
+		ck_assert_int_eq(ctune_nl_socket_send(sock, batch, used), 0);
+	ctune_nl_socket_close(sock);
 }
 
 /* ---- helpers -------------------------------------------------------------- */

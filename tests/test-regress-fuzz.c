@@ -46,6 +46,11 @@
 #undef LLVMFuzzerTestOneInput
 #undef sum
 
+/* The netlink layer alone (src/nl.h). */
+#define LLVMFuzzerTestOneInput fuzz_nl_one
+#include "../fuzz/fuzz-nl.c"
+#undef LLVMFuzzerTestOneInput
+
 typedef int (*harness)(const uint8_t *, size_t);
 
 /* Run h over every regular file in fuzz/<kind>/<target>; returns how many. */
@@ -118,6 +123,12 @@ START_TEST(test_netlink)
 }
 END_TEST
 
+START_TEST(test_nl)
+{
+	replay("nl", fuzz_nl_one);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("regress-fuzz");
@@ -128,6 +139,7 @@ int main(void)
 	tcase_add_test(tc, test_stat);
 	tcase_add_test(tc, test_events);
 	tcase_add_test(tc, test_netlink);
+	tcase_add_test(tc, test_nl);
 	suite_add_tcase(s, tc);
 	return tl_run(s);
 }

@@ -3,17 +3,20 @@
 FILE holds the callback's output (one JSON document, playbook or ad hoc);
 EXPR is a Python expression that must be true.  It sees:
   d          the whole document
-  stats      the PLAY RECAP figures of localhost (changed, failures, ok, ...)
-  task(s)    localhost's result of the last task whose name contains s
-  tasks      [(task name, localhost's result), ...] in order
+  stats      the PLAY RECAP figures of the host (changed, failures, ok, ...)
+  task(s)    the host's result of the last task whose name contains s
+  tasks      [(task name, the host's result), ...] in order
+The host is localhost, or $ANSIBLE_Q_HOST when set.
   load(p)    a JSON file
 Exit 0 when EXPR holds; else 1, printing why and the tasks' results.
 """
 
 import json
+import os
 import sys
 
 path, expr = sys.argv[1], sys.argv[2]
+wanted = os.environ.get("ANSIBLE_Q_HOST", "localhost")
 with open(path, encoding="utf-8", errors="replace") as f:
     text = f.read()
 try:
@@ -26,7 +29,7 @@ tasks = []
 for play in d.get("plays", []):
     for t in play.get("tasks", []):
         for host, result in t.get("hosts", {}).items():
-            if host == "localhost":
+            if host == wanted:
                 tasks.append((t["task"]["name"], result))
 
 
@@ -42,7 +45,7 @@ def load(p):
         return json.load(fh)
 
 
-stats = d.get("stats", {}).get("localhost", {})
+stats = d.get("stats", {}).get(wanted, {})
 scope = {"d": d, "stats": stats, "task": task, "tasks": tasks, "load": load, "json": json}
 try:
     ok = bool(eval(expr, scope))  # noqa: S307 - the test's own expressions
