@@ -13,7 +13,7 @@ build=${CTUNE_FUZZ_BUILD:-$top/build-fuzz}
 out=$build/cov
 mkdir -p "$out"
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(request argv duration table stat events netlink)
+[ ${#targets[@]} -gt 0 ] || targets=(request argv duration table stat events netlink facts)
 cc=${CC:-clang}
 read -ra pcflags <<<"$(pkg-config --cflags augeas libmnl libnetfilter_conntrack jansson)"
 read -ra libs <<<"$(pkg-config --libs augeas libmnl libnetfilter_conntrack jansson) -lm"

@@ -7,7 +7,10 @@
  * comes with a message; a success hands plan.c a request it can trust: at
  * most CTUNE_PLAN_MAX_ITEMS tunables, none twice, every value given is
  * within its tunable's range, verb set has tunables and facts none, and the
- * file option is one ctune_plan_check_file accepts.
+ * file option is one ctune_plan_check_file accepts; a request that asked
+ * for check mode in any spelling is in check mode.  The error response of a
+ * refused request goes to CTUNE_FUZZ_OUTPUTS (fuzz-output.h) for
+ * fuzz/schemas.sh to validate against schemas/response.json.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -16,7 +19,9 @@
 
 #include "plan.h"
 #include "request.h"
+#include "response.h"
 #include "fuzz.h"
+#include "fuzz-output.h"
 
 static ctune_request req; /* 20 KiB: not on the stack */
 
@@ -32,8 +37,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	free(text);
 	if (r < 0) {
 		CHECK(err.code == r && err.msg[0]);
+		/* The one object the caller gets: valid JSON whatever the bytes. */
+		json_t *o = ctune_error_response(err.msg);
+		CHECK(o != NULL && json_is_string(json_object_get(o, "msg")));
+		ctune_fuzz_output("response", o);
+		json_decref(o);
 		return 0;
 	}
+	/* Check mode in any spelling cannot be switched off by another. */
+	if (req.check_on_key)
+		CHECK(req.check_mode && req.plan.check_mode);
 	CHECK(r == 0);
 	CHECK(req.nwant <= CTUNE_PLAN_MAX_ITEMS);
 	CHECK(memchr(req.root, '\0', sizeof(req.root)) != NULL);

@@ -9,13 +9,23 @@
  * Diagnostics go to stderr; stdout carries the one response object, also on
  * failure ({"failed": true, "msg": ...}).  Exit status: 0 success, 1 the
  * request failed, 2 the request itself was wrong.
+ *
+ * The response is the caller's only news of what was done, so a stdout that
+ * cannot carry it (closed, read-only, /dev/full, a pipe nobody reads) is
+ * refused before anything is read or changed; a write that still fails
+ * (EPIPE, ENOSPC) says on stderr what was done.  SIGPIPE is ignored so that
+ * a reader that goes away mid-way is an EPIPE to report, not a silent death.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "cleanup.h"
@@ -70,6 +80,46 @@ static int fail(int status, const char *msg)
 	fprintf(stderr, "ctune: %s\n", msg);
 	ctune_response_print(o, false);
 	return status;
+}
+
+/* The result of printing the response r (0 or -errno): when it failed, one
+ * line on stderr with what the request did (done: a sentence, or NULL when
+ * it changed nothing), and exit status 1. */
+static int delivered(int r, const char *done)
+{
+	if (r >= 0)
+		return EXIT_OK;
+	fprintf(stderr, "ctune: cannot write the response to standard output: %s; %s%s\n",
+		strerror(-r), done ? "the request was carried out: " : "",
+		done ? done : "nothing was changed");
+	return EXIT_FAILED;
+}
+
+/* Can stdout carry the response?  0, or -errno with why in why[]. */
+static int check_stdout(char *why, size_t size)
+{
+	int fl = fcntl(STDOUT_FILENO, F_GETFL);
+	if (fl < 0) {
+		snprintf(why, size, "standard output is closed");
+		return -EBADF;
+	}
+	if ((fl & O_ACCMODE) == O_RDONLY) {
+		snprintf(why, size, "standard output is open for reading only");
+		return -EBADF;
+	}
+	struct stat st;
+	if (fstat(STDOUT_FILENO, &st) == 0 && S_ISCHR(st.st_mode) && major(st.st_rdev) == 1 &&
+	    minor(st.st_rdev) == 7) {
+		snprintf(why, size, "standard output is /dev/full");
+		return -ENOSPC;
+	}
+	/* A pipe or socket whose reader is gone polls as an error or hang-up. */
+	struct pollfd p = { .fd = STDOUT_FILENO, .events = POLLOUT };
+	if (poll(&p, 1, 0) == 1 && (p.revents & (POLLERR | POLLHUP | POLLNVAL))) {
+		snprintf(why, size, "standard output is a pipe or socket nobody reads");
+		return -EPIPE;
+	}
+	return 0;
 }
 
 /* Read all of fd, refusing more than MAX_REQUEST_BYTES. */
@@ -133,11 +183,11 @@ static int run_facts(const ctune_request *req)
 	if (format == CTUNE_FORMAT_AUTO)
 		format = isatty(STDOUT_FILENO) ? CTUNE_FORMAT_HUMAN : CTUNE_FORMAT_JSON;
 	if (format == CTUNE_FORMAT_HUMAN)
-		return ctune_human_print(stdout, f) < 0 ? EXIT_FAILED : EXIT_OK;
+		return delivered(ctune_human_print(stdout, f), NULL);
 	if (format == CTUNE_FORMAT_PROMETHEUS)
-		return ctune_prometheus_print(stdout, f) < 0 ? EXIT_FAILED : EXIT_OK;
+		return delivered(ctune_prometheus_print(stdout, f), NULL);
 	if (req->origin == CTUNE_ORIGIN_CLI)
-		return ctune_response_print(f, true) < 0 ? EXIT_FAILED : EXIT_OK;
+		return delivered(ctune_response_print(f, true), NULL);
 
 	/* Protocol callers get the usual module result; facts travel under
 	 * ansible_facts.conntrack, where Ansible merges them into hostvars. */
@@ -149,7 +199,7 @@ static int run_facts(const ctune_request *req)
 	json_t *af = json_object();
 	json_object_set(af, "conntrack", f);
 	json_object_set_new(o, "ansible_facts", af);
-	return ctune_response_print(o, false) < 0 ? EXIT_FAILED : EXIT_OK;
+	return delivered(ctune_response_print(o, false), NULL);
 }
 
 static int run_set(const ctune_request *req)
@@ -169,7 +219,9 @@ static int run_set(const ctune_request *req)
 	ctune_plan_free(&plan);
 	if (!o)
 		return fail(EXIT_FAILED, "out of memory");
-	return ctune_response_print(o, req->origin == CTUNE_ORIGIN_CLI) < 0 ? EXIT_FAILED : EXIT_OK;
+	const char *msg = json_string_value(json_object_get(o, "msg"));
+	bool did = json_is_true(json_object_get(o, "changed")) && !req->plan.check_mode;
+	return delivered(ctune_response_print(o, req->origin == CTUNE_ORIGIN_CLI), did ? msg : NULL);
 }
 
 static int run(const ctune_request *req)
@@ -181,7 +233,7 @@ static int run(const ctune_request *req)
 		return run_set(req);
 	case CTUNE_VERB_TUNABLES: {
 		_cleanup_json_ json_t *o = ctune_tunables_to_json();
-		return o && ctune_response_print(o, req->origin == CTUNE_ORIGIN_CLI) == 0 ? EXIT_OK : EXIT_FAILED;
+		return o ? delivered(ctune_response_print(o, req->origin == CTUNE_ORIGIN_CLI), NULL) : EXIT_FAILED;
 	}
 	}
 	return fail(EXIT_USAGE, "unknown verb");
@@ -217,6 +269,14 @@ static void seed_json(void)
 
 int main(int argc, char **argv)
 {
+	/* First, before any open() could be given descriptor 1 and take the
+	 * response for its own content. */
+	char why[128];
+	if (check_stdout(why, sizeof(why)) < 0) {
+		fprintf(stderr, "ctune: %s: the response could not be delivered, so nothing was done\n", why);
+		return EXIT_FAILED;
+	}
+	signal(SIGPIPE, SIG_IGN);
 	seed_json();
 	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
 		fputs(usage, stdout);

@@ -116,14 +116,24 @@ static int set_state(ctune_request *req, const char *v, ctune_error *err)
 
 static int json_to_bool(json_t *v, const char *field, bool *out, ctune_error *err);
 
+/* NAME.conf directly in dir, NAME as schemas/request.json spells it: the
+ * first character one of A-Za-z0-9_+@- (no dot: no hidden files, no ".."),
+ * the rest also '.', at most 127 bytes with ".conf"; nothing a shell, a glob
+ * or a line-based file could read twice (no blank, '*', '/', newline). */
 static int set_path(char *dst, size_t size, const char *field, const char *v, const char *dir, ctune_error *err)
 {
 	size_t dl = strlen(dir);
 	const char *name = v + dl;
-	bool ok = strncmp(v, dir, dl) == 0 && strlen(v) < size && strlen(name) > 5 && name[0] != '.' &&
-		  !strchr(name, '/') && strcmp(name + strlen(name) - 5, ".conf") == 0;
+	size_t nl = strncmp(v, dir, dl) == 0 ? strlen(name) : 0;
+	bool ok = nl > 5 && nl < 128 && dl + nl < size && name[0] != '.' && strcmp(name + nl - 5, ".conf") == 0;
+	for (const char *c = name; ok && *c; c++)
+		ok = (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
+		     strchr("._-+@", *c);
 	if (!ok)
-		return ctune_error_set(err, -EINVAL, "%s: '%s' is not NAME.conf directly in %s", field, v, dir);
+		return ctune_error_set(err, -EINVAL,
+				       "%s: '%.200s' is not NAME.conf directly in %s (NAME of letters, digits and "
+				       "._-+@, not starting with '.', at most 127 bytes with .conf)",
+				       field, v, dir);
 	snprintf(dst, size, "%s", v);
 	return 0;
 }
@@ -232,10 +242,49 @@ static int want_text(ctune_request *req, const ctune_tunable *t, const char *tex
 	return 0;
 }
 
+/* Check mode has several spellings (_ansible_check_mode, check_mode,
+ * --check, --dry-run) and none of them can switch it off once another asked
+ * for it: any true one makes the request a check, whatever the order of the
+ * keys.  An explicit check_mode: false beside a true spelling is refused
+ * (finish()), as the caller wants two things at once.  Ansible's own
+ * _ansible_check_mode: false is not such a wish: Ansible sends it on every
+ * run outside --check, so it never conflicts. */
+static int ask_check_mode(ctune_request *req, const char *key, bool on)
+{
+	if (on) {
+		req->check_mode = true;
+		if (!req->check_on_key)
+			req->check_on_key = key;
+	} else if (strcmp(key, "_ansible_check_mode") != 0 && !req->check_off_key) {
+		req->check_off_key = key;
+	}
+	return 0;
+}
+
+/* _ansible_check_mode / check_mode, _ansible_diff / diff: the same rule for
+ * both pairs (a diff is only more output, so there is nothing to refuse). */
+static int json_mode(ctune_request *req, const char *key, json_t *v, ctune_error *err)
+{
+	bool b = false;
+	int r = json_to_bool(v, key, &b, err);
+	if (r < 0)
+		return r;
+	if (strstr(key, "check_mode"))
+		return ask_check_mode(req, strcmp(key, "check_mode") == 0 ? "check_mode" : "_ansible_check_mode", b);
+	if (b)
+		req->diff = true;
+	return 0;
+}
+
 /* Every tunable must have a value unless the request removes them; the verb
  * follows from the tunables when not given. */
 static int finish(ctune_request *req, ctune_error *err)
 {
+	if (req->check_on_key && req->check_off_key)
+		return ctune_error_set(err, -EINVAL,
+				       "%s: false conflicts with %s: true: check mode cannot be switched off once asked "
+				       "for (in Ansible, use the task keyword check_mode, not a module option)",
+				       req->check_off_key, req->check_on_key);
 	if (req->facts_only) {
 		if (req->nwant > 0)
 			return ctune_error_set(err, -EINVAL,
@@ -261,6 +310,13 @@ static int finish(ctune_request *req, ctune_error *err)
 		if (req->origin == CTUNE_ORIGIN_ANSIBLE)
 			return ctune_error_set(err, -EINVAL, "format: %s cannot go to Ansible, which reads JSON", f);
 	}
+	/* state absent removes keys from the file and leaves live values alone:
+	 * without persist it would do nothing and report success. */
+	if (req->verb == CTUNE_VERB_SET && req->plan.state == CTUNE_STATE_ABSENT && !req->plan.persist)
+		return ctune_error_set(err, -EINVAL,
+				       "state absent removes keys from %s, and persist is false: nothing would be "
+				       "removed (drop persist: false, or use state present)",
+				       req->plan.file);
 	if (req->plan.state == CTUNE_STATE_PRESENT)
 		for (size_t i = 0; i < req->nwant; i++)
 			if (!req->want_has_value[i])
@@ -293,9 +349,6 @@ static const struct {
 	bool value;
 } cli_flags[] = {
 	{ "--table", offsetof(ctune_request, table), true },
-	{ "--check", offsetof(ctune_request, check_mode), true },
-	{ "--dry-run", offsetof(ctune_request, check_mode), true },
-	{ "--diff", offsetof(ctune_request, diff), true },
 	{ "--backup", offsetof(ctune_request, plan.backup), true },
 	{ "--migrate", offsetof(ctune_request, plan.migrate), true },
 	{ "--no-live", offsetof(ctune_request, plan.live), false },
@@ -334,6 +387,12 @@ static int cli_option(ctune_request *req, int argc, char **argv, int *i, ctune_e
 		}
 	if (strcmp(a, "--absent") == 0)
 		return set_state(req, "absent", err);
+	if (strcmp(a, "--check") == 0 || strcmp(a, "--dry-run") == 0)
+		return ask_check_mode(req, a, true);
+	if (strcmp(a, "--diff") == 0) {
+		req->diff = true;
+		return 0;
+	}
 	for (size_t k = 0; k < ELEMENTSOF(cli_valued); k++) {
 		if (strlen(cli_valued[k].name) != n || strncmp(a, cli_valued[k].name, n) != 0)
 			continue;
@@ -424,8 +483,6 @@ static const struct {
 } bool_fields[] = {
 	{ "table", offsetof(ctune_request, table) },
 	{ "log_events", offsetof(ctune_request, events) },
-	{ "check_mode", offsetof(ctune_request, check_mode) },
-	{ "diff", offsetof(ctune_request, diff) },
 	{ "advice", offsetof(ctune_request, advice) },
 	{ "boot", offsetof(ctune_request, boot) },
 	{ "live", offsetof(ctune_request, plan.live) },
@@ -472,10 +529,8 @@ static int apply_field(ctune_request *req, const char *key, json_t *v, ctune_err
 	if (strncmp(key, "_ansible_", 9) == 0) {
 		/* Ansible adds keys with new releases: ignore the ones we do not use. */
 		req->origin = CTUNE_ORIGIN_ANSIBLE;
-		if (strcmp(key, "_ansible_check_mode") == 0)
-			return json_to_bool(v, key, &req->check_mode, err);
-		if (strcmp(key, "_ansible_diff") == 0)
-			return json_to_bool(v, key, &req->diff, err);
+		if (strcmp(key, "_ansible_check_mode") == 0 || strcmp(key, "_ansible_diff") == 0)
+			return json_mode(req, key, v, err);
 		/* The same binary serves as ctune_facts: the args file names the
 		 * module (argv[0] is AnsiballZ_*, no use). */
 		if (strcmp(key, "_ansible_module_name") == 0 && json_is_string(v)) {
@@ -484,6 +539,8 @@ static int apply_field(ctune_request *req, const char *key, json_t *v, ctune_err
 		}
 		return 0;
 	}
+	if (strcmp(key, "check_mode") == 0 || strcmp(key, "diff") == 0)
+		return json_mode(req, key, v, err);
 	if (strcmp(key, "ensure_module") == 0) {
 		bool b;
 		int r = json_to_bool(v, key, &b, err);

@@ -42,7 +42,8 @@ typedef struct ctune_request {
 	bool advice;
 	bool boot;
 	ctune_source source;
-	bool check_mode;
+	bool check_mode; /* any spelling asked for it (request.c: ask_check_mode) */
+	const char *check_on_key, *check_off_key; /* the first spelling for and against */
 	bool diff;
 	bool verb_given;
 	bool facts_only; /* called as Ansible's ctune_facts module */

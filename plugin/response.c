@@ -183,7 +183,7 @@ static json_t *boot_to_json(const ctune_facts *f)
  * where they are exact (no libm: one shared library less at start). */
 static double percent_2dp(long long count, long long max)
 {
-	if (count >= 0 && count <= (1LL << 40) && max > 0)
+	if (count >= 0 && count <= (1LL << 40) && max > 0 && max <= (1LL << 40))
 		return (double)((count * 20000 + max) / (2 * max)) / 100.0;
 	return 100.0 * (double)count / (double)max;
 }
@@ -309,9 +309,13 @@ static json_t *plan_message(const ctune_plan *p, const ctune_plan_opts *o)
 		len += (size_t)snprintf(msg + len, sizeof(msg) - len, " (%s)", where);
 		changed++;
 	}
-	if (!changed)
-		snprintf(msg, sizeof(msg), "%s already as wanted in %s%s", p->n == 1 ? p->items[0].t->name : "all tunables",
-			 p->file, p->changed ? " (the file is rewritten to clean up keys)" : "");
+	const char *what = p->n == 1 ? p->items[0].t->name : "all tunables";
+	if (!changed && o->persist)
+		snprintf(msg, sizeof(msg), "%s already as wanted in %s%s", what, p->file,
+			 p->changed ? " (the file is rewritten to clean up keys)" : "");
+	else if (!changed) /* the file was neither read nor written: say nothing of it */
+		snprintf(msg, sizeof(msg), "%s already as wanted live (persist is false: %s was left as it is)", what,
+			 p->file);
 	return ctune_json_text(msg);
 }
 
@@ -419,7 +423,8 @@ json_t *ctune_error_response(const char *msg)
 int ctune_response_print(json_t *obj, bool pretty)
 {
 	size_t flags = JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10) | (pretty ? JSON_INDENT(2) : JSON_COMPACT);
+	errno = 0;
 	if (json_dumpf(obj, stdout, flags) < 0 || fputc('\n', stdout) == EOF || fflush(stdout) == EOF)
-		return -EIO;
+		return errno > 0 ? -errno : -EIO;
 	return 0;
 }

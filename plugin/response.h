@@ -23,7 +23,7 @@ json_t *ctune_tunables_to_json(void);
 json_t *ctune_error_response(const char *msg);
 
 /* Print obj as one JSON document and a newline on stdout.  Returns 0 or
- * -EIO when stdout cannot take it. */
+ * -errno when stdout cannot take it (-EPIPE, -ENOSPC; -EIO when unknown). */
 int ctune_response_print(json_t *obj, bool pretty);
 
 #endif

@@ -13,6 +13,8 @@
 #include <sys/stat.h>
 
 #include "cleanup.h"
+#include "procsys.h"
+#include "sane.h"
 
 #define PAGE 4096ull
 #define GIB (1024ull * 1024 * 1024)
@@ -143,40 +145,63 @@ void ctune_advise_input_init(ctune_advise_input *in)
 
 /* ---- reading the root ------------------------------------------------------ */
 
+static void note(ctune_advice *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void note(ctune_advice *a, const char *fmt, ...)
+{
+	if (a->nwarnings >= ELEMENTSOF(a->warnings))
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(a->warnings[a->nwarnings++], sizeof(a->warnings[0]), fmt, ap);
+	va_end(ap);
+}
+
+/* MemTotal in kB: 0, -errno of the read, -EINVAL without a MemTotal line
+ * holding one number, -ERANGE outside sane.h's range (*kb gets the number,
+ * or UINT64_MAX when it does not even fit). */
 static int read_memtotal_kb(const ctune_root *r, uint64_t *kb)
 {
 	_cleanup_free_ char *text = NULL;
 	int k = ctune_root_read_all(r, "/proc/meminfo", 1 << 20, &text, NULL);
 	if (k < 0)
 		return k;
-	const char *p = strstr(text, "MemTotal:");
+	char *p = strstr(text, "MemTotal:");
 	if (!p || (p != text && p[-1] != '\n'))
 		return -EINVAL;
 	p += 9;
-	while (*p == ' ' || *p == '\t')
-		p++;
-	char *end;
-	unsigned long long v = strtoull(p, &end, 10);
-	if (end == p || v == 0)
-		return -EINVAL;
+	char *eol = strchr(p, '\n');
+	if (eol)
+		*eol = '\0';
+	/* "  4002524 kB" */
+	size_t n = strlen(p);
+	if (n >= 3 && strcmp(p + n - 3, " kB") == 0)
+		p[n - 3] = '\0';
+	uint64_t v = 0;
+	int rr = ctune_sane_parse_u64(p, UINT64_MAX, &v);
+	if (rr == -ERANGE)
+		v = UINT64_MAX;
+	else if (rr < 0)
+		return rr;
 	*kb = v;
-	return 0;
+	return v < CTUNE_SANE_MEM_KB_MIN || v > CTUNE_SANE_MEM_KB_MAX ? -ERANGE : 0;
 }
 
-static int64_t read_sysctl(const ctune_root *r, const char *name, ctune_scheme s)
+/* A sysctl of the scheme, when it holds one integer in its sane range; -1
+ * otherwise (a value out of range is named in a's warnings). */
+static int64_t read_sysctl(const ctune_root *r, const char *name, ctune_scheme s, ctune_advice *a)
 {
 	const ctune_tunable *t = ctune_tunable_find(name);
 	if (!t || s < 0 || s >= CTUNE_SCHEME_COUNT || !t->key[s])
 		return -1;
-	char path[512], buf[64];
-	if (ctune_key_procpath(t->key[s], path, sizeof(path)) < 0)
+	long long v;
+	if (ctune_procsys_read(r, t->key[s], &v, NULL) < 0)
 		return -1;
-	if (ctune_root_read_small(r, path, buf, sizeof(buf)) <= 0)
+	long long lo, hi;
+	if (!ctune_sane_tunable(t, v, &lo, &hi)) {
+		note(a, "advice leaves out %s = %lld, outside the range a kernel reports (%lld..%lld)", t->key[s], v,
+		     lo, hi);
 		return -1;
-	char *end;
-	long long v = strtoll(buf, &end, 10);
-	if (end == buf || v < 0)
-		return -1;
+	}
 	return v;
 }
 
@@ -204,7 +229,8 @@ static bool read_slabinfo(const ctune_root *r, bool legacy, uint64_t *bytes, uin
 			f++;
 		if (sscanf(f, "%llu %llu %llu %llu %llu", &active, &num, &objsize, &perslab, &pages) != 5)
 			continue;
-		if (objsize == 0)
+		if (objsize == 0 || objsize > CTUNE_SANE_SLAB_BYTES_MAX || perslab > CTUNE_SANE_SLAB_PER_MAX ||
+		    pages > CTUNE_SANE_SLAB_PER_MAX || num > CTUNE_SANE_COUNTER_MAX || active > num)
 			continue;
 		*bytes = perslab ? pages * PAGE / perslab : objsize;
 		if (*bytes < objsize)
@@ -224,9 +250,10 @@ static long long read_slab_attr(const ctune_root *r, const char *cache, const ch
 	snprintf(path, sizeof(path), "/sys/kernel/slab/%s/%s", cache, attr);
 	if (ctune_root_read_small(r, path, buf, sizeof(buf)) <= 0)
 		return -1;
-	char *end;
-	long long v = strtoll(buf, &end, 10);
-	return end == buf || v < 0 ? -1 : v;
+	/* "70000 N0=70000": the total, then per NUMA node */
+	buf[strcspn(buf, " \t\n")] = '\0';
+	uint64_t v;
+	return ctune_sane_parse_u64(buf, INT64_MAX, &v) < 0 ? -1 : (long long)v;
 }
 
 /* The same figures from SLUB's sysfs directory of the cache: four small
@@ -244,7 +271,9 @@ static bool read_slab_sysfs(const ctune_root *r, bool legacy, uint64_t *bytes, u
 		return false;
 	long long size = read_slab_attr(r, cache, "slab_size"), per = read_slab_attr(r, cache, "objs_per_slab");
 	long long order = read_slab_attr(r, cache, "order"), total = read_slab_attr(r, cache, "total_objects");
-	if (size <= 0 || per < 0 || order < 0 || order > 20 || total < 0)
+	if (size <= 0 || (uint64_t)size > CTUNE_SANE_SLAB_BYTES_MAX || per < 0 ||
+	    (uint64_t)per > CTUNE_SANE_SLAB_PER_MAX || order < 0 || order > 20 || total < 0 ||
+	    (uint64_t)total > CTUNE_SANE_COUNTER_MAX)
 		return false;
 	/* slabinfo's objsize is the slot size, and a slab of 2^order pages
 	 * holds objs_per_slab of them: the same footprint rule as there. */
@@ -346,9 +375,19 @@ int ctune_advise(const ctune_root *r, const ctune_advise_input *in_, ctune_advic
 	uint64_t kb = in->mem_total_kb;
 	if (!kb) {
 		int k = read_memtotal_kb(r, &kb);
+		if (k == -ERANGE && kb == UINT64_MAX)
+			return ctune_error_set(err, k, "%s/proc/meminfo: MemTotal is larger than any number of kB "
+					       "a kernel reports", r->dir);
+		if (k == -ERANGE)
+			return ctune_error_set(err, k, "%s/proc/meminfo: MemTotal %" PRIu64 " kB is outside the range "
+					       "a kernel reports (%llu..%llu kB)", r->dir, kb, CTUNE_SANE_MEM_KB_MIN,
+					       CTUNE_SANE_MEM_KB_MAX);
 		if (k < 0)
 			return ctune_error_set(err, k, "%s/proc/meminfo: %s", r->dir,
-					       k == -EINVAL ? "no MemTotal line" : strerror(-k));
+					       k == -EINVAL ? "no MemTotal line with one number of kB" : strerror(-k));
+	} else if (kb < CTUNE_SANE_MEM_KB_MIN || kb > CTUNE_SANE_MEM_KB_MAX) {
+		return ctune_error_set(err, -ERANGE, "memory of %" PRIu64 " kB is outside %llu..%llu kB", kb,
+				       CTUNE_SANE_MEM_KB_MIN, CTUNE_SANE_MEM_KB_MAX);
 	}
 	a->mem_total_bytes = kb * 1024;
 	a->pointer_bits = in->pointer_bits ? in->pointer_bits : detect_pointer_bits(r, a->kernel_release);
@@ -358,11 +397,11 @@ int ctune_advise(const ctune_root *r, const ctune_advise_input *in_, ctune_advic
 	a->bytes_per_bucket = er->head_pointers * (a->pointer_bits / 8);
 
 	/* Current values. */
-	a->count = in->count >= 0 ? in->count : read_sysctl(r, "count", scheme);
-	a->max = in->max >= 0 ? in->max : read_sysctl(r, "max", scheme);
-	a->buckets = in->buckets >= 0 ? in->buckets : read_sysctl(r, "buckets", scheme);
-	int64_t tcp_est = in->tcp_timeout_established >= 0 ? in->tcp_timeout_established
-							   : read_sysctl(r, "tcp_timeout_established", scheme);
+	a->count = in->count >= 0 || in->sysctls_given ? in->count : read_sysctl(r, "count", scheme, a);
+	a->max = in->max >= 0 || in->sysctls_given ? in->max : read_sysctl(r, "max", scheme, a);
+	a->buckets = in->buckets >= 0 || in->sysctls_given ? in->buckets : read_sysctl(r, "buckets", scheme, a);
+	int64_t tcp_est = in->tcp_timeout_established >= 0 || in->sysctls_given ? in->tcp_timeout_established
+							   : read_sysctl(r, "tcp_timeout_established", scheme, a);
 	if (a->count >= 0 && a->max > 0)
 		a->usage_percent = 100.0 * (double)a->count / (double)a->max;
 

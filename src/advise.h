@@ -117,6 +117,8 @@ typedef struct ctune_advise_input {
 	unsigned pointer_bits;           /* 0: /proc/sys/kernel/arch or the release; else 64 */
 	int64_t count, max, buckets;     /* -1: the scheme's sysctls under the root */
 	int64_t tcp_timeout_established; /* -1: its sysctl (only for a sentence) */
+	bool sysctls_given;              /* count..tcp_timeout_established are all the caller
+					    has: -1 is unknown, not "read it" (facts.c) */
 	int64_t bytes_per_entry;         /* -1: /proc/slabinfo, else the era's estimate */
 	int64_t peak;                    /* -1: none known; else the caller's high-water mark */
 	uint64_t table_full_events;      /* events.h count; 0 when none or not looked */
@@ -153,13 +155,18 @@ typedef struct ctune_advice {
 	bool change_buckets;         /* recommended_buckets differs from the current buckets */
 	bool capped;                 /* the memory cap bound the recommendation */
 
+	size_t nwarnings; /* numbers of the root that were out of range (sane.h) and left out */
+	char warnings[4][256];
+
 	size_t nreasons; /* the reasoning, as sentences, in order */
 	char reasons[CTUNE_ADVICE_MAX_REASONS][CTUNE_ADVICE_REASON_LEN];
 } ctune_advice;
 
 /* Gather what in leaves open from the root and fill out.  Returns 0;
  * -ENOENT when MemTotal or the kernel release cannot be read (err names the
- * file); -EINVAL when they make no sense.  Missing sysctls and an unreadable
+ * file); -EINVAL when they make no sense; -ERANGE when MemTotal is outside
+ * sane.h's range.  Numbers of the root outside their sane.h range are left
+ * out (as if unreadable) and named in out->warnings.  Missing sysctls and an unreadable
  * slabinfo are not errors: the fields stay -1 / the estimate is used, and
  * a sentence says so. */
 int ctune_advise(const ctune_root *r, const ctune_advise_input *in, ctune_advice *out, ctune_error *err);

@@ -462,7 +462,7 @@ static int64_t root_boot_wall_usec(const ctune_root *r)
 		return -1;
 	char *endp;
 	double up = strtod(buf, &endp);
-	if (endp == buf || up < 0)
+	if (endp == buf || !(up >= 0 && up < 1e10)) /* NaN, inf, and beyond 300 years: no uptime */
 		return -1;
 	struct timespec real;
 	if (clock_gettime(CLOCK_REALTIME, &real) < 0)

@@ -10,6 +10,7 @@
 #include "cleanup.h"
 #include "netlink.h"
 #include "procsys.h"
+#include "sane.h"
 
 __attribute__((format(printf, 2, 3))) static void warn(ctune_facts *f, const char *fmt, ...)
 {
@@ -47,6 +48,15 @@ static void read_tunables(const ctune_root *r, ctune_facts *f)
 				warn(f, "%s", e.msg);
 				continue;
 			}
+			long long lo, hi;
+			if (!ctune_sane_tunable(&t[i], v->value, &lo, &hi)) {
+				/* Out of any kernel's range: null, and no advice from it. */
+				warn(f, "%s is %lld, outside the range a kernel reports (%lld..%lld): reported as null",
+				     keys[k], v->value, lo, hi);
+				v->value = 0;
+				v->out_of_range = true;
+				break;
+			}
 			v->present = true;
 			v->key = keys[k];
 			v->writable = !(t[i].flags & CTUNE_TF_READONLY) && writable;
@@ -55,13 +65,31 @@ static void read_tunables(const ctune_root *r, ctune_facts *f)
 	ctune_procsys_reader_done(&rd);
 }
 
+/* Per-CPU counters are unsigned int in every kernel (and in ctnetlink's
+ * 32-bit attributes): a larger value is no kernel's, and the whole table
+ * of statistics is then not reported.  Returns whether st is sane. */
+static bool stats_sane(ctune_facts *f, const ctune_stats *st, const char *from)
+{
+	for (size_t cpu = 0; cpu < st->ncpus; cpu++)
+		for (size_t c = 0; c < st->ncols; c++)
+			if (ctune_stats_cpu(st, cpu, c) > CTUNE_SANE_COUNTER_MAX) {
+				warn(f, "statistics not reported: %s: %s on CPU line %zu is %llu, above the kernel's "
+					"32-bit counters",
+				     from, st->names[c], cpu + 1, (unsigned long long)ctune_stats_cpu(st, cpu, c));
+				return false;
+			}
+	return true;
+}
+
 static void read_stats(const ctune_root *r, ctune_facts *f)
 {
 	if (f->detect.scheme == CTUNE_SCHEME_NONE)
 		return;
 	ctune_error e = { 0 };
 	int rr = ctune_stats_read(r, f->detect.scheme, &f->stats, &e);
-	if (rr == 0) {
+	if (rr == 0 && !stats_sane(f, &f->stats, ctune_scheme_stat_file(f->detect.scheme))) {
+		ctune_stats_free(&f->stats);
+	} else if (rr == 0) {
 		f->have_stats = true;
 		f->stat_file = ctune_scheme_stat_file(f->detect.scheme);
 	} else if (rr != -ENOENT) {
@@ -123,9 +151,20 @@ static void read_events(const ctune_root *r, ctune_facts *f)
 
 static void read_advice(const ctune_root *r, ctune_facts *f)
 {
+	/* Advice from a table whose size is unknown because the image holds
+	 * nonsense would be advice from nonsense. */
+	static const char *const sizes[] = { "count", "max", "buckets" };
+	for (size_t i = 0; i < ELEMENTSOF(sizes); i++) {
+		const ctune_fact_value *bad = value_of(f, sizes[i]);
+		if (bad && bad->out_of_range) {
+			warn(f, "no sizing advice: %s is out of range (see above)", sizes[i]);
+			return;
+		}
+	}
 	ctune_advise_input in;
 	ctune_advise_input_init(&in);
 	in.scheme = f->detect.scheme;
+	in.sysctls_given = true; /* read (and range-checked) above: not again */
 	const ctune_fact_value *v;
 	if ((v = ctune_facts_get(f, "count")))
 		in.count = v->value;
@@ -142,6 +181,8 @@ static void read_advice(const ctune_root *r, ctune_facts *f)
 		f->have_advice = true;
 	else
 		warn(f, "no sizing advice: %s", e.msg);
+	for (size_t i = 0; f->have_advice && i < f->advice.nwarnings; i++)
+		warn(f, "%s", f->advice.warnings[i]);
 }
 
 int ctune_facts_gather(const ctune_root *r, const ctune_facts_opts *opts, ctune_facts *f, ctune_error *err)
@@ -169,14 +210,17 @@ int ctune_facts_gather(const ctune_root *r, const ctune_facts_opts *opts, ctune_
 	if (rr == 1) {
 		f->source = "netlink";
 		ctune_fact_value *c = value_of(f, "count");
-		if (c && nl_count <= INT64_MAX) {
+		if (c && nl_count <= CTUNE_SANE_COUNTER_MAX) {
 			c->present = true;
 			c->value = (long long)nl_count;
 			if (!c->key)
 				c->key = ctune_tunable_find("count")->key[f->detect.scheme];
 		}
 		ctune_error e = { 0 };
-		if (ctune_netlink_stats(nl, &f->stats, &e) == 0) {
+		int sr = ctune_netlink_stats(nl, &f->stats, &e);
+		if (sr == 0 && !stats_sane(f, &f->stats, "ctnetlink")) {
+			ctune_stats_free(&f->stats);
+		} else if (sr == 0) {
 			f->have_stats = true;
 			f->stat_file = NULL;
 		} else {

@@ -26,6 +26,7 @@
 typedef struct ctune_fact_value {
 	bool present;
 	bool writable;
+	bool out_of_range; /* read, but outside sane.h's range: not present, feeds no advice */
 	long long value;
 	const char *key; /* the key read, in the running scheme */
 } ctune_fact_value;

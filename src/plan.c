@@ -377,13 +377,39 @@ static int check_overrides(const ctune_root *r, const ctune_plan_opts *o, ctune_
 	if (rr < 0)
 		return rr;
 	check_masking(r, l, p);
+	/* A file that cannot be checked may override ours unseen: a warning, and
+	 * with override: fix a failure, as fix cannot do what it says. */
+	if (l->nskipped > 0 && o->override == CTUNE_OVERRIDE_FIX)
+		return ctune_error_set(err, -ENAMETOOLONG,
+				       "override fix cannot check %s (%zu file%s with a path too long to handle) for "
+				       "values that override %s at boot; nothing was changed",
+				       l->skipped, l->nskipped, l->nskipped == 1 ? "" : "s", p->file);
+	if (l->nskipped > 0)
+		warn(p, "%s%s not checked for values that override %s at boot: its path is too long", l->skipped,
+		     l->nskipped > 1 ? " (and other files)" : "", p->file);
 	size_t after = ctune_sysctld_after(r, l, p->file);
 	for (size_t f = after; f < l->n; f++) {
 		if (ctune_sysctld_same_file(r, l->files[f], p->file))
 			continue;
 		_cleanup_free_ char *text = NULL;
-		if (ctune_root_read_all(r, l->files[f], 16u << 20, &text, NULL) < 0)
+		ctune_error re = { 0 };
+		rr = ctune_root_read_all(r, l->files[f], 16u << 20, &text, NULL);
+		if (rr == -ENOENT)
+			continue; /* a dangling link: skipped at boot too */
+		if (rr < 0) {
+			if (rr == -EFBIG)
+				ctune_error_set(&re, rr, "it is larger than 16 MiB");
+			else
+				ctune_error_set(&re, rr, "%s", strerror(-rr));
+			if (o->override == CTUNE_OVERRIDE_FIX)
+				return ctune_error_set(err, rr,
+						       "override fix cannot read %s (%s) to check it for values that "
+						       "override %s at boot; nothing was changed",
+						       l->files[f], re.msg, p->file);
+			warn(p, "%s not checked for values that override %s at boot: cannot read it (%s)", l->files[f],
+			     p->file, re.msg);
 			continue;
+		}
 		for (size_t i = 0; i < p->n; i++) {
 			for (size_t k = 0; k < p->items[i].nkeys; k++) {
 				const char *key = p->items[i].keys[k].key;

@@ -67,8 +67,12 @@ int ctune_sysctld_list(const ctune_root *r, ctune_sysctld *l, ctune_error *err)
 				return ctune_error_set(err, -E2BIG, "more than %d sysctl configuration files",
 						       CTUNE_SYSCTLD_MAX_FILES - 1);
 			if ((size_t)snprintf(names[n], sizeof(names[n]), "%s/%s", dirs[d], de->d_name) >=
-			    sizeof(names[n]))
+			    sizeof(names[n])) {
+				/* Not listed, but not silently: the caller says so (plan.c). */
+				if (l->nskipped++ == 0)
+					snprintf(l->skipped, sizeof(l->skipped), "%s/%s", dirs[d], de->d_name);
 				continue;
+			}
 			order[n] = names[n];
 			n++;
 		}

@@ -25,6 +25,8 @@ typedef struct ctune_sysctld {
 	size_t n;
 	char files[CTUNE_SYSCTLD_MAX_FILES][256]; /* absolute paths, in application order */
 	bool via_link[CTUNE_SYSCTLD_MAX_FILES];   /* a sysctl.d link to /etc/sysctl.conf */
+	size_t nskipped;   /* files left out: their path does not fit files[] */
+	char skipped[288]; /* the first of them (a directory and a 255-byte name) */
 } ctune_sysctld;
 
 /* One assignment found in a file. */

@@ -84,30 +84,82 @@ static int lens_failure(ctune_textfile *f, ctune_error *err)
 			       minor ? ": " : "", minor ? minor : "", details ? ": " : "", details ? details : "");
 }
 
+/* The line of f->input that the tree node at path (an Augeas error path,
+ * "/parsed/LABEL" or "/parsed/LABEL[N]") came from: the N-th line whose
+ * first word (after blanks and a '-') is LABEL.  0 when none is: a node the
+ * editor added, or a lens whose labels are not the lines' first words. */
+static long line_of_node(const ctune_textfile *f, const char *path)
+{
+	const char *label = strncmp(path, "/parsed/", 8) == 0 ? path + 8 : NULL;
+	if (!label || !*label || strchr(label, '/'))
+		return 0;
+	size_t n = strcspn(label, "[");
+	long want = label[n] == '[' ? strtol(label + n + 1, NULL, 10) : 1, seen = 0, no = 1;
+	for (const char *s = f->input; s && *s; no++) {
+		const char *w = s + strspn(s, " \t");
+		if (*w == '-')
+			w++;
+		if (strncmp(w, label, n) == 0 && strchr(" \t=\n", w[n] ? w[n] : '\n') && ++seen == want)
+			return no;
+		s = strchr(s, '\n');
+		s = s ? s + 1 : NULL;
+	}
+	return 0;
+}
+
 /* The lens's report of a parse (or put) failure, with the line it stopped
- * at quoted from the input. */
+ * at quoted from the input.  A parse failure has a line and a character; a
+ * render (put) failure has the tree node the lens could not write, whose
+ * line is found by line_of_node().  Only the first line of Augeas's message
+ * is kept (a put failure appends the tree and the lens's whole pattern). */
 static int parse_failure(ctune_textfile *f, const char *what, ctune_error *err)
 {
-	const char *message = NULL, *line = NULL, *column = NULL;
+	const char *message = NULL, *line = NULL, *column = NULL, *node = NULL;
 	aug_get(f->aug, "/augeas/text/parsed/error/message", &message);
 	aug_get(f->aug, "/augeas/text/parsed/error/line", &line);
 	aug_get(f->aug, "/augeas/text/parsed/error/char", &column);
+	aug_get(f->aug, "/augeas/text/parsed/error/path", &node);
 	if (!message)
 		return ctune_textfile_failure(f, -EBADMSG, what, err);
+	int mlen = (int)strcspn(message, "\n");
+	/* A put failure's path is the parent; the node itself is quoted in the
+	 * message: "Unexpected node '/parsed/LABEL': can not match tree". */
+	char quoted[256];
+	const char *q = strstr(message, "'/parsed/");
+	if (q && !line) {
+		size_t qn = strcspn(q + 1, "'\n");
+		if (q[1 + qn] == '\'' && qn < sizeof(quoted)) {
+			memcpy(quoted, q + 1, qn);
+			quoted[qn] = '\0';
+			node = quoted;
+		}
+	}
 
-	long no = line ? strtol(line, NULL, 10) : 0;
-	const char *s = f->input;
+	long no = line ? strtol(line, NULL, 10) : node ? line_of_node(f, node) : 0;
+	const char *s = no > 0 ? f->input : NULL;
 	for (long i = 1; i < no && s; i++) {
 		s = strchr(s, '\n');
 		if (s)
 			s++;
 	}
 	int len = s ? (int)strcspn(s, "\n") : 0;
+	if (line)
+		return ctune_error_set(err, -EBADMSG,
+				       "%s: the %s lens cannot %s line %s, character %s (\"%.*s%s\"): %.*s; "
+				       "the file is left as it is",
+				       f->target, f->format->title, what, line, column ? column : "0",
+				       len > 80 ? 80 : len, s ? s : "", len > 80 ? "..." : "", mlen, message);
+	const char *entry = node && strncmp(node, "/parsed/", 8) == 0 ? node + 8 : node ? node : "(unknown)";
+	if (s)
+		return ctune_error_set(err, -EBADMSG,
+				       "%s: the %s lens cannot %s the entry %s of line %ld (\"%.*s%s\"): %.*s; "
+				       "the file is left as it is",
+				       f->target, f->format->title, what, entry, no, len > 80 ? 80 : len, s,
+				       len > 80 ? "..." : "", mlen, message);
 	return ctune_error_set(err, -EBADMSG,
-			       "%s: the %s lens cannot %s line %s, character %s (\"%.*s%s\"): %s; "
+			       "%s: the %s lens cannot %s the entry %s (a new line, not in the file): %.*s; "
 			       "the file is left as it is",
-			       f->target, f->format->title, what, line ? line : "?", column ? column : "?",
-			       len > 80 ? 80 : len, s ? s : "", len > 80 ? "..." : "", message);
+			       f->target, f->format->title, what, entry, mlen, message);
 }
 
 /* --- parsing -------------------------------------------------------------- */
@@ -366,8 +418,11 @@ static void sync_dir(const char *file)
 		(void)fsync(fd); /* the rename is done; a failed flush here is not a failed save */
 }
 
-/* mkdir -p of host[0..slash), mode 0755. */
-static int make_parents(const char *host, const char *slash, const char *shown, ctune_error *err)
+/* mkdir -p of host[0..slash), mode 0755.  host is the root prefix (its
+ * first prefix bytes) and the path inside the root: messages name the
+ * directory inside the root, as every message of this file does, never the
+ * host's path to it. */
+static int make_parents(const char *host, size_t prefix, const char *slash, const char *shown, ctune_error *err)
 {
 	char dir[CTUNE_TEXTFILE_HOST_MAX];
 	size_t n = (size_t)(slash - host);
@@ -383,11 +438,13 @@ static int make_parents(const char *host, const char *slash, const char *shown, 
 			continue;
 		*c = '\0';
 		if (mkdir(dir, 0755) < 0 && errno != EEXIST)
-			return ctune_error_set(err, -errno, "%s: cannot create %s: %s", shown, dir, strerror(errno));
+			return ctune_error_set(err, -errno, "%s: cannot create %s: %s", shown,
+					       strlen(dir) > prefix ? dir + prefix : "/", strerror(errno));
 		*c = '/';
 	}
 	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
-		return ctune_error_set(err, -errno, "%s: cannot create %s: %s", shown, dir, strerror(errno));
+		return ctune_error_set(err, -errno, "%s: cannot create %s: %s", shown,
+				       strlen(dir) > prefix ? dir + prefix : "/", strerror(errno));
 	return 0;
 }
 
@@ -418,7 +475,8 @@ int ctune_textfile_prepare(ctune_textfile *f, ctune_error *err)
 	 * on a minimal image) is made here, never in check mode. */
 	const char *slash = strrchr(f->host, '/');
 	if (f->format->create_dirs) {
-		r = make_parents(f->host, slash, f->target, err);
+		size_t hl = strlen(f->host), tl = strlen(f->target);
+		r = make_parents(f->host, hl > tl ? hl - tl : 0, slash, f->target, err);
 		if (r < 0)
 			return r;
 	}

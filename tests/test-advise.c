@@ -413,6 +413,44 @@ START_TEST(test_odd_proc)
 }
 END_TEST
 
+/* Numbers out of any kernel's range (sane.h) are no input to advice: a
+ * MemTotal of 0, of 2^54 kB (its bytes would wrap) or of 20 digits is an
+ * error that says which; a count of 2^63-1 or a slab of 2^64-1 objects is
+ * left out, with a warning, instead of asking to shrink the table. */
+START_TEST(test_absurd_numbers)
+{
+	const char *dir = tl_mkroot();
+	tl_write(dir, "proc/sys/kernel/osrelease", "6.1.0\n");
+	ctune_root r;
+	ck_assert_int_eq(ctune_root_init(&r, dir, NULL), 0);
+	ctune_advice a;
+	ctune_error err = { 0 };
+	static const char *const mem[] = { "0", "18014398509481983", "99999999999999999999", "1023" };
+	for (size_t i = 0; i < sizeof(mem) / sizeof(mem[0]); i++) {
+		char text[128];
+		snprintf(text, sizeof(text), "MemTotal:  %s kB\n", mem[i]);
+		tl_write(dir, "proc/meminfo", text);
+		ctune_error_clear(&err);
+		ck_assert_int_eq(ctune_advise(&r, NULL, &a, &err), -ERANGE);
+		ck_assert_msg(strstr(err.msg, "MemTotal") && !strstr(err.msg, "no MemTotal line"), "%s", err.msg);
+	}
+	tl_write(dir, "proc/meminfo", "MemTotal:  2039808 kB\n");
+	tl_write(dir, "proc/sys/net/netfilter/nf_conntrack_max", "65536\n");
+	tl_write(dir, "proc/sys/net/netfilter/nf_conntrack_count", "9223372036854775807\n");
+	tl_write(dir, "proc/slabinfo",
+		 "slabinfo - version: 2.1\n"
+		 "nf_conntrack 18446744073709551615 18446744073709551615 320 25 2 : tunables 0 0 0\n");
+	ck_assert_int_eq(ctune_advise(&r, NULL, &a, NULL), 0);
+	EQ(a.count, -1);
+	EQ(a.peak, -1);
+	ck_assert_str_eq(a.bytes_per_entry_source, "estimate");
+	EQ(a.recommended_max, 65536); /* kept: nothing is known of the use */
+	EQ(a.nwarnings, 1);
+	ck_assert_ptr_nonnull(strstr(a.warnings[0], "nf_conntrack_count = 9223372036854775807"));
+	tl_rmrf(dir);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("advise");
@@ -431,6 +469,7 @@ int main(void)
 	tcase_add_test(tc, test_caller_values);
 	tcase_add_test(tc, test_missing_things);
 	tcase_add_test(tc, test_odd_proc);
+	tcase_add_test(tc, test_absurd_numbers);
 	suite_add_tcase(s, tc);
 	return tl_run(s);
 }
