@@ -13,10 +13,10 @@ build=${CTUNE_FUZZ_BUILD:-$top/build-fuzz}
 out=$build/cov
 mkdir -p "$out"
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(request argv duration table stat events netlink facts)
+[ ${#targets[@]} -gt 0 ] || targets=(request argv duration table stat events netlink nl facts)
 cc=${CC:-clang}
-read -ra pcflags <<<"$(pkg-config --cflags augeas libmnl libnetfilter_conntrack jansson)"
-read -ra libs <<<"$(pkg-config --libs augeas libmnl libnetfilter_conntrack jansson) -lm"
+read -ra pcflags <<<"$(pkg-config --cflags augeas jansson)"
+read -ra libs <<<"$(pkg-config --libs augeas jansson) -lm"
 flags=(-std=gnu11 -D_GNU_SOURCE -DCTUNE_VERSION='"cov"' -O1 -g -fprofile-instr-generate -fcoverage-mapping
 	-I"$top/src" -I"$top/plugin" "${pcflags[@]}")
 srcs=()
@@ -25,7 +25,8 @@ for f in "$top"/src/*.c "$top"/plugin/*.c; do
 	srcs+=("$f")
 done
 declare -A file=([request]=plugin/request.c [argv]=plugin/request.c [duration]=src/duration.c
-	[table]=src/table.c [stat]=src/stat.c [events]=src/events.c [netlink]=src/netlink.c)
+	[table]=src/table.c [stat]=src/stat.c [events]=src/events.c [netlink]=src/netlink.c
+	[nl]=src/nl-callback.c)
 for t in "${targets[@]}"; do
 	exe=$out/cov-$t
 	extra=()

@@ -459,9 +459,6 @@ static inline uint8_t attr_u8(const struct nlattr *a)
 	return *(const uint8_t *)ctune_nl_attr_data(a);
 }
 
-#define nested_find ctune_nl_attr_find_nested
-#define attr_len ctune_nl_attr_len
-
 static int ct_msg_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct dump_state *d = data;
@@ -496,9 +493,9 @@ static int ct_msg_cb(const struct nlmsghdr *nlh, void *data)
 		}
 	}
 
-	const struct nlattr *proto = orig ? nested_find(orig, CTA_TUPLE_PROTO) : NULL;
-	const struct nlattr *num = proto ? nested_find(proto, CTA_PROTO_NUM) : NULL;
-	if (!num || attr_len(num) < 1 || !status_a || attr_len(status_a) < 4) {
+	const struct nlattr *proto = orig ? ctune_nl_attr_find_nested(orig, CTA_TUPLE_PROTO) : NULL;
+	const struct nlattr *num = proto ? ctune_nl_attr_find_nested(proto, CTA_PROTO_NUM) : NULL;
+	if (!num || ctune_nl_attr_len(num) < 1 || !status_a || ctune_nl_attr_len(status_a) < 4) {
 		s->malformed++;
 		return CTUNE_NL_MORE;
 	}
@@ -515,9 +512,9 @@ static int ct_msg_cb(const struct nlmsghdr *nlh, void *data)
 
 	if (p == CTUNE_PROTO_TCP) {
 		int state = CTUNE_TCP_STATE_UNKNOWN;
-		const struct nlattr *tcp = protoinfo ? nested_find(protoinfo, CTA_PROTOINFO_TCP) : NULL;
-		const struct nlattr *st = tcp ? nested_find(tcp, CTA_PROTOINFO_TCP_STATE) : NULL;
-		if (st && attr_len(st) >= 1 && attr_u8(st) < CTUNE_TCP_STATE_UNKNOWN)
+		const struct nlattr *tcp = protoinfo ? ctune_nl_attr_find_nested(protoinfo, CTA_PROTOINFO_TCP) : NULL;
+		const struct nlattr *st = tcp ? ctune_nl_attr_find_nested(tcp, CTA_PROTOINFO_TCP_STATE) : NULL;
+		if (st && ctune_nl_attr_len(st) >= 1 && attr_u8(st) < CTUNE_TCP_STATE_UNKNOWN)
 			state = attr_u8(st);
 		s->tcp_state[state]++;
 	}
@@ -529,7 +526,7 @@ static int ct_msg_cb(const struct nlmsghdr *nlh, void *data)
 		s->offload++;
 	else if (status & IPS_ASSURED)
 		s->assured++;
-	if (!(status & IPS_OFFLOAD) && timeout_a && attr_len(timeout_a) >= 4)
+	if (!(status & IPS_OFFLOAD) && timeout_a && ctune_nl_attr_len(timeout_a) >= 4)
 		s->long_timeout += attr_be32(timeout_a) > CTUNE_LONG_TIMEOUT_SECONDS;
 	return CTUNE_NL_MORE;
 }

@@ -37,7 +37,8 @@
 
 #include <linux/netlink.h>
 
-#define CTUNE_NL_ALIGN(len) (((len) + 3u) & ~3u)
+/* Netlink pads to 4 bytes; the mask is a size_t so no length is cut to 32 bits. */
+#define CTUNE_NL_ALIGN(len) (((len) + 3u) & ~(size_t)3)
 #define CTUNE_NL_MSG_HDRLEN CTUNE_NL_ALIGN(sizeof(struct nlmsghdr))
 #define CTUNE_NL_ATTR_HDRLEN CTUNE_NL_ALIGN(sizeof(struct nlattr))
 
