@@ -102,4 +102,33 @@ endforeach()
 ]=] "file(WRITE \"${ctune_deb_extra}/conffiles\" \"\${text}\")\n")
 set(CPACK_PRE_BUILD_SCRIPTS ${ctune_deb_extra}/conffiles.cmake)
 
+# ---- the static flavour (cmake/Static.cmake): an .rpm and a .tar.gz ----
+# For the hosts of a fleet that are not Debian 12 (CentOS/RHEL above all):
+# they carry the static executable, which needs nothing from the host, so
+# the .rpm requires nothing (no automatic requirements either) and owns no
+# directory another package owns.  `cpack` in a static build directory
+# configured with -DCMAKE_INSTALL_PREFIX=/usr (scripts/bootstrap static does)
+# makes both; `cpack -G DEB` still makes a .deb there if asked.
+if(CTUNE_STATIC)
+  set(CPACK_GENERATOR RPM TGZ)
+  set(CPACK_RPM_FILE_NAME RPM-DEFAULT)
+  set(CPACK_RPM_PACKAGE_ARCHITECTURE x86_64)
+  set(CPACK_RPM_PACKAGE_RELEASE 1)
+  set(CPACK_RPM_PACKAGE_GROUP "Applications/System")
+  set(CPACK_RPM_PACKAGE_DESCRIPTION "${CPACK_DEBIAN_PACKAGE_DESCRIPTION}\n\nThis package carries the fully static build (musl, with jansson, Augeas\nand its lenses inside): it runs on any x86_64 Linux.")
+  set(CPACK_RPM_PACKAGE_AUTOREQPROV OFF)
+  set(CPACK_PACKAGE_RELOCATABLE OFF)
+  set(CPACK_RPM_PACKAGE_REQUIRES "")
+  set(CPACK_RPM_EXCLUDE_FROM_AUTO_FILELIST_ADDITION
+      /etc/ansible /etc/ansible/facts.d /usr/share/ansible /usr/share/ansible/plugins
+      /usr/share/ansible/plugins/modules /usr/share/doc /usr/share/man /usr/share/man/man1)
+  set(CPACK_RPM_USER_FILELIST "%config(noreplace) ${CMAKE_INSTALL_FULL_SYSCONFDIR}/ansible/facts.d/conntrack.fact")
+  # The executable goes in as built and tested: no rpmbuild strip or
+  # build-id rewriting (it is stripped at link time already).
+  set(CPACK_RPM_SPEC_MORE_DEFINE "%define __os_install_post %{nil}\n%define debug_package %{nil}")
+  # ctune-<version>-static-x86_64.tar.gz: the tree under the prefix (the
+  # facts.d script, installed to an absolute /etc path, is left out).
+  set(CPACK_PACKAGE_FILE_NAME "${CPACK_PACKAGE_NAME}-${PROJECT_VERSION}-static-x86_64")
+endif()
+
 include(CPack)

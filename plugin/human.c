@@ -13,6 +13,7 @@
 
 #include <errno.h>
 #include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "duration.h"
@@ -508,18 +509,75 @@ static void warnings(FILE *out, json_t *f)
 	}
 }
 
+/* Length of the UTF-8 sequence at p (at most n bytes) when it is valid
+ * and prints (a code point from U+00A0 up, not a C1 control), else 0. */
+static size_t printable_utf8(const unsigned char *p, size_t n)
+{
+	size_t len = p[0] >= 0xf0 && p[0] <= 0xf4 ? 4 : p[0] >= 0xe0 ? 3 : p[0] >= 0xc2 && p[0] < 0xe0 ? 2 : 0;
+	if (len == 0 || len > n)
+		return 0;
+	unsigned long cp = p[0] & (0x7f >> len);
+	for (size_t i = 1; i < len; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (p[i] & 0x3f);
+	}
+	bool shortest = len == 2 ? cp >= 0x80 : len == 3 ? cp >= 0x800 : cp >= 0x10000;
+	if (!shortest || cp < 0xa0 || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return len;
+}
+
+/* Write text to out with every byte a terminal could act on shown as
+ * \xNN: control characters (ESC, BEL, CR, backspace ...) but the line
+ * ends, DEL, C1 controls and bytes that are not UTF-8.  The report quotes
+ * text from files under the root (osrelease, log lines, file names): an
+ * image must not be able to move the cursor or retitle the terminal. */
+void ctune_human_escape(FILE *out, const char *text, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)text;
+	for (size_t i = 0; i < n;) {
+		unsigned char c = p[i];
+		if ((c >= 0x20 && c < 0x7f) || c == '\n') {
+			fputc(c, out);
+			i++;
+			continue;
+		}
+		size_t len = c >= 0x80 ? printable_utf8(p + i, n - i) : 0;
+		if (len) {
+			fwrite(p + i, 1, len, out);
+			i += len;
+			continue;
+		}
+		fprintf(out, "\\x%02x", c);
+		i++;
+	}
+}
+
 int ctune_human_print(FILE *out, json_t *f)
 {
 	if (!json_is_object(f))
 		return -EINVAL;
-	identity(out, f);
-	size(out, f);
-	timeouts(out, f);
-	events(out, f);
-	advice(out, f);
-	stats(out, f);
-	table(out, f);
-	boot(out, f);
-	warnings(out, f);
+	/* The report is made whole in memory, then written escaped. */
+	char *text = NULL;
+	size_t len = 0;
+	FILE *mem = open_memstream(&text, &len);
+	if (!mem)
+		return -ENOMEM;
+	identity(mem, f);
+	size(mem, f);
+	timeouts(mem, f);
+	events(mem, f);
+	advice(mem, f);
+	stats(mem, f);
+	table(mem, f);
+	boot(mem, f);
+	warnings(mem, f);
+	if (fclose(mem) == EOF) {
+		free(text);
+		return -ENOMEM;
+	}
+	ctune_human_escape(out, text, len);
+	free(text);
 	return fflush(out) == EOF || ferror(out) ? -EIO : 0;
 }

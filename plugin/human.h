@@ -15,4 +15,8 @@
  * take the text. */
 int ctune_human_print(FILE *out, json_t *facts);
 
+/* Write n bytes of text to out with control characters, DEL, C1 controls
+ * and bytes that are not UTF-8 shown as \xNN (line ends kept). */
+void ctune_human_escape(FILE *out, const char *text, size_t n);
+
 #endif

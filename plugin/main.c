@@ -77,7 +77,11 @@ static const char usage[] =
 static int fail(int status, const char *msg)
 {
 	_cleanup_json_ json_t *o = ctune_error_response(msg);
-	fprintf(stderr, "ctune: %s\n", msg);
+	/* The message may quote a file's name or text from an image: a
+	 * terminal gets its control characters as \xNN. */
+	fputs("ctune: ", stderr);
+	ctune_human_escape(stderr, msg, strlen(msg));
+	fputc('\n', stderr);
 	ctune_response_print(o, false);
 	return status;
 }
@@ -293,14 +297,14 @@ int main(int argc, char **argv)
 	/* One argument that is not a verb or an option: Ansible's args file. */
 	if (argc == 2 && argv[1][0] != '-' && strcmp(argv[1], "facts") != 0 && strcmp(argv[1], "set") != 0 &&
 	    strcmp(argv[1], "tunables") != 0) {
-		/* O_NONBLOCK: a FIFO without a writer must not hang the open; it
-		 * then reads as empty.  Cleared for the reads themselves. */
-		_cleanup_close_ int fd = open(argv[1], O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-		if (fd >= 0)
-			(void)fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+		/* A regular file, or a pipe (`ctune <(...)`): a FIFO without a
+		 * writer does not hang the open and reads as empty; a device
+		 * (/dev/zero), socket or directory is refused. */
+		_cleanup_close_ int fd = ctune_file_open(argv[1], O_RDONLY, CTUNE_KIND_REG | CTUNE_KIND_PIPE);
 		if (fd < 0) {
 			char msg[512];
-			snprintf(msg, sizeof(msg), "cannot open the arguments file %s: %s", argv[1], strerror(errno));
+			snprintf(msg, sizeof(msg), "cannot open the arguments file %s: %s", argv[1],
+				 ctune_root_strerror(fd));
 			return fail(EXIT_USAGE, msg);
 		}
 		return run_json(fd, "the arguments file");

@@ -264,10 +264,10 @@ static long long read_slab_attr(const ctune_root *r, const char *cache, const ch
 static bool read_slab_sysfs(const ctune_root *r, bool legacy, uint64_t *bytes, uint64_t *objs)
 {
 	const char *cache = legacy ? "ip_conntrack" : "nf_conntrack";
-	char dir[64], host[4352];
+	char dir[64];
 	snprintf(dir, sizeof(dir), "/sys/kernel/slab/%s", cache);
 	struct stat st;
-	if (ctune_root_path(r, dir, host, sizeof(host)) < 0 || lstat(host, &st) < 0 || !S_ISDIR(st.st_mode))
+	if (ctune_root_stat(r, dir, false, &st) < 0 || !S_ISDIR(st.st_mode))
 		return false;
 	long long size = read_slab_attr(r, cache, "slab_size"), per = read_slab_attr(r, cache, "objs_per_slab");
 	long long order = read_slab_attr(r, cache, "order"), total = read_slab_attr(r, cache, "total_objects");
@@ -360,7 +360,7 @@ int ctune_advise(const ctune_root *r, const ctune_advise_input *in_, ctune_advic
 						  sizeof(a->kernel_release));
 		if (n < 0)
 			return ctune_error_set(err, (int)n, "%s/proc/sys/kernel/osrelease: %s", r->dir,
-					       strerror((int)-n));
+					       ctune_root_strerror((int)n));
 		a->kernel_release[strcspn(a->kernel_release, "\n")] = '\0';
 	}
 	if (ctune_era_from_release(a->kernel_release, in->scheme, &a->era) < 0)
@@ -384,7 +384,7 @@ int ctune_advise(const ctune_root *r, const ctune_advise_input *in_, ctune_advic
 					       CTUNE_SANE_MEM_KB_MAX);
 		if (k < 0)
 			return ctune_error_set(err, k, "%s/proc/meminfo: %s", r->dir,
-					       k == -EINVAL ? "no MemTotal line with one number of kB" : strerror(-k));
+					       k == -EINVAL ? "no MemTotal line with one number of kB" : ctune_root_strerror(k));
 	} else if (kb < CTUNE_SANE_MEM_KB_MIN || kb > CTUNE_SANE_MEM_KB_MAX) {
 		return ctune_error_set(err, -ERANGE, "memory of %" PRIu64 " kB is outside %llu..%llu kB", kb,
 				       CTUNE_SANE_MEM_KB_MIN, CTUNE_SANE_MEM_KB_MAX);

@@ -1,5 +1,23 @@
-/* augeas-dl.c - libaugeas on first use (see augeas-dl.h for why). */
+/* augeas-dl.c - libaugeas on first use, or linked in (see augeas-dl.h for
+ * why). */
+#define CTUNE_AUGEAS_REAL_NAMES
 #include "augeas-dl.h"
+
+#ifdef CTUNE_AUGEAS_STATIC
+
+/* The static build: libaugeas is part of the executable. */
+ctune_augeas_api ctune_augeas = {
+#define CTUNE_AUGEAS_LINKED(name) .name = aug_##name,
+	CTUNE_AUGEAS_FUNCS(CTUNE_AUGEAS_LINKED)
+#undef CTUNE_AUGEAS_LINKED
+};
+
+int ctune_augeas_load(ctune_error *err)
+{
+	return 0;
+}
+
+#else
 
 #include <dlfcn.h>
 #include <errno.h>
@@ -36,3 +54,5 @@ int ctune_augeas_load(ctune_error *err)
 	lib = h;
 	return 0;
 }
+
+#endif

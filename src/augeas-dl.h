@@ -9,6 +9,10 @@
  * names below resolve to its functions.  The types and constants are
  * augeas.h's own, so a call reads exactly as the documented API.
  *
+ * The static build (CTUNE_AUGEAS_STATIC, cmake/Static.cmake) links
+ * libaugeas in instead, and the same table points at its functions: one
+ * code path, the same call sites, no dlopen().
+ *
  * Include this instead of <augeas.h>, and call ctune_augeas_load() before
  * the first aug_init(). */
 #ifndef CTUNE_AUGEAS_DL_H
@@ -34,8 +38,12 @@ extern ctune_augeas_api ctune_augeas;
 
 /* Load libaugeas (CTUNE_AUGEAS_SONAME) and every function above, once per
  * process; later calls return at once.  Fails with a sentence naming the
- * library and what the dynamic linker said, before anything was changed. */
+ * library and what the dynamic linker said, before anything was changed.
+ * In the static build the table is filled already and this returns 0. */
 int ctune_augeas_load(ctune_error *err);
+
+/* augeas-dl.c names libaugeas's own functions. */
+#ifndef CTUNE_AUGEAS_REAL_NAMES
 
 #define aug_init (ctune_augeas.init)
 #define aug_close (ctune_augeas.close)
@@ -54,5 +62,6 @@ int ctune_augeas_load(ctune_error *err);
 #define aug_rm (ctune_augeas.rm)
 #define aug_text_store (ctune_augeas.text_store)
 #define aug_text_retrieve (ctune_augeas.text_retrieve)
+#endif
 
 #endif

@@ -96,7 +96,7 @@ int ctune_boot_effective(const ctune_root *r, const ctune_detect *d, ctune_boot 
 		if (rr == -ENOENT)
 			continue; /* a dangling link: skipped at boot too */
 		if (rr < 0)
-			return ctune_error_set(err, rr, "cannot read %s: %s", l->files[i], strerror(-rr));
+			return ctune_error_set(err, rr, "cannot read %s: %s", l->files[i], ctune_root_strerror(rr));
 		rp.file = l->files[i];
 		ctune_sysctl_text_foreach(text, assign, &rp);
 	}

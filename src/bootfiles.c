@@ -196,11 +196,8 @@ static int conf_list_make(const ctune_root *root, const char *const *dirs, size_
 				return r;
 		}
 
-		char host[HOST_MAX];
-		if (ctune_root_path(root, dirs[d], host, sizeof(host)) < 0)
-			continue;
-		_cleanup_closedir_ DIR *dir = opendir(host);
-		if (!dir)
+		_cleanup_closedir_ DIR *dir = NULL;
+		if (ctune_root_opendir(root, dirs[d], &dir) < 0)
 			continue;
 		struct dirent *de;
 		while ((de = readdir(dir))) {
@@ -211,7 +208,9 @@ static int conf_list_make(const ctune_root *root, const char *const *dirs, size_
 			if (conf_only && (len < 6 || strcmp(name + len - 5, ".conf") != 0))
 				continue;
 			struct stat st;
-			if (fstatat(dirfd(dir), name, &st, 0) == 0 && S_ISDIR(st.st_mode))
+			char entry[PATH_MAX];
+			snprintf(entry, sizeof(entry), "%s/%s", dirs[d], name);
+			if (ctune_root_stat(root, entry, true, &st) == 0 && S_ISDIR(st.st_mode))
 				continue;
 			if ((extra_name && strcmp(name, extra_name) == 0) || listed_name(l, name))
 				continue;
@@ -442,9 +441,8 @@ static void cmdline_scan(const char *text, const char *module, const char *param
  * rather than a link to kmod. */
 static bool legacy_tools(const ctune_root *root)
 {
-	char host[HOST_MAX];
 	struct stat st;
-	if (ctune_root_path(root, "/sbin/modprobe", host, sizeof(host)) < 0 || lstat(host, &st) < 0)
+	if (ctune_root_stat(root, "/sbin/modprobe", false, &st) < 0)
 		return false;
 	return S_ISREG(st.st_mode);
 }
@@ -618,10 +616,10 @@ static bool same_name_elsewhere(const ctune_root *root, const char *path, bool e
 	const char *name = base_name(path);
 	size_t from = earlier ? 0 : index + 1, to = earlier ? index : ELEMENTSOF(modload_dirs);
 	for (size_t d = from; d < to; d++) {
-		char abs[PATH_MAX], host[HOST_MAX];
+		char abs[PATH_MAX];
 		struct stat st;
 		snprintf(abs, sizeof(abs), "%s/%s", modload_dirs[d], name);
-		if (ctune_root_path(root, abs, host, sizeof(host)) >= 0 && lstat(host, &st) == 0) {
+		if (ctune_root_stat(root, abs, false, &st) == 0) {
 			snprintf(found, size, "%s", abs);
 			return true;
 		}
@@ -872,7 +870,7 @@ int ctune_modprobe_live_get(const ctune_root *root, const char *module, const ch
 		return ctune_error_set(err, -ENOENT, "%s: missing: %s is not loaded or has no parameter %s", abs,
 				       module, param);
 	if (n < 0)
-		return ctune_error_set(err, (int)n, "%s: %s", abs, strerror((int)-n));
+		return ctune_error_set(err, (int)n, "%s: %s", abs, ctune_root_strerror((int)n));
 	while (n > 0 && (value[n - 1] == '\n' || value[n - 1] == '\r'))
 		value[--n] = '\0';
 	return (int)n;
@@ -900,7 +898,7 @@ static int read_hashsize(const ctune_root *root, const char *module, const char 
 int ctune_modprobe_live_set_hashsize(const ctune_root *root, const char *module, unsigned long buckets,
 				     unsigned long *got, ctune_error *err)
 {
-	char abs[256], buf[64], host[HOST_MAX];
+	char abs[256], buf[64];
 	unsigned long now;
 	int r = param_path(module, "hashsize", abs, sizeof(abs), err);
 	if (r < 0)
@@ -917,17 +915,16 @@ int ctune_modprobe_live_set_hashsize(const ctune_root *root, const char *module,
 	 * own loader too; root could still write it, and the value would
 	 * change without the table being resized. */
 	struct stat st;
-	if (ctune_root_path(root, abs, host, sizeof(host)) < 0)
-		return ctune_error_set(err, -ENAMETOOLONG, "%s: path too long", abs);
-	if (stat(host, &st) < 0)
-		return ctune_error_set(err, -errno, "%s: %s", abs, strerror(errno));
+	r = ctune_root_stat(root, abs, false, &st);
+	if (r < 0)
+		return ctune_error_set(err, r, "%s: %s", abs, strerror(-r));
 	if (!(st.st_mode & 0222))
 		return ctune_error_set(err, -EACCES, "%s is read-only (mode %04o): this kernel sets the hash size "
 				       "only when the module loads", abs, (unsigned)(st.st_mode & 07777));
 
-	_cleanup_close_ int fd = ctune_root_open(root, abs, O_WRONLY | O_TRUNC);
+	_cleanup_close_ int fd = ctune_root_open(root, abs, O_WRONLY | O_TRUNC | O_NOFOLLOW);
 	if (fd < 0)
-		return ctune_error_set(err, fd, "%s: %s", abs, strerror(-fd));
+		return ctune_error_set(err, fd, "%s: %s", abs, ctune_root_strerror(fd));
 	int len = snprintf(buf, sizeof(buf), "%lu\n", buckets);
 	if (write(fd, buf, (size_t)len) != len) {
 		int e = errno ? errno : EIO;

@@ -554,7 +554,10 @@ static int scan_kmsg_device(int fd, ctune_events *ev)
  * open, a failure is an error with words. */
 static int scan_path(const ctune_root *r, const char *abs, bool kmsg, ctune_events *ev, ctune_error *err)
 {
-	_cleanup_close_ int fd = ctune_root_open(r, abs, O_RDONLY | O_NONBLOCK);
+	/* Only a regular file, or the kmsg device itself: a FIFO or another
+	 * device node in an image is passed over unopened. */
+	unsigned kinds = CTUNE_KIND_REG | (kmsg ? CTUNE_KIND_KMSG : 0);
+	_cleanup_close_ int fd = ctune_root_open_as(r, abs, O_RDONLY | O_NONBLOCK, kinds);
 	if (fd < 0)
 		return fd;
 	struct stat st;
@@ -602,7 +605,7 @@ int ctune_events_scan(const ctune_root *r, const ctune_events_options *opts, ctu
 			return ctune_error_set(err, -EINVAL, "events: the log file must be an absolute path");
 		int k = scan_path(r, opts->path, false, ev, err);
 		if (k < 0)
-			return ctune_error_set(err, k, "log file %s%s: %s", r->dir, opts->path, strerror(-k));
+			return ctune_error_set(err, k, "log file %s%s: %s", r->dir, opts->path, ctune_root_strerror(k));
 		return 0;
 	}
 
@@ -610,12 +613,12 @@ int ctune_events_scan(const ctune_root *r, const ctune_events_options *opts, ctu
 	if (k > 0)
 		return 0;
 	if (opts->source == CTUNE_EVENTS_KMSG || !open_error(k))
-		return ctune_error_set(err, k, "%s/dev/kmsg: %s%s", r->dir, strerror(-k),
+		return ctune_error_set(err, k, "%s/dev/kmsg: %s%s", r->dir, ctune_root_strerror(k),
 				       k == -EPERM || k == -EACCES ? " (kernel.dmesg_restrict: run as root)" : "");
 
 	/* AUTO: the log files, in order; remember why each was passed over. */
 	char why[512];
-	int n = snprintf(why, sizeof(why), "/dev/kmsg: %s", strerror(-k));
+	int n = snprintf(why, sizeof(why), "/dev/kmsg: %s", ctune_root_strerror(k));
 	int worst = k == -ENOENT ? -ENOENT : -EACCES;
 	for (size_t i = 0; i < ELEMENTSOF(log_files); i++) {
 		ctune_events_init(ev, boot);
@@ -623,11 +626,11 @@ int ctune_events_scan(const ctune_root *r, const ctune_events_options *opts, ctu
 		if (k > 0)
 			return 0;
 		if (!open_error(k))
-			return ctune_error_set(err, k, "log file %s%s: %s", r->dir, log_files[i], strerror(-k));
+			return ctune_error_set(err, k, "log file %s%s: %s", r->dir, log_files[i], ctune_root_strerror(k));
 		if (k != -ENOENT)
 			worst = -EACCES;
 		if (n >= 0 && (size_t)n < sizeof(why))
-			n += snprintf(why + n, sizeof(why) - (size_t)n, "; %s: %s", log_files[i], strerror(-k));
+			n += snprintf(why + n, sizeof(why) - (size_t)n, "; %s: %s", log_files[i], ctune_root_strerror(k));
 	}
 	ctune_events_init(ev, boot);
 	return ctune_error_set(err, worst, "no kernel log could be read under %s (%s)", ctune_root_name(r), why);

@@ -98,7 +98,11 @@ static long long parse_persisted(const char *s)
 
 static int read_key(const ctune_root *r, ctune_persist *ps, ctune_plan_key *k, ctune_error *err)
 {
-	k->live_present = ctune_procsys_read(r, k->key, &k->live_before, NULL) == 0;
+	ctune_error e = { 0 };
+	int live = ctune_procsys_read(r, k->key, &k->live_before, &e);
+	if (live < 0 && live != -ENOENT) /* only a missing key is absent */
+		return ctune_error_set(err, live, "%s; nothing was changed", e.msg);
+	k->live_present = live == 0;
 	k->live_writable = k->live_present && ctune_procsys_writable(r, k->key);
 	k->live_after = k->live_before;
 	if (!ps)

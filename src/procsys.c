@@ -35,11 +35,12 @@ static int parse_integer(const char *s, long long *out)
 
 bool ctune_procsys_writable(const ctune_root *r, const char *key)
 {
-	char rel[512], path[4608];
-	if (ctune_key_procpath(key, rel, sizeof(rel)) < 0 || ctune_root_path(r, rel, path, sizeof(path)) < 0)
+	char rel[512];
+	if (ctune_key_procpath(key, rel, sizeof(rel)) < 0)
 		return false;
+	/* lstat: a link in a key's place is no key (see ctune_procsys_write). */
 	struct stat st;
-	return stat(path, &st) == 0 && (st.st_mode & S_IWUSR);
+	return ctune_root_stat(r, rel, false, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & S_IWUSR);
 }
 
 void ctune_procsys_reader_init(ctune_procsys_reader *rd, const ctune_root *r)
@@ -72,21 +73,25 @@ int ctune_procsys_reader_get(ctune_procsys_reader *rd, const char *key, long lon
 		rd->dirfd = ctune_root_open(rd->root, rd->dir, O_RDONLY | O_DIRECTORY);
 	}
 	/* A missing directory (legacy keys on a modern kernel, no module)
-	 * answers every key in it without another system call. */
+	 * answers every key in it without another system call.  Only a
+	 * missing file is an absent key: anything else that stops the read is
+	 * an error that names the key. */
 	if (rd->dirfd < 0)
-		return ctune_error_set(err, rd->dirfd, "cannot read %s: %s", path, strerror(-rd->dirfd));
-	_cleanup_close_ int fd = openat(rd->dirfd, slash + 1, O_RDONLY | O_CLOEXEC);
+		return ctune_error_set(err, rd->dirfd, "cannot read %s (%s): %s", key, path,
+				       ctune_root_strerror(rd->dirfd));
+	struct stat st;
+	_cleanup_close_ int fd = ctune_root_openat(rd->root, rd->dirfd, slash + 1, O_RDONLY, CTUNE_KIND_REG, &st);
 	if (fd < 0)
-		return ctune_error_set(err, -errno, "cannot read %s: %s", path, strerror(errno));
+		return ctune_error_set(err, fd, "cannot read %s (%s): %s", key, path, ctune_root_strerror(fd));
 	ssize_t n = ctune_read_small_fd(fd, buf, sizeof(buf));
 	if (n < 0)
-		return ctune_error_set(err, (int)n, "cannot read %s: %s", path, strerror((int)-n));
+		return ctune_error_set(err, (int)n, "cannot read %s (%s): %s", key, path,
+				       n == -EFBIG ? "more than one number" : strerror((int)-n));
 	if (parse_integer(buf, value) < 0)
-		return ctune_error_set(err, -EINVAL, "%s does not hold one integer", path);
-	if (writable) {
-		struct stat st;
-		*writable = fstat(fd, &st) == 0 && (st.st_mode & S_IWUSR);
-	}
+		return ctune_error_set(err, -EINVAL, "cannot read %s (%s): %s", key, path,
+				       n == 0 ? "the file is empty" : "it does not hold one integer");
+	if (writable)
+		*writable = st.st_mode & S_IWUSR;
 	return 0;
 }
 
@@ -107,9 +112,13 @@ int ctune_procsys_write(const ctune_root *r, const char *key, long long value, c
 	int len = snprintf(text, sizeof(text), "%lld\n", value);
 
 	{
-		_cleanup_close_ int fd = ctune_root_open(r, path, O_WRONLY | O_TRUNC);
+		/* O_NOFOLLOW: the kernel never makes a key a link, so a link in
+		 * its place (an image's, or a planted one) is refused rather than
+		 * followed, even inside the root. */
+		_cleanup_close_ int fd = ctune_root_open(r, path, O_WRONLY | O_TRUNC | O_NOFOLLOW);
 		if (fd < 0)
-			return ctune_error_set(err, fd, "cannot write %s = %lld: %s", key, value, strerror(-fd));
+			return ctune_error_set(err, fd, "cannot write %s = %lld (%s): %s", key, value, path,
+					       ctune_root_strerror(fd));
 		ssize_t k = write(fd, text, (size_t)len);
 		if (k < 0)
 			return ctune_error_set(err, -errno, "the kernel refused %s = %lld: %s", key, value,

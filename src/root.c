@@ -6,11 +6,14 @@
 #include <limits.h>
 #include <fcntl.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <linux/fs.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
@@ -62,22 +65,509 @@ int ctune_root_path(const ctune_root *r, const char *abs, char *buf, size_t size
 	return (int)(r->len + n);
 }
 
+/* ---- the resolver -------------------------------------------------------- */
+
+/* openat2(2) with RESOLVE_IN_ROOT (Linux 5.6) does the walk in the kernel.
+ * Without it (an older kernel, a seccomp filter that answers ENOSYS or
+ * EPERM) the walk below does the same with the system calls of 2.6.18:
+ * openat, fstatat and readlinkat.  The answer is kept for the process: an
+ * old kernel costs one refused call. */
+enum { OPENAT2_UNKNOWN, OPENAT2_YES, OPENAT2_NO };
+static _Atomic int openat2_state = OPENAT2_UNKNOWN;
+
+struct ctune_open_how {
+	uint64_t flags, mode, resolve;
+};
+#define CTUNE_RESOLVE_NO_MAGICLINKS 0x02
+#define CTUNE_RESOLVE_IN_ROOT 0x10
+#ifndef O_PATH
+#define O_PATH 010000000
+#endif
+
+void ctune_root_force_walk(bool walk)
+{
+	openat2_state = walk ? OPENAT2_NO : OPENAT2_UNKNOWN;
+}
+
+static int openat2_in_root(int rootfd, const char *rel, int flags)
+{
+#ifndef SYS_openat2
+	/* Headers older than Linux 5.6: no number to call, walk always. */
+	(void)rootfd, (void)rel, (void)flags;
+	return -ENOSYS;
+#else
+	struct ctune_open_how how = { (uint64_t)(unsigned)flags, 0,
+				      CTUNE_RESOLVE_IN_ROOT | CTUNE_RESOLVE_NO_MAGICLINKS };
+	/* EAGAIN: a rename raced a ".." in the walk; the kernel asks to retry. */
+	for (int tries = 0;; tries++) {
+		long fd = syscall(SYS_openat2, rootfd, rel, &how, sizeof(how));
+		if (fd >= 0)
+			return (int)fd;
+		if (errno != EAGAIN || tries == 8)
+			return -errno;
+	}
+#endif
+}
+
+static bool have_openat2(int rootfd)
+{
+	int state = openat2_state;
+	if (state == OPENAT2_UNKNOWN) {
+		/* Probe once with an open that must succeed: any refusal
+		 * (ENOSYS, EPERM or EINVAL from a sandbox) means "walk". */
+		int fd = openat2_in_root(rootfd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+		state = fd >= 0 ? OPENAT2_YES : OPENAT2_NO;
+		if (fd >= 0)
+			close(fd);
+		openat2_state = state;
+	}
+	return state == OPENAT2_YES;
+}
+
+/* A directory component: O_PATH where the kernel knows it (2.6.39; an older
+ * kernel ignores the flag and opens for reading), never through a link. */
+#define DIR_FLAGS (O_PATH | O_DIRECTORY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
+
+/* Re-open done (a path inside the root already walked, free of links) from
+ * the root: the way back after "..".  Returns a directory fd or -errno. */
+static int reopen_walked(int rootfd, const char *done)
+{
+	int fd = openat(rootfd, ".", DIR_FLAGS);
+	if (fd < 0)
+		return -errno;
+	char comp[NAME_MAX + 1];
+	for (const char *s = done; *s;) {
+		while (*s == '/')
+			s++;
+		if (!*s)
+			break;
+		size_t n = strcspn(s, "/");
+		if (n > NAME_MAX) {
+			close(fd);
+			return -ENAMETOOLONG;
+		}
+		memcpy(comp, s, n);
+		comp[n] = '\0';
+		s += n;
+		int next = openat(fd, comp, DIR_FLAGS);
+		int e = errno;
+		close(fd);
+		if (next < 0)
+			return -e;
+		fd = next;
+	}
+	return fd;
+}
+
+/* The walk without openat2: one component at a time from the root, each
+ * opened with O_NOFOLLOW; a link is read and its target spliced in front of
+ * the rest (an absolute one starts again at the root); ".." pops what was
+ * walked and never climbs above the root.  *links counts every link
+ * followed, for the limit of 40.  Returns a directory fd or -errno. */
+static int walk_dir(int rootfd, const char *path, unsigned *links)
+{
+	char todo[2 * PATH_MAX], done[PATH_MAX] = "", comp[NAME_MAX + 1];
+	size_t dlen = 0;
+	if (strlen(path) >= sizeof(todo))
+		return -ENAMETOOLONG;
+	strcpy(todo, path);
+	int fd = openat(rootfd, ".", DIR_FLAGS);
+	if (fd < 0)
+		return -errno;
+	const char *s = todo;
+	for (;;) {
+		while (*s == '/')
+			s++;
+		if (!*s)
+			return fd;
+		size_t n = strcspn(s, "/");
+		const char *rest = s + n;
+		if (n > NAME_MAX) {
+			close(fd);
+			return -ENAMETOOLONG;
+		}
+		memcpy(comp, s, n);
+		comp[n] = '\0';
+		s = rest;
+		if (strcmp(comp, ".") == 0)
+			continue;
+		if (strcmp(comp, "..") == 0) {
+			if (dlen == 0)
+				continue; /* clamped at the root, as in a chroot */
+			while (dlen > 0 && done[dlen] != '/')
+				dlen--;
+			done[dlen] = '\0';
+			close(fd);
+			fd = reopen_walked(rootfd, done);
+			if (fd < 0)
+				return fd;
+			continue;
+		}
+		int next = openat(fd, comp, DIR_FLAGS);
+		if (next >= 0) {
+			close(fd);
+			fd = next;
+			if (dlen + 1 + n >= sizeof(done)) {
+				close(fd);
+				return -ENAMETOOLONG;
+			}
+			done[dlen++] = '/';
+			memcpy(done + dlen, comp, n + 1);
+			dlen += n;
+			continue;
+		}
+		int e = errno;
+		/* O_NOFOLLOW on a link: ELOOP, or ENOTDIR with O_DIRECTORY. */
+		char link[PATH_MAX], spliced[2 * PATH_MAX];
+		ssize_t k = (e == ELOOP || e == ENOTDIR) ? readlinkat(fd, comp, link, sizeof(link) - 1) : -1;
+		if (k < 0) {
+			close(fd);
+			return -e;
+		}
+		if (++*links > MAX_LINKS) {
+			close(fd);
+			return -ELOOP;
+		}
+		link[k] = '\0';
+		if (snprintf(spliced, sizeof(spliced), "%s/%s", link, rest) >= (int)sizeof(spliced)) {
+			close(fd);
+			return -ENAMETOOLONG;
+		}
+		strcpy(todo, spliced);
+		s = todo;
+		if (link[0] == '/') {
+			close(fd);
+			dlen = 0;
+			done[0] = '\0';
+			fd = openat(rootfd, ".", DIR_FLAGS);
+			if (fd < 0)
+				return -errno;
+		}
+	}
+}
+
+/* The directory path names, inside the root at rootfd. */
+static int open_dir_in_root(int rootfd, const char *path, unsigned *links)
+{
+	if (have_openat2(rootfd)) {
+		while (*path == '/')
+			path++;
+		return openat2_in_root(rootfd, *path ? path : ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	}
+	return walk_dir(rootfd, path, links);
+}
+
+/* The last step of every look-up: find abs's last component under the
+ * root.  *dirfd gets the directory that holds it (opened inside the root),
+ * name its name, *st what it is (lstat), unless it is missing (-ENOENT,
+ * with *dirfd and name still set, for O_CREAT).  A link there is followed
+ * inside the root, unless nofollow (then st says it is a link).  Returns 0
+ * or -errno. */
+static int locate(int rootfd, const char *abs, bool nofollow, int *dirfd, char name[NAME_MAX + 1],
+		  struct stat *st)
+{
+	char path[2 * PATH_MAX];
+	unsigned links = 0;
+	*dirfd = -1;
+	if (strlen(abs) >= sizeof(path))
+		return -ENAMETOOLONG;
+	strcpy(path, abs);
+	for (;;) {
+		size_t n = strlen(path);
+		while (n > 1 && path[n - 1] == '/')
+			path[--n] = '\0';
+		char *slash = strrchr(path, '/');
+		const char *last = slash ? slash + 1 : path;
+		char dir[2 * PATH_MAX];
+		if (!*last || strcmp(last, ".") == 0 || strcmp(last, "..") == 0) {
+			/* The root itself, or a path ending in . or ..: the
+			 * directory it names, taken whole. */
+			snprintf(dir, sizeof(dir), "%s", path);
+			last = ".";
+		} else {
+			size_t dl = slash ? (size_t)(slash - path) : 0;
+			memcpy(dir, path, dl);
+			dir[dl] = '\0';
+		}
+		if (strlen(last) > NAME_MAX)
+			return -ENAMETOOLONG;
+		int fd = open_dir_in_root(rootfd, dir, &links);
+		if (fd < 0)
+			return fd;
+		strcpy(name, last);
+		if (fstatat(fd, name, st, AT_SYMLINK_NOFOLLOW) < 0) {
+			int e = errno;
+			if (e == ENOENT) {
+				*dirfd = fd;
+				return -ENOENT;
+			}
+			close(fd);
+			return -e;
+		}
+		if (!S_ISLNK(st->st_mode) || nofollow) {
+			*dirfd = fd;
+			return 0;
+		}
+		char link[PATH_MAX], next[2 * PATH_MAX];
+		ssize_t k = readlinkat(fd, name, link, sizeof(link) - 1);
+		int e = errno;
+		close(fd);
+		if (k < 0)
+			return -e;
+		if (++links > MAX_LINKS)
+			return -ELOOP;
+		link[k] = '\0';
+		/* A relative target is relative to the link's directory: the
+		 * directory as written resolves to it again. */
+		if (snprintf(next, sizeof(next), "%s%s%s", link[0] == '/' ? "" : dir, link[0] == '/' ? "" : "/",
+			     link) >= (int)sizeof(next))
+			return -ENAMETOOLONG;
+		strcpy(path, next);
+	}
+}
+
+static int open_root_dir(const ctune_root *r)
+{
+	int fd = open(r->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
+/* Whether st is one of kinds; the errno that says what it is otherwise. */
+static int kind_check(const struct stat *st, unsigned kinds)
+{
+	if (S_ISREG(st->st_mode))
+		return kinds & CTUNE_KIND_REG ? 0 : kinds & CTUNE_KIND_DIR ? -ENOTDIR : CTUNE_ENOTREG;
+	if (S_ISDIR(st->st_mode))
+		return kinds & CTUNE_KIND_DIR ? 0 : -EISDIR;
+	if (S_ISLNK(st->st_mode))
+		return -ELOOP;
+	if (S_ISFIFO(st->st_mode) && (kinds & CTUNE_KIND_PIPE))
+		return 0;
+	/* /dev/kmsg is char 1:11; any other device node in an image could be
+	 * anything (a watchdog arms itself on open). */
+	if (S_ISCHR(st->st_mode) && (kinds & CTUNE_KIND_KMSG) && major(st->st_rdev) == 1 && minor(st->st_rdev) == 11)
+		return 0;
+	return kinds & CTUNE_KIND_DIR && !(kinds & CTUNE_KIND_REG) ? -ENOTDIR : CTUNE_ENOTREG;
+}
+
+/* After the open: the file is still what was checked, and O_NONBLOCK (set
+ * for the open only) is taken off again unless asked for.  *out (may be
+ * NULL) gets the fstat, which callers would otherwise make again. */
+static int verify_open(int fd, const struct stat *before, unsigned kinds, int flags, struct stat *out)
+{
+	struct stat st;
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if (out)
+		*out = st;
+	if (before && (st.st_dev != before->st_dev || st.st_ino != before->st_ino))
+		return -EAGAIN; /* replaced between the look and the open */
+	int k = kind_check(&st, kinds);
+	if (k < 0)
+		return k;
+	if (!(flags & O_NONBLOCK) && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
+		int fl = fcntl(fd, F_GETFL);
+		if (fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0)
+			return -errno;
+	}
+	return 0;
+}
+
+static int file_open(const char *path, int flags, unsigned kinds, struct stat *out)
+{
+	int fd = open(path, flags | O_NONBLOCK | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -errno;
+	int k = verify_open(fd, NULL, kinds, flags, out);
+	if (k < 0) {
+		close(fd);
+		return k;
+	}
+	return fd;
+}
+
+int ctune_file_open(const char *path, int flags, unsigned kinds)
+{
+	return file_open(path, flags, kinds, NULL);
+}
+
+/* A live value: a sysctl key or a module parameter, never a link in the
+ * kernel's own trees. */
+static bool live_path(const char *abs)
+{
+	return strncmp(abs, "/proc/sys/", 10) == 0 || strncmp(abs, "/sys/module/", 12) == 0;
+}
+
+/* ctune_root_open_as, and *out (may be NULL) the open file's fstat. */
+static int root_open(const ctune_root *r, const char *abs, int flags, unsigned kinds, struct stat *out)
+{
+	if (live_path(abs))
+		flags |= O_NOFOLLOW;
+	char path[4352];
+	if (r->len == 0) {
+		/* The running system: as it always was, but never blocking on
+		 * a FIFO, and only the kinds of file asked for. */
+		int n = ctune_root_path(r, abs, path, sizeof(path));
+		if (n < 0)
+			return n;
+		return file_open(path, flags, kinds, out);
+	}
+	if (abs[0] != '/')
+		return -EINVAL;
+	_cleanup_close_ int rootfd = open_root_dir(r);
+	if (rootfd < 0)
+		return rootfd;
+	_cleanup_close_ int dirfd = -1;
+	char name[NAME_MAX + 1];
+	struct stat st;
+	/* O_EXCL, as open(2) has it, fails on a link too, dangling or not. */
+	bool excl = (flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL);
+	int k = locate(rootfd, abs, (flags & O_NOFOLLOW) || excl, &dirfd, name, &st);
+	if (k == 0 && excl)
+		return -EEXIST;
+	if (k == -ENOENT && (flags & O_CREAT) && dirfd >= 0) {
+		int fd = openat(dirfd, name, flags | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0644);
+		if (fd < 0)
+			return -errno;
+		k = verify_open(fd, NULL, kinds, flags, out);
+		if (k < 0) {
+			close(fd);
+			return k;
+		}
+		return fd;
+	}
+	if (k < 0)
+		return k;
+	/* Look before opening: a FIFO would block, a device could act. */
+	k = kind_check(&st, kinds);
+	if (k < 0)
+		return k;
+	/* A write in place (a live value) to a file with other names would
+	 * reach them too: a hard link can lead out of the root as a symbolic
+	 * one can.  procfs and sysfs files have one name. */
+	if ((flags & O_ACCMODE) != O_RDONLY && S_ISREG(st.st_mode) && st.st_nlink > 1)
+		return -EMLINK;
+	int fd = openat(dirfd, name, (flags & ~O_CREAT) | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	k = verify_open(fd, &st, kinds, flags, out);
+	if (k < 0) {
+		close(fd);
+		return k;
+	}
+	return fd;
+}
+
+int ctune_root_open_as(const ctune_root *r, const char *abs, int flags, unsigned kinds)
+{
+	return root_open(r, abs, flags, kinds, NULL);
+}
+
+int ctune_root_openat(const ctune_root *r, int dirfd, const char *name, int flags, unsigned kinds,
+		      struct stat *out)
+{
+	if (!*name || strchr(name, '/') || strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+		return -EINVAL;
+	/* Under a prefix, look first (a device node must not be opened); the
+	 * running system's procfs and sysfs make no FIFOs or devices, and the
+	 * open itself is the cost facts pays per key. */
+	struct stat st;
+	bool look = r->len != 0;
+	if (look) {
+		if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			return -errno;
+		int k = kind_check(&st, kinds);
+		if (k < 0)
+			return k;
+	}
+	int fd = openat(dirfd, name, flags | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	int k = verify_open(fd, look ? &st : NULL, kinds, flags, out);
+	if (k < 0) {
+		close(fd);
+		return k;
+	}
+	return fd;
+}
+
 int ctune_root_open(const ctune_root *r, const char *abs, int flags)
 {
-	char path[4352];
-	int n = ctune_root_path(r, abs, path, sizeof(path));
-	if (n < 0)
-		return n;
-	int fd = open(path, flags | O_CLOEXEC);
-	return fd < 0 ? -errno : fd;
+	return ctune_root_open_as(r, abs, flags, flags & O_DIRECTORY ? CTUNE_KIND_DIR : CTUNE_KIND_REG);
+}
+
+int ctune_root_stat(const ctune_root *r, const char *abs, bool follow, struct stat *st)
+{
+	if (abs[0] != '/')
+		return -EINVAL;
+	if (r->len == 0)
+		return (follow ? stat(abs, st) : lstat(abs, st)) < 0 ? -errno : 0;
+	_cleanup_close_ int rootfd = open_root_dir(r);
+	if (rootfd < 0)
+		return rootfd;
+	_cleanup_close_ int dirfd = -1;
+	char name[NAME_MAX + 1];
+	return locate(rootfd, abs, !follow, &dirfd, name, st);
 }
 
 bool ctune_root_exists(const ctune_root *r, const char *abs)
 {
-	char path[4352];
-	if (ctune_root_path(r, abs, path, sizeof(path)) < 0)
-		return false;
-	return access(path, F_OK) == 0;
+	struct stat st;
+	return ctune_root_stat(r, abs, true, &st) == 0;
+}
+
+int ctune_root_opendir(const ctune_root *r, const char *abs, DIR **out)
+{
+	int fd = ctune_root_open(r, abs, O_RDONLY | O_DIRECTORY);
+	if (fd < 0)
+		return fd;
+	DIR *d = fdopendir(fd);
+	if (!d) {
+		int e = errno;
+		close(fd);
+		return -e;
+	}
+	*out = d;
+	return 0;
+}
+
+int ctune_lens_path_check(const char *loadpath, ctune_error *err)
+{
+	for (const char *p = loadpath; p && *p;) {
+		size_t n = strcspn(p, ":");
+		char dir[PATH_MAX];
+		if (n > 0 && n < sizeof(dir)) {
+			memcpy(dir, p, n);
+			dir[n] = '\0';
+			_cleanup_closedir_ DIR *d = opendir(dir);
+			for (struct dirent *de; d && (de = readdir(d));) {
+				size_t len = strlen(de->d_name);
+				struct stat st;
+				if (len < 5 || strcmp(de->d_name + len - 4, ".aug") != 0 ||
+				    fstatat(dirfd(d), de->d_name, &st, 0) < 0 || S_ISREG(st.st_mode))
+					continue;
+				return ctune_error_set(err, CTUNE_ENOTREG,
+						       "Augeas lens %s/%s (CTUNE_LENS_DIR or the lens directory) "
+						       "is not a regular file",
+						       dir, de->d_name);
+			}
+		}
+		p += n;
+		if (*p == ':')
+			p++;
+	}
+	return 0;
+}
+
+const char *ctune_root_strerror(int r)
+{
+	if (r == -EMLINK)
+		return "the file has other hard links, which a write in place would change too";
+	if (r == CTUNE_ENOTREG)
+		return "not a regular file (a FIFO, socket or device is never read)";
+	if (r == -ELOOP)
+		return "a symbolic link where none may be, or too many levels of links";
+	return strerror(-r);
 }
 
 ssize_t ctune_read_small_fd(int fd, char *buf, size_t size)
@@ -112,7 +602,8 @@ ssize_t ctune_root_read_small(const ctune_root *r, const char *abs, char *buf, s
 	return ctune_read_small_fd(fd, buf, size);
 }
 
-int ctune_read_all_fd(int fd, size_t max_bytes, char **out, size_t *len)
+/* ctune_read_all_fd with the file's fstat known (st), or NULL. */
+static int read_all(int fd, const struct stat *known, size_t max_bytes, char **out, size_t *len)
 {
 	/* Room for max_bytes, one byte more to notice a larger file, and the
 	 * NUL. */
@@ -121,7 +612,9 @@ int ctune_read_all_fd(int fd, size_t max_bytes, char **out, size_t *len)
 	 * read the end of the file.  /proc files say 0: start with a page. */
 	size_t cap = 4096, got = 0;
 	struct stat st;
-	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
+	if (known)
+		st = *known;
+	if ((known || fstat(fd, &st) == 0) && S_ISREG(st.st_mode) && st.st_size > 0 &&
 	    (unsigned long long)st.st_size <= limit - 2)
 		cap = (size_t)st.st_size + 2;
 	if (cap > limit)
@@ -158,21 +651,66 @@ int ctune_read_all_fd(int fd, size_t max_bytes, char **out, size_t *len)
 	return 0;
 }
 
+int ctune_read_all_fd(int fd, size_t max_bytes, char **out, size_t *len)
+{
+	return read_all(fd, NULL, max_bytes, out, len);
+}
+
 int ctune_root_read_all(const ctune_root *r, const char *abs, size_t max_bytes, char **out, size_t *len)
 {
-	_cleanup_close_ int fd = ctune_root_open(r, abs, O_RDONLY);
+	struct stat st;
+	_cleanup_close_ int fd = root_open(r, abs, O_RDONLY, CTUNE_KIND_REG, &st);
 	if (fd < 0)
 		return fd;
-	return ctune_read_all_fd(fd, max_bytes, out, len);
+	return read_all(fd, &st, max_bytes, out, len);
+}
+
+/* statx(2) through syscall(): musl 1.2.3 has no wrapper, and a kernel
+ * before 4.11 answers ENOSYS.  Only the fields up to stx_attributes_mask
+ * are read; the rest is room for what the kernel writes. */
+struct ctune_statx {
+	uint32_t mask, blksize;
+	uint64_t attributes;
+	uint32_t nlink, uid, gid;
+	uint16_t mode, spare0;
+	uint64_t ino, size, blocks, attributes_mask;
+	uint64_t rest[32];
+};
+#define CTUNE_STATX_BASIC_STATS 0x7ffU
+#define CTUNE_STATX_ATTR_MOUNT_ROOT 0x2000ULL
+
+/* Whether host_path (not followed) is the root of a mount: statx's flag,
+ * else (no statx) a device number that differs from its directory's. */
+static bool is_mount_root(const char *host_path)
+{
+#ifdef SYS_statx
+	struct ctune_statx stx;
+	memset(&stx, 0, sizeof(stx));
+	if (syscall(SYS_statx, AT_FDCWD, host_path, AT_SYMLINK_NOFOLLOW, CTUNE_STATX_BASIC_STATS, &stx) == 0)
+		return (stx.attributes_mask & CTUNE_STATX_ATTR_MOUNT_ROOT) &&
+		       (stx.attributes & CTUNE_STATX_ATTR_MOUNT_ROOT);
+	if (errno != ENOSYS && errno != EPERM && errno != EINVAL)
+		return false;
+#endif
+	char dir[PATH_MAX];
+	struct stat st, dst;
+	if (snprintf(dir, sizeof(dir), "%s", host_path) >= (int)sizeof(dir) || lstat(host_path, &st) < 0)
+		return false;
+	char *slash = strrchr(dir, '/');
+	if (!slash)
+		snprintf(dir, sizeof(dir), ".");
+	else if (slash == dir)
+		slash[1] = '\0';
+	else
+		*slash = '\0';
+	return stat(dir, &dst) == 0 && dst.st_dev != st.st_dev;
 }
 
 int ctune_check_replaceable(const char *host_path, const char *shown, ctune_error *err)
 {
 	/* A file that is itself a mount point (a bind mount) cannot be renamed
 	 * over: EBUSY, which would only show after other files were replaced. */
-	struct statx stx;
-	if (statx(AT_FDCWD, host_path, AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, &stx) == 0 &&
-	    (stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) && (stx.stx_attributes & STATX_ATTR_MOUNT_ROOT))
+	if (is_mount_root(host_path))
 		return ctune_error_set(err, -EBUSY, "%s is a mount point (a bind mount): a rename cannot replace it; "
 					       "nothing was changed",
 				       shown);
@@ -260,9 +798,7 @@ int ctune_root_resolve(const ctune_root *root, const char *path, bool missing_di
 			continue;
 		}
 		if (clen == 2 && s[0] == '.' && s[1] == '.') {
-			if (dlen == 0 && root->len)
-				return ctune_error_set(err, -EXDEV, "%s: a symbolic link leads outside the root %s",
-						       path, ctune_root_name(root));
+			/* At the root ".." stays there, as in a chroot. */
 			while (dlen > 0 && done[dlen] != '/')
 				dlen--;
 			done[dlen] = '\0';

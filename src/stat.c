@@ -230,7 +230,7 @@ int ctune_stats_read(const ctune_root *r, ctune_scheme scheme, ctune_stats *st, 
 	size_t len = 0;
 	int k = ctune_root_read_all(r, abs, STAT_FILE_MAX, &text, &len);
 	if (k < 0)
-		return ctune_error_set(err, k, "cannot read %s: %s", shown, strerror(-k));
+		return ctune_error_set(err, k, "cannot read %s: %s", shown, ctune_root_strerror(k));
 
 	ctune_error local = { 0 };
 	k = ctune_stats_parse(text, len, st, &local);

@@ -29,11 +29,8 @@ static int cmp_files(const void *a, const void *b)
 
 bool ctune_sysctld_same_file(const ctune_root *r, const char *a, const char *b)
 {
-	char pa[4608], pb[4608];
 	struct stat sa, sb;
-	if (ctune_root_path(r, a, pa, sizeof(pa)) < 0 || ctune_root_path(r, b, pb, sizeof(pb)) < 0)
-		return false;
-	if (stat(pa, &sa) < 0 || stat(pb, &sb) < 0)
+	if (ctune_root_stat(r, a, true, &sa) < 0 || ctune_root_stat(r, b, true, &sb) < 0)
 		return strcmp(a, b) == 0;
 	return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
 }
@@ -47,11 +44,8 @@ int ctune_sysctld_list(const ctune_root *r, ctune_sysctld *l, ctune_error *err)
 	memset(l, 0, sizeof(*l));
 
 	for (size_t d = 0; d < ELEMENTSOF(dirs); d++) {
-		char path[4608];
-		if (ctune_root_path(r, dirs[d], path, sizeof(path)) < 0)
-			continue;
-		_cleanup_closedir_ DIR *dir = opendir(path);
-		if (!dir)
+		_cleanup_closedir_ DIR *dir = NULL;
+		if (ctune_root_opendir(r, dirs[d], &dir) < 0)
 			continue;
 		struct dirent *de;
 		while ((de = readdir(dir))) {
@@ -179,11 +173,8 @@ int ctune_sysctld_list_boot(const ctune_root *r, ctune_sysctld *l, bool *systemd
 	memset(l, 0, sizeof(*l));
 	if (ctune_root_exists(r, "/etc/sysctl.conf"))
 		snprintf(l->files[l->n++], sizeof(l->files[0]), "/etc/sysctl.conf");
-	char path[4608];
-	if (ctune_root_path(r, "/etc/sysctl.d", path, sizeof(path)) < 0)
-		return 0;
-	_cleanup_closedir_ DIR *dir = opendir(path);
-	if (!dir)
+	_cleanup_closedir_ DIR *dir = NULL;
+	if (ctune_root_opendir(r, "/etc/sysctl.d", &dir) < 0)
 		return 0;
 	size_t first = l->n;
 	struct dirent *de;
@@ -214,7 +205,7 @@ int ctune_sysctld_lookup(const ctune_root *r, const ctune_sysctld *l, size_t fro
 		if (rr == -ENOENT)
 			continue; /* a dangling link is skipped, as systemd-sysctl does */
 		if (rr < 0)
-			return ctune_error_set(err, rr, "cannot read %s: %s", l->files[i], strerror(-rr));
+			return ctune_error_set(err, rr, "cannot read %s: %s", l->files[i], ctune_root_strerror(rr));
 		ctune_sysctl_assign a;
 		if (ctune_sysctl_text_lookup(text, norm, &a)) {
 			*out = a;

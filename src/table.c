@@ -1205,10 +1205,10 @@ int ctune_table_summarize(const ctune_root *r, ctune_scheme scheme, ctune_table_
 		if (ctune_root_path(r, abs, shown, sizeof(shown)) < 0)
 			snprintf(shown, sizeof(shown), "%s", abs);
 		if (fd < 0)
-			return ctune_error_set(err, fd, "cannot open %s: %s", shown, strerror(-fd));
+			return ctune_error_set(err, fd, "cannot open %s: %s", shown, ctune_root_strerror(fd));
 		int k = ctune_table_summarize_fd(fd, s);
 		if (k < 0)
-			return ctune_error_set(err, k, "cannot read %s: %s", shown, strerror(-k));
+			return ctune_error_set(err, k, "cannot read %s: %s", shown, ctune_root_strerror(k));
 		if (path_used)
 			*path_used = abs;
 		return 0;

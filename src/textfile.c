@@ -251,6 +251,9 @@ int ctune_textfile_open(ctune_textfile *f, const ctune_root *root, const char *p
 	r = ctune_augeas_load(err);
 	if (r < 0)
 		return r;
+	r = ctune_lens_path_check(format->loadpath ? format->loadpath() : NULL, err);
+	if (r < 0)
+		return r;
 	/* "/" rather than the root prefix: Augeas never sees a file here. */
 	f->aug = aug_init("/", format->loadpath ? format->loadpath() : NULL,
 			  AUG_NO_MODL_AUTOLOAD | AUG_NO_LOAD | AUG_NO_ERR_CLOSE | AUG_SAVE_NOOP);

@@ -61,7 +61,7 @@ adhoc() {
 }
 
 # ============================ inside the namespace ===========================
-# The playbook against the real kernel: a root whose proc is /proc (this
+# The playbook against the real kernel: a root whose proc is /proc bound in (this
 # namespace's /proc/sys/net) and whose etc/ is scratch.
 if [ "${1:-}" = --netns-inner ]; then
 	host_ns=$2 tmp=$3
@@ -72,6 +72,9 @@ if [ "${1:-}" = --netns-inner ]; then
 	fi
 	ok
 	r=$tmp/nsroot
+	# proc is this namespace's /proc, bound in (ctune never follows a link
+	# out of the root); this mount namespace is the inner run's own.
+	mount --bind /proc "$r/proc" || bad "bind /proc into $r"
 	play=$top/examples/conntrack.yml
 	pb "$tmp/ns1.json" "$play" -e ctune_root="$r" -e conntrack_max= -e conntrack_udp_timeout=45
 	rc_is "netns: timeouts" 0 "$tmp/ns1.json"
@@ -284,17 +287,17 @@ untouched "ctune_facts with a tunable changes nothing" "$r" "$tmp/root.snap"
 netns_note() { echo "NOTE: network namespace part skipped: $*" >&2; }
 if [ "$(id -u)" != 0 ]; then
 	netns_note "needs root"
-elif ! unshare -n true 2>/dev/null; then
-	netns_note "unshare -n is not permitted here"
+elif ! unshare -mn true 2>/dev/null; then
+	netns_note "unshare -mn is not permitted here"
 elif ! unshare -n test -w "${NF}tcp_timeout_established"; then
 	netns_note "no writable per-namespace conntrack timeouts"
 else
 	host_before=$(cat "${NF}tcp_timeout_established" "${NF}udp_timeout" "${NF}max")
 	mkdir -p "$tmp/nsroot/etc"
-	ln -s /proc "$tmp/nsroot/proc"
+	mkdir "$tmp/nsroot/proc"
 	printf '# ctune ansible netns test\nnet.ipv4.ip_forward = 0\n' >"$tmp/nsroot/etc/sysctl.conf"
 	export ANSIBLE_LIBRARY=$lib
-	unshare -n bash "$0" --netns-inner "$(readlink /proc/self/ns/net)" "$tmp" >"$tmp/inner.out" 2>&1
+	unshare -mn bash "$0" --netns-inner "$(readlink /proc/self/ns/net)" "$tmp" >"$tmp/inner.out" 2>&1
 	unset ANSIBLE_LIBRARY
 	grep -v '^INNER ' "$tmp/inner.out"
 	if read -r _ p f < <(grep '^INNER ' "$tmp/inner.out"); then

@@ -25,7 +25,8 @@ make_root() {
 	local r=$tmp/$1
 	mkdir -p "$r/etc/sysctl.d" "$r/usr/lib/sysctl.d" "$r/run/sysctl.d" "$r/usr/local/lib/sysctl.d" \
 		"$r/proc" "$r/usr/lib/systemd"
-	rmdir "$r/proc" && ln -s /proc "$r/proc" # live values of the namespace ctune runs in
+	# proc: the live values of the namespace ctune runs in, bound in by
+	# predicted() (ctune never follows a link out of the root).
 	: >"$r/usr/lib/systemd/systemd-sysctl"
 	printf '# vendor\n%s_udp_timeout = 31\n%s_generic_timeout = 601\n%s_icmp_timeout = 29\n' $K $K $K \
 		>"$r/usr/lib/sysctl.d/50-vendor.conf"
@@ -43,7 +44,8 @@ make_root() {
 # predicted NAME: tunable=value lines from ctune's effective_at_boot, run in a
 # fresh network namespace so `live` reads that namespace's defaults.
 predicted() {
-	unshare -n "$CTUNE" facts --root "$tmp/$1" --format json --no-log-events --no-advice >"$tmp/$1.json" ||
+	unshare -mn sh -c 'mount --bind /proc "$1/proc" && exec "$0" facts --root "$1" --format json \
+		--no-log-events --no-advice' "$CTUNE" "$tmp/$1" >"$tmp/$1.json" ||
 		{ bad "$1: ctune facts failed: $(cat "$tmp/$1.json")"; return 1; }
 	$py -c '
 import json, sys

@@ -15,8 +15,8 @@
 #     runs form one chain and no update was lost;
 #   - no temporary file is left and the file keeps its mode and owner.
 # Once on a scratch root whose proc/sys holds plain files, and (as root)
-# again inside a private network namespace on a root whose proc is a link
-# to /proc, where "live" is the kernel's own value.
+# again inside a private network and mount namespace on a root with /proc
+# bound in as its proc, where "live" is the kernel's own value.
 set -u
 : "${CTUNE:?}" "${CTUNE_TESTS:?}"
 py=/usr/bin/python3
@@ -142,7 +142,9 @@ mkroot() { # DIR PROC(plain|link)
 	chmod 0640 "$r/etc/sysctl.conf"
 	ln -s ../sysctl.conf "$r/etc/sysctl.d/99-sysctl.conf"
 	if [ "$2" = link ]; then
-		ln -s /proc "$r/proc"
+		# this namespace's /proc, bound in: ctune follows no link out
+		# of the root (the inner run has its own mount namespace)
+		mkdir "$r/proc" && mount --bind /proc "$r/proc"
 		return
 	fi
 	mkdir -p "$r/proc/sys/kernel" "$r/proc/sys/net/netfilter"
@@ -168,7 +170,7 @@ if [ "${1:-}" = --inner ]; then
 	echo 30 >"${NF}udp_timeout"
 	echo 30 >"${NF}icmp_timeout"
 	mkroot "$tmp/ns" link
-	one "$tmp/ns" "netns (proc -> /proc)" /proc/sys/net/netfilter
+	one "$tmp/ns" "netns (/proc bound in)" /proc/sys/net/netfilter
 	exit 0
 fi
 
@@ -193,9 +195,9 @@ one "$tmp/files" "plain proc files" "$tmp/files/proc/sys/net/netfilter" >"$tmp/f
 add <"$tmp/files.out"
 grep -q '^RESULT ' "$tmp/files.out" || { fail=$((fail + 1)) && echo "FAIL: plain proc files: did not finish"; }
 
-if [ "$(id -u)" = 0 ] && unshare -n true 2>/dev/null && unshare -n test -w "${NF}udp_timeout"; then
+if [ "$(id -u)" = 0 ] && unshare -mn true 2>/dev/null && unshare -n test -w "${NF}udp_timeout"; then
 	host0=$(cat "${NF}udp_timeout" "${NF}tcp_timeout_established" "${NF}icmp_timeout")
-	unshare -n bash "$0" --inner "$(readlink /proc/self/ns/net)" "$tmp" >"$tmp/ns.out" 2>&1
+	unshare -mn bash "$0" --inner "$(readlink /proc/self/ns/net)" "$tmp" >"$tmp/ns.out" 2>&1
 	add <"$tmp/ns.out"
 	grep -q '^RESULT ' "$tmp/ns.out" || { fail=$((fail + 1)) && echo "FAIL: netns: did not finish"; }
 	if [ "$(cat "${NF}udp_timeout" "${NF}tcp_timeout_established" "${NF}icmp_timeout")" = "$host0" ]; then

@@ -16,7 +16,7 @@
 # Each case runs against a scratch root whose proc/sys holds plain files
 # (the live values are then part of the tree).  As root, the whole run is
 # inside a private network and mount namespace, and every case that names a
-# root runs a second time against a root whose proc is a link to /proc, so
+# root runs a second time against a root with /proc bound in as its proc, so
 # the real (namespace's) /proc/sys/net values are compared too; the host's
 # /etc/sysctl.conf and /etc/sysctl.d are covered by scratch bind mounts
 # there, so even a case that slipped through could not reach them, and they
@@ -86,7 +86,10 @@ write(os.path.join(root, "etc/modules-load.d/conntrack.conf"), "nf_conntrack\n")
 nsroot = os.path.join(tmp, "nsroot")
 if netns:
     shutil.copytree(os.path.join(root, "etc"), os.path.join(nsroot, "etc"), symlinks=True)
-    os.symlink("/proc", os.path.join(nsroot, "proc"))
+    # This namespace's /proc, bound in: ctune never follows a link out of
+    # the root, so a link to /proc would be the image's own proc.
+    os.makedirs(os.path.join(nsroot, "proc"))
+    subprocess.run(["mount", "--bind", "/proc", os.path.join(nsroot, "proc")], check=True)
 
 noroot = os.path.join(tmp, "does-not-exist")
 fileroot = os.path.join(tmp, "a-file")
@@ -100,6 +103,7 @@ def snap(top):
     out = []
     for d, dirs, files in os.walk(top, followlinks=False):
         dirs.sort()
+        dirs[:] = [x for x in dirs if not os.path.ismount(os.path.join(d, x))]  # a bound-in /proc
         for name in [""] + sorted(files + [x for x in dirs if os.path.islink(os.path.join(d, x))]):
             p = os.path.join(d, name) if name else d
             st = os.lstat(p)
@@ -173,6 +177,14 @@ def invocation(how, data, r, name):
         return [ctune, d], b"", {}
     if kind == "args-devnull":
         return [ctune, "/dev/null"], b"", {}
+    if kind == "args-devzero":
+        return [ctune, "/dev/zero"], b"", {}
+    if kind == "args-socket":
+        import socket
+        p = os.path.join(d, "sock")
+        if not os.path.exists(p):
+            socket.socket(socket.AF_UNIX).bind(p)
+        return [ctune, p], b"", {}
     if kind == "args-fifo":
         p = os.path.join(d, "fifo")
         if not os.path.exists(p):

@@ -157,7 +157,8 @@ if [ "${1:-}" = --inner ]; then
 	out_id2=$(fileid "$out/etc/90-ct.conf")
 	out_ls=$(ls -A "$out/etc")
 	run "$tmp/o.json" udp_timeout=45 --file /etc/sysctl.d/90-ct.conf --root "$r"
-	if [ "$rc" = 1 ] && msg "$tmp/o.json" | grep -q 'outside the root'; then ok; else
+	# ".." stops at the root (as in a chroot): the root has no /outside.
+	if [ "$rc" = 1 ] && msg "$tmp/o.json" | grep -q '/outside: No such file'; then ok; else
 		bad "sysctl.d -> ../../outside: exit $rc: $(head -c 300 "$tmp/o.json")"
 	fi
 	never_written "sysctl.d -> ../../outside" "$out/etc/90-ct.conf" "$out_id2" "$out/etc" "$out_ls"

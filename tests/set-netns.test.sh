@@ -91,7 +91,9 @@ PY
 
 	r=$tmp/root
 	mkdir -p "$r/etc/sysctl.d"
-	ln -s /proc "$r/proc"
+	# proc is this namespace's /proc, bound in (a link to /proc is a link
+	# out of the root, which ctune never follows).
+	mkdir "$r/proc" && mount --bind /proc "$r/proc" || bad "bind /proc"
 	out=$tmp/out.json
 
 	# A new namespace starts from the kernel's defaults.

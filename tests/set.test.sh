@@ -648,13 +648,15 @@ refused_json "json null without absent" 2 udp_timeout '{"udp_timeout": null, "ro
 refused_json "json root missing" 2 /nonexistent '{"udp_timeout": 45, "root": "'"$tmp"'/nonexistent"}'
 refused "root missing" 2 /nonexistent udp_timeout=45 --root "$tmp/nonexistent"
 if [ -e "$tmp/nonexistent" ]; then bad "a missing root was created"; else ok; fi
-# A link inside the root that leads out of it is not followed.
+# A link inside the root that climbs above it stops at the root, as in a
+# chroot: it names the root's own /etc/passwd, never the host's.
 ln -s ../../../../../../../../../etc/passwd "$r/etc/sysctl.d/50-evil.conf"
 cp -p /etc/passwd "$tmp/passwd.before"
-snap "$r" >"$tmp/snap0"
-refused "link out of the root" 1 "outside the root" udp_timeout=45 --file /etc/sysctl.d/50-evil.conf --root "$r"
+run "$tmp/o.json" udp_timeout=45 --no-live --file /etc/sysctl.d/50-evil.conf --root "$r"
+rc_is "link above the root" 0
+grep -qx 'net.netfilter.nf_conntrack_udp_timeout = 45' "$r/etc/passwd" && ok || bad "link above the root: the root's etc/passwd was not written"
 same "host /etc/passwd untouched" /etc/passwd "$tmp/passwd.before"
-rm "$r/etc/sysctl.d/50-evil.conf"
+rm "$r/etc/sysctl.d/50-evil.conf" "$r/etc/passwd"
 snap "$r" >"$tmp/snap0"
 # A file the Sysctl lens cannot parse: nothing written, nothing live.
 printf 'net.ipv4.ip_forward = 1\nbad@key = 1\n' >"$r/etc/sysctl.d/60-broken.conf"

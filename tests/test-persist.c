@@ -624,19 +624,17 @@ START_TEST(test_symlink_absolute)
 }
 END_TEST
 
+/* ".." climbs no higher than the root, as in a chroot: the image's /tmp. */
 START_TEST(test_symlink_escape)
 {
 	ck_assert_int_eq(symlink("../../../../../../../../../tmp/ctune-escape.conf",
 				 tl_host(rootdir, "/etc/sysctl.d/99-out.conf")),
 			 0);
-	ctune_persist *p = NULL;
-	ctune_error err = { 0 };
-	ck_assert_int_eq(ctune_persist_open(&p, &root, "/etc/sysctl.d/99-out.conf", &err), -EXDEV);
-	ck_assert_ptr_null(p);
-	char want[512];
-	snprintf(want, sizeof(want), "/etc/sysctl.d/99-out.conf: a symbolic link leads outside the root %s",
-		 rootdir);
-	ck_assert_str_eq(err.msg, want);
+	ck_assert_int_eq(mkdir(tl_host(rootdir, "/tmp"), 0755), 0);
+	ctune_persist *p = open_ok("/etc/sysctl.d/99-out.conf");
+	ck_assert_str_eq(ctune_persist_target(p), "/tmp/ctune-escape.conf");
+	ctune_persist_close(p);
+	p = NULL;
 
 	/* A loop is refused too. */
 	ck_assert_int_eq(symlink("98-loop.conf", tl_host(rootdir, "/etc/sysctl.d/98-loop.conf")), 0);
