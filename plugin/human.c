@@ -458,7 +458,7 @@ static void boot(FILE *out, json_t *f)
 	char title[256], buf[1024];
 	long long files = 0;
 	num(b, "files_read", &files);
-	snprintf(title, sizeof(title), "At boot (%s, %lld sysctl file%s read)", str(b, "init") ?: "?", files,
+	snprintf(title, sizeof(title), "At boot (%s, %lld sysctl file%s read)", str(b, "model") ?: "?", files,
 		 files == 1 ? "" : "s");
 	section(out, title);
 	json_t *early = json_object_get(b, "module_early");
@@ -473,8 +473,13 @@ static void boot(FILE *out, json_t *f)
 		long long val, live, line = 0;
 		char value[160], running[96];
 		num(v, "line", &line);
+		json_t *rej = json_object_get(v, "rejected");
+		size_t nrej = json_array_size(rej);
 		if (num(v, "value", &val))
 			snprintf(value, sizeof(value), "%lld", val);
+		else if (nrej)
+			snprintf(value, sizeof(value), "kernel default ('%s' refused: %s)", str(v, "raw") ?: "?",
+				 str(json_array_get(rej, nrej - 1), "reason") ?: "?");
 		else
 			snprintf(value, sizeof(value), "'%s'", str(v, "raw") ?: "?");
 		json_t *matches = json_object_get(v, "matches_live");

@@ -158,6 +158,12 @@ static json_t *boot_to_json(const ctune_facts *f)
 	const ctune_boot *b = &f->boot;
 	json_t *o = json_object(), *tun = json_object();
 	json_object_set_new(o, "init", json_string(b->systemd ? "systemd" : "sysv"));
+	json_object_set_new(o, "model", json_string(ctune_boot_model_name(b->model)));
+	json_object_set_new(o, "model_reason", ctune_json_text(b->model_reason));
+	json_t *skipped = json_array();
+	for (size_t i = 0; i < b->nskipped; i++)
+		json_array_append_new(skipped, ctune_json_text(b->skipped[i]));
+	json_object_set_new(o, "skipped", skipped);
 	json_object_set_new(o, "files_read", json_integer((json_int_t)b->nfiles));
 	ctune_json_set(o, "module_early", b->module_early < 0 ? NULL : json_boolean(b->module_early));
 	json_object_set_new(o, "module_reason", ctune_json_text(b->module_reason));
@@ -173,6 +179,17 @@ static json_t *boot_to_json(const ctune_facts *f)
 		ctune_json_set(j, "live", live ? json_integer(live->value) : NULL);
 		ctune_json_set(j, "matches_live", live && v->integer ? json_boolean(live->value == v->value) : NULL);
 		ctune_json_set(j, "applies", b->module_early < 0 ? NULL : json_boolean(b->module_early));
+		json_object_set_new(j, "kernel_default", json_boolean(!v->integer));
+		json_t *rej = json_array();
+		for (size_t k = 0; k < v->nrejected; k++) {
+			json_t *x = json_object();
+			json_object_set_new(x, "file", ctune_json_text(v->rejected[k].file));
+			json_object_set_new(x, "line", json_integer(v->rejected[k].line));
+			json_object_set_new(x, "raw", ctune_json_text(v->rejected[k].raw));
+			json_object_set_new(x, "reason", ctune_json_text(v->rejected[k].why));
+			json_array_append_new(rej, x);
+		}
+		json_object_set_new(j, "rejected", rej);
 		json_object_set_new(tun, v->t->name, j);
 	}
 	json_object_set_new(o, "tunables", tun);

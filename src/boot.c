@@ -1,6 +1,18 @@
-/* boot.c - see boot.h. */
+/* boot.c - see boot.h.
+ *
+ * Data flow: bootmodel.c lists the files; each file's lines become
+ * settings (key, value or none for an exclusion, file, line) under the
+ * model's parsing rules; the settings are then "written" in the model's
+ * order, globs expanded over the conntrack keys that exist, and every
+ * write that reaches a conntrack tunable of the running scheme is taken or
+ * refused by the kernel's rules.  The modelled sources are systemd 252's
+ * src/sysctl/sysctl.c (parse_file, apply_all) and read_line(), and procps
+ * 4.0.2's sysctl.c (Preload, parse_setting_line, write_setting_list) and
+ * the older procps 3 `sysctl -p` of RHEL 5/6; none of their code is used.
+ */
 #include "boot.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,38 +21,398 @@
 #include "bootfiles.h"
 #include "cleanup.h"
 #include "sysctld.h"
+#include "sysctlkey.h"
+
+typedef struct setting {
+	char key[256];   /* slash form: systemd's normal form, or the path procps opens */
+	char exact[256]; /* procps: the path as joined, before the kernel resolves it */
+	char *value;     /* NULL: "-key", an exclusion */
+	bool removed;    /* systemd: replaced by a later assignment */
+	bool ignore;
+	size_t file;
+	unsigned line;
+} setting;
+
+/* A conntrack key that exists at boot. */
+typedef struct candidate {
+	char path[160]; /* slash form */
+	const char *key; /* dotted */
+	const ctune_tunable *t;
+} candidate;
 
 struct replay {
+	const ctune_root *r;
 	ctune_boot *b;
-	ctune_scheme scheme;
-	const char *file;
+	const ctune_sysctld *l;
+	setting *s;
+	size_t n, cap;
+	candidate c[2 * CTUNE_BOOT_MAX];
+	size_t nc;
 };
 
-static void assign(const char *key, const char *value, unsigned line, bool ignore_failure, void *data)
+static void replay_done(struct replay *rp)
 {
-	struct replay *rp = data;
-	ctune_scheme s;
-	const ctune_tunable *t = ctune_tunable_by_key(key, &s);
-	if (!t || s != rp->scheme)
-		return;
-	ctune_boot *b = rp->b;
-	ctune_boot_value *v = (ctune_boot_value *)ctune_boot_get(b, t);
-	if (!v) {
-		if (b->n >= CTUNE_BOOT_MAX)
-			return;
-		v = &b->v[b->n++];
-		v->t = t;
-	}
-	snprintf(v->key, sizeof(v->key), "%s", key);
-	snprintf(v->raw, sizeof(v->raw), "%s", value);
-	snprintf(v->file, sizeof(v->file), "%s", rp->file);
-	v->line = line;
-	v->ignore_failure = ignore_failure;
-	char *end;
-	errno = 0;
-	v->value = strtoll(value, &end, 10);
-	v->integer = !errno && end != value && (*end == '\0' || *end == ' ' || *end == '\t');
+	for (size_t i = 0; i < rp->n; i++)
+		free(rp->s[i].value);
+	free(rp->s);
 }
+
+static int cmp_candidates(const void *a, const void *b)
+{
+	return strcmp(((const candidate *)a)->path, ((const candidate *)b)->path);
+}
+
+/* The running scheme's keys and aliases that exist: those under the
+ * root's /proc/sys when conntrack is loaded there (an image of a running
+ * host), else all of them (the module not loaded now, or no /proc: whether
+ * it is there in time at boot is module_early's question). */
+static void candidates(struct replay *rp, ctune_scheme scheme)
+{
+	size_t n;
+	const ctune_tunable *t = ctune_tunables(&n);
+	bool proc = false;
+	for (size_t i = 0; i < n && !proc; i++) {
+		char slash[160], abs[200];
+		if (!t[i].key[scheme])
+			continue;
+		ctune_sysctl_key_slash(t[i].key[scheme], slash, sizeof(slash));
+		snprintf(abs, sizeof(abs), "/proc/sys/%s", slash);
+		proc = ctune_root_exists(rp->r, abs);
+	}
+	for (size_t i = 0; i < n; i++) {
+		const char *keys[2] = { t[i].key[scheme], t[i].alias[scheme] };
+		for (int k = 0; k < 2; k++) {
+			if (!keys[k] || rp->nc >= ELEMENTSOF(rp->c))
+				continue;
+			candidate *c = &rp->c[rp->nc];
+			ctune_sysctl_key_slash(keys[k], c->path, sizeof(c->path));
+			char abs[200];
+			snprintf(abs, sizeof(abs), "/proc/sys/%s", c->path);
+			if (proc && !ctune_root_exists(rp->r, abs))
+				continue;
+			c->key = keys[k];
+			c->t = &t[i];
+			rp->nc++;
+		}
+	}
+	qsort(rp->c, rp->nc, sizeof(rp->c[0]), cmp_candidates);
+}
+
+static ctune_boot_value *entry(ctune_boot *b, const ctune_tunable *t)
+{
+	ctune_boot_value *v = (ctune_boot_value *)ctune_boot_get(b, t);
+	if (v || b->n >= CTUNE_BOOT_MAX)
+		return v;
+	v = &b->v[b->n++];
+	memset(v, 0, sizeof(*v));
+	v->t = t;
+	return v;
+}
+
+/* One write of the boot's tool to /proc/sys/<path>. */
+static void write_key(struct replay *rp, const char *path, const setting *s)
+{
+	const candidate *c = NULL;
+	for (size_t i = 0; i < rp->nc && !c; i++)
+		if (strcmp(rp->c[i].path, path) == 0)
+			c = &rp->c[i];
+	if (!c)
+		return; /* not conntrack's, or a file that does not exist */
+	ctune_boot_value *v = entry(rp->b, c->t);
+	if (!v)
+		return;
+	const char *file = rp->l->files[s->file], *why = NULL;
+	long long value;
+	if (ctune_sysctl_kernel_value(c->t, s->value, rp->b->hz, &value, &why) < 0) {
+		if (v->nrejected < CTUNE_BOOT_MAX_REJECTED) {
+			ctune_boot_reject *j = &v->rejected[v->nrejected++];
+			snprintf(j->file, sizeof(j->file), "%s", file);
+			j->line = s->line;
+			snprintf(j->raw, sizeof(j->raw), "%s", s->value);
+			j->why = why;
+		}
+		if (v->integer)
+			return;
+	} else {
+		v->integer = true;
+		v->value = value;
+	}
+	snprintf(v->key, sizeof(v->key), "%s", c->key);
+	snprintf(v->raw, sizeof(v->raw), "%s", s->value);
+	snprintf(v->file, sizeof(v->file), "%s", file);
+	v->line = s->line;
+	v->ignore_failure = s->ignore;
+}
+
+static setting *new_setting(struct replay *rp)
+{
+	if (rp->n == rp->cap) {
+		size_t cap = rp->cap ? 2 * rp->cap : 64;
+		setting *s = realloc(rp->s, cap * sizeof(*s));
+		if (!s)
+			return NULL;
+		rp->s = s;
+		rp->cap = cap;
+	}
+	setting *s = &rp->s[rp->n++];
+	memset(s, 0, sizeof(*s));
+	return s;
+}
+
+static int add_setting(struct replay *rp, const char *key, const char *exact, const char *value, bool ignore,
+		       size_t file, unsigned line)
+{
+	setting *s = new_setting(rp);
+	if (!s)
+		return -ENOMEM;
+	snprintf(s->key, sizeof(s->key), "%s", key);
+	snprintf(s->exact, sizeof(s->exact), "%s", exact);
+	s->ignore = ignore;
+	s->file = file;
+	s->line = line;
+	if (value && !(s->value = strdup(value))) {
+		rp->n--;
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/* --- systemd-sysctl ------------------------------------------------------ */
+
+static bool sd_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+static char *strip(char *s, bool (*space)(char))
+{
+	while (*s && space(*s))
+		s++;
+	size_t n = strlen(s);
+	while (n > 0 && space(s[n - 1]))
+		s[--n] = '\0';
+	return s;
+}
+
+/* read_line(): a line ends at a run of "\n", "\r" and "\0" holding each at
+ * most once, a "\0" ending the run. */
+static bool sd_line(const char *buf, size_t len, size_t *pos, char *out)
+{
+	if (*pos >= len)
+		return false;
+	size_t n = 0;
+	int prev = 0;
+	while (*pos < len) {
+		char c = buf[*pos];
+		int eol = c == '\n' ? 1 : c == '\r' ? 2 : c == '\0' ? 4 : 0;
+		if ((prev & 4) || (!eol && prev) || (eol & prev))
+			break;
+		(*pos)++;
+		if (eol)
+			prev |= eol;
+		else
+			out[n++] = c;
+	}
+	out[n] = '\0';
+	return true;
+}
+
+/* parse_file(): the ordered map.  A re-assignment of the same value keeps
+ * the first place; any other replaces the entry at the end. */
+static int sd_put(struct replay *rp, const char *key, const char *value, bool ignore, size_t file, unsigned line)
+{
+	for (size_t i = 0; i < rp->n; i++) {
+		setting *s = &rp->s[i];
+		if (s->removed || strcmp(s->key, key) != 0)
+			continue;
+		if ((!value && !s->value) || (value && s->value && strcmp(value, s->value) == 0)) {
+			s->ignore = s->ignore || ignore;
+			return 0;
+		}
+		s->removed = true;
+		break;
+	}
+	return add_setting(rp, key, key, value, ignore, file, line);
+}
+
+static int sd_parse(struct replay *rp, const char *text, size_t len, size_t file)
+{
+	_cleanup_free_ char *line = malloc(len + 1);
+	if (!line)
+		return -ENOMEM;
+	size_t pos = 0;
+	unsigned no = 0;
+	while (sd_line(text, len, &pos, line)) {
+		no++;
+		char *p = strip(line, sd_space), *value = strchr(p, '=');
+		if (!*p || *p == '#' || *p == ';')
+			continue;
+		bool ignore = false;
+		if (value) {
+			ignore = p[0] == '-';
+			p += ignore;
+			*value++ = '\0';
+			value = strip(value, sd_space);
+		} else if (p[0] == '-') {
+			p++;
+		} else {
+			continue; /* "Line is not an assignment, ignoring" */
+		}
+		char key[256];
+		if (ctune_sysctl_key_systemd(strip(p, sd_space), key, sizeof(key)) < 0)
+			continue;
+		int r = sd_put(rp, key, value, ignore, file, no);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* apply_all(): the map in order; a glob skips keys the map names. */
+static void sd_apply(struct replay *rp)
+{
+	for (size_t i = 0; i < rp->n; i++) {
+		const setting *s = &rp->s[i];
+		if (s->removed || !s->value)
+			continue;
+		if (!ctune_sysctl_key_is_glob(s->key)) {
+			write_key(rp, s->key, s);
+			continue;
+		}
+		for (size_t c = 0; c < rp->nc; c++) {
+			if (!ctune_sysctl_glob_match(s->key, rp->c[c].path))
+				continue;
+			bool explicit = false;
+			for (size_t k = 0; k < rp->n && !explicit; k++)
+				explicit = !rp->s[k].removed && strcmp(rp->s[k].key, rp->c[c].path) == 0;
+			if (!explicit)
+				write_key(rp, rp->c[c].path, s);
+		}
+	}
+}
+
+/* --- procps -------------------------------------------------------------- */
+
+static bool c_space(char c)
+{
+	return isspace((unsigned char)c) != 0;
+}
+
+/* procps 4: parse_setting_line() and setting_new(). */
+static int procps_line(struct replay *rp, char *line, size_t file, unsigned no)
+{
+	char *key = line;
+	while (*key && c_space(*key))
+		key++;
+	if (strlen(key) < 2 || key[0] == '#' || key[0] == ';')
+		return 0;
+	char *value = strchr(key, '=');
+	bool ignore = false;
+	if (!value) {
+		if (key[0] != '-')
+			return 0; /* "invalid syntax, continuing..." */
+		key++;
+		strip(key, c_space); /* right side only: the left was stripped */
+	} else {
+		*value++ = '\0';
+		ignore = key[0] == '-';
+		key += ignore;
+		while (*value && c_space(*value))
+			value++;
+		size_t n = strlen(value);
+		while (n > 0 && c_space(value[n - 1]))
+			value[--n] = '\0';
+		n = strlen(key);
+		while (n > 0 && c_space(key[n - 1]))
+			key[--n] = '\0';
+	}
+	if (key[0] == '-')
+		key++;
+	char exact[256], path[256];
+	snprintf(exact, sizeof(exact), "%s", key);
+	/* slashdot() on the joined path: the same swap systemd does. */
+	char *n = strpbrk(exact, "/.");
+	if (n && *n == '.')
+		for (; n; n = strpbrk(n + 1, "/."))
+			*n = *n == '.' ? '/' : '.';
+	if (ctune_sysctl_key_procps(key, path, sizeof(path)) < 0)
+		return 0;
+	return add_setting(rp, path, exact, value, ignore, file, no);
+}
+
+/* The old procps `sysctl -p` (RHEL 5 and 6): strtok on '=' and "\r\n",
+ * no '-' prefix, no globs, every line written. */
+static int procps3_line(struct replay *rp, char *line, size_t file, unsigned no)
+{
+	char *t = strip(line, c_space);
+	if (strlen(t) < 2 || t[0] == '#' || t[0] == ';')
+		return 0;
+	while (*t == '=')
+		t++;
+	char *eq = strchr(t, '=');
+	if (!*t || !eq)
+		return 0;
+	*eq = '\0';
+	char *name = strip(t, c_space), *value = eq + 1;
+	value[strcspn(value, "\r\n")] = '\0';
+	while (*value == ' ' || *value == '\t')
+		value++;
+	if (!*value || ctune_sysctl_key_is_glob(name))
+		return 0;
+	char path[256];
+	if (ctune_sysctl_key_procps(name, path, sizeof(path)) < 0)
+		return 0;
+	return add_setting(rp, path, path, value, false, file, no);
+}
+
+/* getline(): lines end at "\n" only; a NUL ends the line's text. */
+static int procps_parse(struct replay *rp, const char *text, size_t len, size_t file, bool old)
+{
+	_cleanup_free_ char *line = malloc(len + 1);
+	if (!line)
+		return -ENOMEM;
+	unsigned no = 0;
+	for (size_t pos = 0; pos < len;) {
+		const char *nl = memchr(text + pos, '\n', len - pos);
+		size_t rlen = nl ? (size_t)(nl - (text + pos)) + 1 : len - pos;
+		memcpy(line, text + pos, rlen);
+		line[rlen] = '\0';
+		pos += rlen;
+		no++;
+		if (rlen < 2)
+			continue;
+		int r = old ? procps3_line(rp, line, file, no) : procps_line(rp, line, file, no);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* write_setting_list(): every setting in order; a glob skips paths some
+ * setting (an assignment or an exclusion) names exactly. */
+static void procps_apply(struct replay *rp)
+{
+	for (size_t i = 0; i < rp->n; i++) {
+		const setting *s = &rp->s[i];
+		if (!s->value)
+			continue;
+		if (!ctune_sysctl_key_is_glob(s->exact)) {
+			write_key(rp, s->key, s);
+			continue;
+		}
+		for (size_t c = 0; c < rp->nc; c++) {
+			if (!ctune_sysctl_glob_match(s->key, rp->c[c].path))
+				continue;
+			bool named = false;
+			for (size_t k = 0; k < rp->n && !named; k++)
+				named = strcmp(rp->s[k].exact, rp->c[c].path) == 0;
+			if (!named)
+				write_key(rp, rp->c[c].path, s);
+		}
+	}
+}
+
+/* --- the boot ------------------------------------------------------------ */
 
 static void module_early(const ctune_root *r, const ctune_detect *d, ctune_boot *b)
 {
@@ -50,12 +422,12 @@ static void module_early(const ctune_root *r, const ctune_detect *d, ctune_boot 
 		return;
 	}
 	if (!b->systemd) {
-		/* SysV init applies sysctl.conf from rc.sysinit; the firewall's init
-		 * script loads the module later and may or may not re-apply it. */
+		/* An init script applies the files; the firewall's script loads
+		 * the module later and may or may not apply them again. */
 		b->module_early = -1;
 		snprintf(b->module_reason, sizeof(b->module_reason),
-			 "%s is a loadable module on a SysV-init host: whether it is loaded before sysctl.conf is "
-			 "applied depends on the init scripts",
+			 "%s is a loadable module on a host without systemd: whether it is loaded before the sysctl "
+			 "files are applied depends on the init scripts",
 			 d->module);
 		return;
 	}
@@ -82,24 +454,47 @@ int ctune_boot_effective(const ctune_root *r, const ctune_detect *d, ctune_boot 
 	b->module_early = -1;
 	if (d->scheme == CTUNE_SCHEME_NONE)
 		return 0;
+	b->model = ctune_boot_model_detect(r, b->model_reason, sizeof(b->model_reason));
+	b->systemd = b->model == CTUNE_BOOT_SYSTEMD;
+	/* Timeouts above INT_MAX / HZ seconds are refused; HZ is not in /proc.
+	 * Debian and Ubuntu build with 250, RHEL and its rebuilds with 1000. */
+	b->hz = ctune_root_exists(r, "/etc/redhat-release") ? 1000 : 250;
 	_cleanup_free_ ctune_sysctld *l = malloc(sizeof(*l));
-	if (!l)
+	_cleanup_free_ struct replay *rp = calloc(1, sizeof(*rp));
+	if (!l || !rp)
 		return ctune_error_set(err, -ENOMEM, "out of memory");
-	int rr = ctune_sysctld_list_boot(r, l, &b->systemd, err);
+	int rr = ctune_boot_model_files(r, b->model, l, err);
 	if (rr < 0)
 		return rr;
 	b->nfiles = l->n;
-	struct replay rp = { b, d->scheme, NULL };
-	for (size_t i = 0; i < l->n; i++) {
+	rp->r = r;
+	rp->b = b;
+	rp->l = l;
+	candidates(rp, d->scheme);
+	for (size_t i = 0; i < l->n && rr >= 0; i++) {
 		_cleanup_free_ char *text = NULL;
-		rr = ctune_root_read_all(r, l->files[i], 16u << 20, &text, NULL);
-		if (rr == -ENOENT)
+		size_t len = 0;
+		int e = ctune_root_read_all(r, l->files[i], 16u << 20, &text, &len);
+		if (e == -ENOENT)
 			continue; /* a dangling link: skipped at boot too */
-		if (rr < 0)
-			return ctune_error_set(err, rr, "cannot read %s: %s", l->files[i], ctune_root_strerror(rr));
-		rp.file = l->files[i];
-		ctune_sysctl_text_foreach(text, assign, &rp);
+		if (e < 0) {
+			if (b->nskipped < CTUNE_BOOT_MAX_SKIPPED)
+				snprintf(b->skipped[b->nskipped++], sizeof(b->skipped[0]), "%s: %s", l->files[i],
+					 ctune_root_strerror(e));
+			continue;
+		}
+		rr = b->systemd ? sd_parse(rp, text, len, i)
+				: procps_parse(rp, text, len, i, b->model != CTUNE_BOOT_PROCPS);
 	}
+	if (rr >= 0) {
+		if (b->systemd)
+			sd_apply(rp);
+		else
+			procps_apply(rp);
+	}
+	replay_done(rp);
+	if (rr < 0)
+		return ctune_error_set(err, rr, "out of memory");
 	module_early(r, d, b);
 	return 0;
 }

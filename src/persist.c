@@ -18,15 +18,21 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bootfiles.h"
+#include "sysctlkey.h"
 #include "textfile.h"
 
 struct ctune_persist {
 	ctune_textfile f;
 };
 
+/* ctune's own lens (lenses/ctune_sysctl.aug), found where Modules_Load is:
+ * it reads every file the boot tools accept, which the stock Sysctl lens
+ * does not. */
 static const ctune_textfile_format sysctl_format = {
-	.lens = "Sysctl.lns",
-	.title = "Sysctl",
+	.lens = "Ctune_Sysctl.lns",
+	.title = "Ctune_Sysctl",
+	.loadpath = ctune_modload_lens_path,
 	.noun = "sysctl file",
 	.max_bytes = 16u << 20, /* sysctl files are a few KiB; refuse nonsense */
 	/* As persist.h promises: the directory must exist, and a file whose
@@ -55,10 +61,23 @@ static bool key_valid(const char *key)
 
 /* --- the tree ----------------------------------------------------------- */
 
-/* The entries (not comments) under /parsed, in file order. */
+/* The entries (not comments, exclusions or lines without '=') under
+ * /parsed, in file order. */
 static int entries(ctune_persist *p, strv *out, ctune_error *err)
 {
-	return ctune_textfile_match(&p->f, "/parsed/*[label() != '#comment']", out, "list the entries", err);
+	return ctune_textfile_match(&p->f,
+				    "/parsed/*[label() != '#comment' and label() != '#exclude' and label() != '#invalid']",
+				    out, "list the entries", err);
+}
+
+/* The key a label names for systemd-sysctl, dotted; a mixed spelling
+ * (net/netfilter.x names no file) never equals a ctune key, and a glob
+ * (many keys) is -EINVAL: such a line is not "the key" and is left alone.
+ * "- x" is x for systemd-sysctl but " x" for procps: set() respells the
+ * line it keeps. */
+static int label_key(const char *label, char *norm, size_t size)
+{
+	return ctune_sysctl_key_canon(label, norm, size, NULL);
 }
 
 /* Refuse what the lens could not write back; norm gets the dotted key. */
@@ -84,8 +103,8 @@ static int match_key(ctune_persist *p, const char *key, char norm[static 256], s
 	for (int i = 0; i < out->n; i++) {
 		const char *label = NULL;
 		char k[256];
-		if (aug_label(p->f.aug, out->v[i], &label) == 1 && label &&
-		    ctune_key_normalize(label, k, sizeof(k)) >= 0 && strcmp(k, norm) == 0)
+		if (aug_label(p->f.aug, out->v[i], &label) == 1 && label && label_key(label, k, sizeof(k)) >= 0 &&
+		    strcmp(k, norm) == 0)
 			out->v[kept++] = out->v[i];
 		else
 			free(out->v[i]);
@@ -149,8 +168,8 @@ int ctune_persist_list(ctune_persist *p, ctune_persist_key **keys, size_t *n, ct
 		const char *label = NULL;
 		char norm[256];
 		ctune_scheme scheme;
-		if (aug_label(p->f.aug, m.v[i], &label) != 1 || !label ||
-		    ctune_key_normalize(label, norm, sizeof(norm)) < 0 || strlen(label) >= 256)
+		if (aug_label(p->f.aug, m.v[i], &label) != 1 || !label || label_key(label, norm, sizeof(norm)) < 0 ||
+		    strlen(label) >= 256)
 			continue;
 		const ctune_tunable *t = ctune_tunable_by_key(norm, &scheme);
 		if (!t)
@@ -231,6 +250,21 @@ static int set_node(ctune_persist *p, const char *path, const char *value, ctune
 	return 0;
 }
 
+static int match_exclusions(ctune_persist *p, const char *norm, strv *m, ctune_error *err);
+
+/* Remove the "-key" exclusions of norm: systemd-sysctl takes one after an
+ * assignment as cancelling it, and an explicit assignment keeps a glob off
+ * the key anyway.  Returns the number removed or -errno. */
+static int remove_exclusions(ctune_persist *p, const char *norm, ctune_error *err)
+{
+	_cleanup_(strv_done) strv m = { 0 };
+	int r = match_exclusions(p, norm, &m, err);
+	if (r < 0)
+		return r;
+	r = ctune_textfile_remove(&p->f, m.v, m.n, "remove an exclusion", err);
+	return r < 0 ? r : m.n;
+}
+
 int ctune_persist_set(ctune_persist *p, const char *key, const char *value, ctune_error *err)
 {
 	char norm[256];
@@ -251,7 +285,27 @@ int ctune_persist_set(ctune_persist *p, const char *key, const char *value, ctun
 		if (aug_set(p->f.aug, path, value) < 0)
 			return ctune_textfile_failure(&p->f, -EIO, "add a key", err);
 		p->f.dirty = true;
-		return 0;
+		return remove_exclusions(p, norm, err);
+	}
+
+	/* "- key" (a blank after the dash): procps opens " key", so the line
+	 * kept is respelt "-key", which both tools apply. */
+	const char *label = NULL;
+	bool differs = false;
+	char k[256];
+	if (aug_label(p->f.aug, m.v[m.n - 1], &label) == 1 && label &&
+	    ctune_sysctl_key_canon(label, k, sizeof(k), &differs) >= 0 && differs) {
+		char fixed[258];
+		const char *t = label + 1;
+		while (*t == ' ' || *t == '\t')
+			t++;
+		snprintf(fixed, sizeof(fixed), "-%s", t);
+		if (aug_rename(p->f.aug, m.v[m.n - 1], fixed) < 0)
+			return ctune_textfile_failure(&p->f, -EIO, "respell a key", err);
+		p->f.dirty = true;
+		strv_done(&m);
+		if ((r = match_key(p, key, norm, &m, err)) < 0)
+			return r;
 	}
 
 	/* Set the last occurrence first: removing earlier ones renumbers it. */
@@ -259,7 +313,10 @@ int ctune_persist_set(ctune_persist *p, const char *key, const char *value, ctun
 	if (r < 0)
 		return r;
 	r = ctune_textfile_remove(&p->f, m.v, m.n - 1, "remove a duplicate", err);
-	return r < 0 ? r : m.n - 1;
+	if (r < 0)
+		return r;
+	r = remove_exclusions(p, norm, err);
+	return r < 0 ? r : m.n - 1 + r;
 }
 
 int ctune_persist_remove(ctune_persist *p, const char *key, ctune_error *err)
@@ -301,32 +358,73 @@ int ctune_persist_rename(ctune_persist *p, const char *key, const char *new_key,
 
 /* Replace every occurrence of key (all spellings) with a comment that keeps
  * the line's text and says why: "# key = value  # <note>". */
+/* The "-key" exclusions of norm, in file order. */
+static int match_exclusions(ctune_persist *p, const char *norm, strv *m, ctune_error *err)
+{
+	int r = ctune_textfile_match(&p->f, "/parsed/#exclude", m, "list the exclusions", err);
+	if (r < 0)
+		return r;
+	int kept = 0;
+	for (int i = 0; i < m->n; i++) {
+		const char *v = NULL;
+		char k[256];
+		if (aug_get(p->f.aug, m->v[i], &v) == 1 && v && label_key(v, k, sizeof(k)) >= 0 && strcmp(k, norm) == 0)
+			m->v[kept++] = m->v[i];
+		else
+			free(m->v[i]);
+	}
+	m->n = kept;
+	return 0;
+}
+
+/* Replace the node at path by a comment holding text. */
+static int node_to_comment(ctune_persist *p, const char *path, const char *text, ctune_error *err)
+{
+	char line[1024], prev[600];
+	snprintf(line, sizeof(line), "%s", text);
+	for (char *c = line; *c; c++)
+		if (*c == '\n' || *c == '\r')
+			*c = ' ';
+	if (aug_insert(p->f.aug, path, "#comment", 1) < 0)
+		return ctune_textfile_failure(&p->f, -EIO, "insert a comment", err);
+	/* The new node is the matched node's preceding sibling. */
+	snprintf(prev, sizeof(prev), "%s/preceding-sibling::*[1]", path);
+	if (aug_set(p->f.aug, prev, line) < 0 || aug_rm(p->f.aug, path) < 0)
+		return ctune_textfile_failure(&p->f, -EIO, "comment a key out", err);
+	p->f.dirty = true;
+	return 0;
+}
+
+/* Replace every occurrence of key (all spellings, and its "-key"
+ * exclusions) with a comment that keeps the line's text and says why:
+ * "# key = value  # <note>". */
 int ctune_persist_comment_out(ctune_persist *p, const char *key, const char *note, ctune_error *err)
 {
 	char norm[256];
 	_cleanup_(strv_done) strv m = { 0 };
+	_cleanup_(strv_done) strv x = { 0 };
 	int r = match_key(p, key, norm, &m, err);
-	if (r < 0)
+	if (r < 0 || (r = match_exclusions(p, norm, &x, err)) < 0)
 		return r;
+	for (int i = x.n - 1; i >= 0; i--) {
+		const char *value = NULL;
+		char text[1024];
+		if (aug_get(p->f.aug, x.v[i], &value) < 0)
+			return ctune_textfile_failure(&p->f, -EIO, "read an exclusion", err);
+		snprintf(text, sizeof(text), "-%s  # %s", value ? value : "", note);
+		if ((r = node_to_comment(p, x.v[i], text, err)) < 0)
+			return r;
+	}
 	for (int i = m.n - 1; i >= 0; i--) {
 		const char *label = NULL, *value = NULL;
 		if (aug_label(p->f.aug, m.v[i], &label) != 1 || !label || aug_get(p->f.aug, m.v[i], &value) < 0)
 			return ctune_textfile_failure(&p->f, -EIO, "read a key", err);
 		char text[1024];
 		snprintf(text, sizeof(text), "%s = %s  # %s", label, value ? value : "", note);
-		for (char *c = text; *c; c++)
-			if (*c == '\n' || *c == '\r')
-				*c = ' ';
-		if (aug_insert(p->f.aug, m.v[i], "#comment", 1) < 0)
-			return ctune_textfile_failure(&p->f, -EIO, "insert a comment", err);
-		/* The new node is the matched node's preceding sibling. */
-		char path[600];
-		snprintf(path, sizeof(path), "%s/preceding-sibling::*[1]", m.v[i]);
-		if (aug_set(p->f.aug, path, text) < 0 || aug_rm(p->f.aug, m.v[i]) < 0)
-			return ctune_textfile_failure(&p->f, -EIO, "comment a key out", err);
-		p->f.dirty = true;
+		if ((r = node_to_comment(p, m.v[i], text, err)) < 0)
+			return r;
 	}
-	return m.n;
+	return m.n + x.n;
 }
 
 int ctune_persist_backup(ctune_persist *p, char *path, size_t size, ctune_error *err)

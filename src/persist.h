@@ -1,4 +1,5 @@
-/* persist.h - one sysctl-format file, edited through Augeas's Sysctl lens.
+/* persist.h - one sysctl-format file, edited through ctune's Ctune_Sysctl
+ * lens (lenses/ctune_sysctl.aug: every file the boot tools accept).
  *
  * ctune persists tunables the way an administrator would: the line for a key
  * is changed where it stands, every comment, blank line and unrelated key is
@@ -11,8 +12,11 @@
  *
  * sysctl.d spells one key several ways: `net.netfilter.x`, `-net.netfilter.x`
  * (ignore failure) and `net/netfilter/x`.  Every function that takes a key
- * matches all spellings of it (ctune_key_normalize), and sysctl's rule that
- * the last occurrence in a file wins is the rule here too.
+ * matches all spellings systemd-sysctl applies to that key
+ * (ctune_sysctl_key_canon): `net/netfilter.x` (a path that does not exist)
+ * is another key, left alone; `- x` is x (procps opens " x", so a set
+ * respells the line it keeps `-x`).  sysctl's rule that the last
+ * occurrence in a file wins is the rule here too.
  *
  * Functions return 0 or a non-negative count on success and -errno on
  * failure; err (may be NULL) then says what went wrong, naming the file.
@@ -80,8 +84,10 @@ int ctune_persist_list(ctune_persist *p, ctune_persist_key **keys, size_t *n, ct
  * when the earlier duplicates are spelt exactly like the last one, the line
  * kept takes the first one's spacing; its place and spelling are kept.) otherwise `key = value`
  * is appended at the end, spelt as given.  value must be a decimal integer
- * without sign (ranges are the caller's business).  Returns the number of
- * duplicate lines removed, or -EINVAL for a malformed key or value.
+ * without sign (ranges are the caller's business).  "-key" exclusions of
+ * the key go too (systemd-sysctl would let one cancel the value).  Returns
+ * the number of duplicate lines and exclusions removed, or -EINVAL for a
+ * malformed key or value.
  * (One exception to "in place": a line without a value, `key =`, is
  * replaced by a new line at the same position, with '/' written as '.',
  * because the lens cannot give that form a value.) */
@@ -125,9 +131,10 @@ int ctune_persist_save(ctune_persist *p, ctune_error *err);
 int ctune_persist_prepare(ctune_persist *p, ctune_error *err);
 int ctune_persist_commit(ctune_persist *p, ctune_error *err);
 
-/* Turn every occurrence of key (all spellings) into a comment holding the
- * line's text and note ("# key = value  # note"), so a file stops assigning
- * it while a reader still sees what it said.  Returns the number of lines
+/* Turn every occurrence of key (all spellings, and its "-key" exclusions)
+ * into a comment holding the line's text and note ("# key = value  #
+ * note"), so a file stops assigning (or cancelling) it while a reader still
+ * sees what it said.  Returns the number of lines
  * commented out or -errno. */
 int ctune_persist_comment_out(ctune_persist *p, const char *key, const char *note, ctune_error *err);
 

@@ -14,6 +14,7 @@
 
 #include "advise.h"
 #include "bootfiles.h"
+#include "bootmodel.h"
 #include "cleanup.h"
 #include "detect.h"
 #include "lock.h"
@@ -22,10 +23,6 @@
 #include "sysctld.h"
 
 #define LOCK_WAIT_MS 30000
-
-static const char *const sysctl_dirs[] = {
-	"/etc/sysctl.d/", "/run/sysctl.d/", "/usr/local/lib/sysctl.d/", "/usr/lib/sysctl.d/", "/lib/sysctl.d/",
-};
 
 __attribute__((format(printf, 2, 3))) static void warn(ctune_plan *p, const char *fmt, ...)
 {
@@ -41,11 +38,11 @@ int ctune_plan_check_file(const char *file, ctune_error *err)
 {
 	if (strcmp(file, "/etc/sysctl.conf") == 0)
 		return 0;
-	for (size_t i = 0; i < ELEMENTSOF(sysctl_dirs); i++) {
-		size_t dl = strlen(sysctl_dirs[i]);
-		if (strncmp(file, sysctl_dirs[i], dl) != 0)
+	for (size_t i = 0; i < ctune_sysctl_ndirs; i++) {
+		size_t dl = strlen(ctune_sysctl_dirs[i]);
+		if (strncmp(file, ctune_sysctl_dirs[i], dl) != 0 || file[dl] != '/')
 			continue;
-		const char *name = file + dl;
+		const char *name = file + dl + 1;
 		size_t nl = strlen(name);
 		bool ok = nl > 5 && nl < 128 && name[0] != '.' && strcmp(name + nl - 5, ".conf") == 0;
 		for (const char *c = name; ok && *c; c++)
@@ -329,11 +326,12 @@ static int plan_stale(const ctune_plan_opts *o, ctune_persist *ps, ctune_scheme 
 static void check_masking(const ctune_root *r, const ctune_sysctld *l, ctune_plan *p)
 {
 	const char *name = strrchr(p->file, '/') + 1;
-	for (size_t i = 0; i < ELEMENTSOF(sysctl_dirs); i++) {
-		if (strncmp(p->file, sysctl_dirs[i], strlen(sysctl_dirs[i])) == 0)
+	for (size_t i = 0; i < ctune_sysctl_ndirs; i++) {
+		size_t dl = strlen(ctune_sysctl_dirs[i]);
+		if (strncmp(p->file, ctune_sysctl_dirs[i], dl) == 0 && p->file[dl] == '/')
 			break;
 		char other[300];
-		snprintf(other, sizeof(other), "%s%s", sysctl_dirs[i], name);
+		snprintf(other, sizeof(other), "%s/%s", ctune_sysctl_dirs[i], name);
 		if (ctune_root_exists(r, other)) {
 			warn(p, "%s masks %s: the file ctune writes is never read at boot", other, p->file);
 			return;
@@ -341,8 +339,8 @@ static void check_masking(const ctune_root *r, const ctune_sysctld *l, ctune_pla
 	}
 	if (strcmp(p->file, "/etc/sysctl.conf") != 0)
 		return;
-	bool systemd = ctune_root_exists(r, "/lib/systemd/systemd-sysctl") ||
-		       ctune_root_exists(r, "/usr/lib/systemd/systemd-sysctl");
+	char why[256];
+	bool systemd = ctune_boot_model_detect(r, why, sizeof(why)) == CTUNE_BOOT_SYSTEMD;
 	for (size_t i = 0; i < l->n; i++)
 		if (l->via_link[i])
 			return;
@@ -391,6 +389,8 @@ static int check_overrides(const ctune_root *r, const ctune_plan_opts *o, ctune_
 	if (l->nskipped > 0)
 		warn(p, "%s%s not checked for values that override %s at boot: its path is too long", l->skipped,
 		     l->nskipped > 1 ? " (and other files)" : "", p->file);
+	char why[256];
+	bool systemd = ctune_boot_model_detect(r, why, sizeof(why)) == CTUNE_BOOT_SYSTEMD;
 	size_t after = ctune_sysctld_after(r, l, p->file);
 	for (size_t f = after; f < l->n; f++) {
 		if (ctune_sysctld_same_file(r, l->files[f], p->file))
@@ -404,7 +404,7 @@ static int check_overrides(const ctune_root *r, const ctune_plan_opts *o, ctune_
 			if (rr == -EFBIG)
 				ctune_error_set(&re, rr, "it is larger than 16 MiB");
 			else
-				ctune_error_set(&re, rr, "%s", strerror(-rr));
+				ctune_error_set(&re, rr, "%s", ctune_root_strerror(rr));
 			if (o->override == CTUNE_OVERRIDE_FIX)
 				return ctune_error_set(err, rr,
 						       "override fix cannot read %s (%s) to check it for values that "
@@ -418,8 +418,14 @@ static int check_overrides(const ctune_root *r, const ctune_plan_opts *o, ctune_
 			for (size_t k = 0; k < p->items[i].nkeys; k++) {
 				const char *key = p->items[i].keys[k].key;
 				ctune_sysctl_assign a;
-				if (!ctune_sysctl_text_lookup(text, key, &a) ||
-				    parse_persisted(a.value) == p->items[i].desired)
+				unsigned xl = 0;
+				/* systemd-sysctl: a later bare "-key" cancels our line. */
+				if (systemd && ctune_sysctl_text_exclusion(text, key, &xl) &&
+				    !(ctune_sysctl_text_lookup(text, key, &a) && a.line > xl)) {
+					snprintf(a.value, sizeof(a.value), "(none: -%s cancels it)", key);
+					a.line = xl;
+				} else if (!ctune_sysctl_text_lookup(text, key, &a) ||
+					   parse_persisted(a.value) == p->items[i].desired)
 					continue;
 				if (o->override != CTUNE_OVERRIDE_FIX) {
 					warn(p, "%s line %u sets %s = %s and is applied after %s at boot, so it overrides %lld",
@@ -638,8 +644,8 @@ static int add_diff(ctune_plan *p, const plan_file *f, bool always, ctune_error 
 static int plan_module_load(const ctune_root *r, const ctune_plan_opts *o, const ctune_detect *d, ctune_plan *p,
 			    plan_files *fs, ctune_error *err)
 {
-	bool systemd = ctune_root_exists(r, "/lib/systemd/systemd-sysctl") ||
-		       ctune_root_exists(r, "/usr/lib/systemd/systemd-sysctl");
+	char why[256];
+	bool systemd = ctune_boot_model_detect(r, why, sizeof(why)) == CTUNE_BOOT_SYSTEMD;
 	bool sysctl_keys = false;
 	for (size_t i = 0; i < p->n; i++)
 		sysctl_keys |= !p->items[i].t->modparam;

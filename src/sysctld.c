@@ -10,10 +10,12 @@
 
 #include "cleanup.h"
 #include "scheme.h"
+#include "sysctlkey.h"
 
-static const char *const dirs[] = {
+const char *const ctune_sysctl_dirs[] = {
 	"/etc/sysctl.d", "/run/sysctl.d", "/usr/local/lib/sysctl.d", "/usr/lib/sysctl.d", "/lib/sysctl.d",
 };
+const size_t ctune_sysctl_ndirs = ELEMENTSOF(ctune_sysctl_dirs);
 
 static int cmp_names(const void *a, const void *b)
 {
@@ -22,16 +24,20 @@ static int cmp_names(const void *a, const void *b)
 	return strcmp(x, y);
 }
 
-static int cmp_files(const void *a, const void *b)
-{
-	return strcmp((const char *)a, (const char *)b);
-}
-
 bool ctune_sysctld_same_file(const ctune_root *r, const char *a, const char *b)
 {
 	struct stat sa, sb;
-	if (ctune_root_stat(r, a, true, &sa) < 0 || ctune_root_stat(r, b, true, &sb) < 0)
-		return strcmp(a, b) == 0;
+	if (ctune_root_stat(r, a, true, &sa) < 0 || ctune_root_stat(r, b, true, &sb) < 0) {
+		/* One is missing: Debian's 99-sysctl.conf -> ../sysctl.conf before
+		 * /etc/sysctl.conf exists still names it.  Compare where the
+		 * links lead inside the root. */
+		char ra[4096], rb[4096];
+		ctune_error ignored = { 0 };
+		if (ctune_root_resolve(r, a, true, ra, sizeof(ra), &ignored) < 0 ||
+		    ctune_root_resolve(r, b, true, rb, sizeof(rb), &ignored) < 0)
+			return strcmp(a, b) == 0;
+		return strcmp(ra, rb) == 0;
+	}
 	return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
 }
 
@@ -43,9 +49,9 @@ int ctune_sysctld_list(const ctune_root *r, ctune_sysctld *l, ctune_error *err)
 	size_t n = 0;
 	memset(l, 0, sizeof(*l));
 
-	for (size_t d = 0; d < ELEMENTSOF(dirs); d++) {
+	for (size_t d = 0; d < ctune_sysctl_ndirs; d++) {
 		_cleanup_closedir_ DIR *dir = NULL;
-		if (ctune_root_opendir(r, dirs[d], &dir) < 0)
+		if (ctune_root_opendir(r, ctune_sysctl_dirs[d], &dir) < 0)
 			continue;
 		struct dirent *de;
 		while ((de = readdir(dir))) {
@@ -60,11 +66,11 @@ int ctune_sysctld_list(const ctune_root *r, ctune_sysctld *l, ctune_error *err)
 			if (n >= CTUNE_SYSCTLD_MAX_FILES - 1)
 				return ctune_error_set(err, -E2BIG, "more than %d sysctl configuration files",
 						       CTUNE_SYSCTLD_MAX_FILES - 1);
-			if ((size_t)snprintf(names[n], sizeof(names[n]), "%s/%s", dirs[d], de->d_name) >=
+			if ((size_t)snprintf(names[n], sizeof(names[n]), "%s/%s", ctune_sysctl_dirs[d], de->d_name) >=
 			    sizeof(names[n])) {
 				/* Not listed, but not silently: the caller says so (plan.c). */
 				if (l->nskipped++ == 0)
-					snprintf(l->skipped, sizeof(l->skipped), "%s/%s", dirs[d], de->d_name);
+					snprintf(l->skipped, sizeof(l->skipped), "%s/%s", ctune_sysctl_dirs[d], de->d_name);
 				continue;
 			}
 			order[n] = names[n];
@@ -123,7 +129,9 @@ void ctune_sysctl_text_foreach(const char *text, ctune_sysctl_fn fn, void *data)
 					vl = sizeof(value) - 1;
 				memcpy(value, vs, vl);
 				value[vl] = '\0';
-				if (ctune_key_normalize(raw, norm, sizeof(norm)) >= 0)
+				/* The key systemd-sysctl applies: "net/netfilter.x"
+				 * names no file and never equals a ctune key. */
+				if (ctune_sysctl_key_canon(raw, norm, sizeof(norm), NULL) >= 0)
 					fn(norm, value, lineno, raw[0] == '-', data);
 			}
 		}
@@ -131,6 +139,42 @@ void ctune_sysctl_text_foreach(const char *text, ctune_sysctl_fn fn, void *data)
 			break;
 		p = end + 1;
 	}
+}
+
+int ctune_sysctl_text_exclusion(const char *text, const char *key, unsigned *line)
+{
+	char want[256], got[256], raw[256];
+	ctune_sysctl_key_slash(key, want, sizeof(want));
+	int found = 0;
+	unsigned no = 0;
+	for (const char *p = text; *p;) {
+		const char *end = strchr(p, '\n');
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+		no++;
+		const char *s = p, *e = p + len;
+		while (s < e && is_space(*s))
+			s++;
+		while (e > s && is_space(e[-1]))
+			e--;
+		if (s < e && *s == '-' && !memchr(s, '=', (size_t)(e - s))) {
+			s++;
+			while (s < e && is_space(*s))
+				s++;
+			size_t n = (size_t)(e - s);
+			if (n > 0 && n < sizeof(raw)) {
+				memcpy(raw, s, n);
+				raw[n] = '\0';
+				if (ctune_sysctl_key_systemd(raw, got, sizeof(got)) >= 0 && strcmp(got, want) == 0) {
+					*line = no;
+					found = 1;
+				}
+			}
+		}
+		if (!end)
+			break;
+		p = end + 1;
+	}
+	return found;
 }
 
 struct lookup {
@@ -155,41 +199,6 @@ int ctune_sysctl_text_lookup(const char *text, const char *key, ctune_sysctl_ass
 	struct lookup l = { key, out, 0 };
 	ctune_sysctl_text_foreach(text, lookup_one, &l);
 	return l.found;
-}
-
-int ctune_sysctld_list_boot(const ctune_root *r, ctune_sysctld *l, bool *systemd, ctune_error *err)
-{
-	*systemd = ctune_root_exists(r, "/lib/systemd/systemd-sysctl") ||
-		   ctune_root_exists(r, "/usr/lib/systemd/systemd-sysctl");
-	if (*systemd) {
-		int rr = ctune_sysctld_list(r, l, err);
-		if (rr < 0)
-			return rr;
-		/* procps appends an unlinked /etc/sysctl.conf; systemd-sysctl does not. */
-		if (l->n > 0 && !l->via_link[l->n - 1] && strcmp(l->files[l->n - 1], "/etc/sysctl.conf") == 0)
-			l->n--;
-		return 0;
-	}
-	memset(l, 0, sizeof(*l));
-	if (ctune_root_exists(r, "/etc/sysctl.conf"))
-		snprintf(l->files[l->n++], sizeof(l->files[0]), "/etc/sysctl.conf");
-	_cleanup_closedir_ DIR *dir = NULL;
-	if (ctune_root_opendir(r, "/etc/sysctl.d", &dir) < 0)
-		return 0;
-	size_t first = l->n;
-	struct dirent *de;
-	while ((de = readdir(dir)) && l->n < CTUNE_SYSCTLD_MAX_FILES) {
-		size_t len = strlen(de->d_name);
-		if (len < 6 || de->d_name[0] == '.' || strcmp(de->d_name + len - 5, ".conf") != 0)
-			continue;
-		char f[300];
-		snprintf(f, sizeof(f), "/etc/sysctl.d/%s", de->d_name);
-		if (strlen(f) >= sizeof(l->files[0]) || ctune_sysctld_same_file(r, f, "/etc/sysctl.conf"))
-			continue;
-		snprintf(l->files[l->n++], sizeof(l->files[0]), "%s", f);
-	}
-	qsort(l->files[first], l->n - first, sizeof(l->files[0]), cmp_files);
-	return 0;
 }
 
 int ctune_sysctld_lookup(const ctune_root *r, const ctune_sysctld *l, size_t from, const char *key,

@@ -7,8 +7,10 @@
  * files are applied in lexical order of their names, so the last assignment
  * of a key wins.  procps `sysctl --system` then reads /etc/sysctl.conf, which
  * Debian also links in as /etc/sysctl.d/99-sysctl.conf.  This module only
- * reads: the sysctl format is `key = value` lines with '#'/';' comments, and
- * keys are compared after normalisation (leading '-' dropped, '/' -> '.').
+ * reads, for the checks `ctune set` makes (which file a set writes lands
+ * before or after); the exact replay of a boot is boot.c's.  Keys are
+ * compared in the one spelling both boot tools apply to a key
+ * (ctune_sysctl_key_canon): `net/netfilter.x` and `- x` are not `x`.
  */
 #ifndef CTUNE_SYSCTLD_H
 #define CTUNE_SYSCTLD_H
@@ -20,6 +22,12 @@
 #include "root.h"
 
 #define CTUNE_SYSCTLD_MAX_FILES 256
+
+/* The sysctl.d directories, in the order both systemd-sysctl and procps
+ * `sysctl --system` read them (a name in an earlier one masks the same name
+ * in later ones).  The one list of them in ctune. */
+extern const char *const ctune_sysctl_dirs[];
+extern const size_t ctune_sysctl_ndirs;
 
 typedef struct ctune_sysctld {
 	size_t n;
@@ -59,18 +67,17 @@ size_t ctune_sysctld_after(const ctune_root *r, const ctune_sysctld *l, const ch
 typedef void (*ctune_sysctl_fn)(const char *key, const char *value, unsigned line, bool ignore_failure, void *data);
 void ctune_sysctl_text_foreach(const char *text, ctune_sysctl_fn fn, void *data);
 
-/* Boot order: with systemd-sysctl on the root (/lib/systemd/systemd-sysctl
- * or /usr/lib/systemd/systemd-sysctl) the sysctl.d directories only, where
- * /etc/sysctl.conf counts only through a link; without it (SysV init:
- * CentOS 5/6) /etc/sysctl.conf, then /etc/sysctl.d/\*.conf as CentOS 6's
- * init scripts apply them.  *systemd tells which. */
-int ctune_sysctld_list_boot(const ctune_root *r, ctune_sysctld *l, bool *systemd, ctune_error *err);
-
 /* Find the last assignment of key in one file's text.  Returns 1 (filled),
  * 0 (none). */
 int ctune_sysctl_text_lookup(const char *text, const char *key, ctune_sysctl_assign *out);
 
-/* True when the two absolute paths under the root name the same file. */
+/* Find the last "-key" line without '=' for key (dotted) in one file's
+ * text: an exclusion, which systemd-sysctl takes as cancelling an earlier
+ * assignment of key.  Returns 1 and *line (1-based), or 0. */
+int ctune_sysctl_text_exclusion(const char *text, const char *key, unsigned *line);
+
+/* True when the two absolute paths under the root name the same file
+ * (or, when one does not exist yet, would: a dangling link to it counts). */
 bool ctune_sysctld_same_file(const ctune_root *r, const char *a, const char *b);
 
 #endif

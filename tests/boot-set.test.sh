@@ -2,7 +2,8 @@
 # boot-set.test.sh - values that survive reboot (issue 5) through `ctune set`
 # on fixture roots: the module listed in modules-load.d on systemd hosts,
 # buckets persisted as a modprobe.d hashsize option (rounded as the kernel
-# rounds), the max/buckets ratio warning, and effective_at_boot after it.
+# rounds), the max/buckets ratio warning, and effective_at_boot after it;
+# Debian's dangling 99-sysctl.conf link, and spellings the boot cannot apply.
 set -u
 pass=0 fail=0
 ok() { pass=$((pass + 1)); }
@@ -94,6 +95,49 @@ chmod -R u+w "$c5"
 q "centos5: legacy keys, no module_load, exact buckets" "$tmp/c5.json" "d['scheme'] == 'legacy' and 'module_load' not in d and d['tunables']['buckets']['desired'] == 151357"
 grep -qx 'options ip_conntrack hashsize=151357' "$c5/etc/modprobe.d/ctune.conf" && ok || bad "centos5 modprobe: $(cat "$c5/etc/modprobe.d/ctune.conf" 2>&1)"
 grep -qx 'net.ipv4.netfilter.ip_conntrack_max = 1210856' "$c5/etc/sysctl.conf" && ok || bad "centos5 sysctl.conf: $(tail -3 "$c5/etc/sysctl.conf")"
+
+# Debian's 99-sysctl.conf -> ../sysctl.conf before /etc/sysctl.conf exists:
+# it still names sysctl.conf (no "systemd-sysctl does not read it"), a later
+# 99-zz.conf is seen overriding it, and --override fix comments it out.
+dl=$tmp/dl
+cp -a "$deb" "$dl"
+rm -f "$dl/etc/sysctl.conf"
+printf 'net.netfilter.nf_conntrack_max = 99\n' >"$dl/etc/sysctl.d/99-zz.conf"
+"$CTUNE" set max=1310720 --check --root "$dl" >"$tmp/dl.json"
+q "dangling link: no false warning, override named" "$tmp/dl.json" "not any('does not read' in w for w in d['warnings']) and any('99-zz.conf line 1' in w and 'overrides' in w for w in d['warnings'])"
+"$CTUNE" set max=1310720 --override fix --root "$dl" >"$tmp/dl2.json"
+q "dangling link: override fix" "$tmp/dl2.json" "d['changed'] and any('commented out' in w for w in d['warnings'])"
+grep -q '^# net.netfilter.nf_conntrack_max = 99' "$dl/etc/sysctl.d/99-zz.conf" && ok || bad "99-zz.conf: $(cat "$dl/etc/sysctl.d/99-zz.conf")"
+[ -L "$dl/etc/sysctl.d/99-sysctl.conf" ] && grep -qx 'net.netfilter.nf_conntrack_max = 1310720' "$dl/etc/sysctl.conf" && ok || bad "sysctl.conf through the link: $(cat "$dl/etc/sysctl.conf" 2>&1)"
+"$CTUNE" facts --root "$dl" --format json >"$tmp/dl3.json"
+q "dangling link: effective at boot" "$tmp/dl3.json" "d['effective_at_boot']['tunables']['max']['value'] == 1310720 and d['effective_at_boot']['tunables']['max']['file'] == '/etc/sysctl.d/99-sysctl.conf'"
+
+# A spelling the boot cannot apply is not "the key in the file": it stays.
+# "- key" is the key for systemd-sysctl but " key" for procps: the line is
+# kept, respelt "-key", which both apply; the exclusion after it goes.
+mx=$tmp/mx
+cp -a "$deb" "$mx"
+printf '# admin\nnet/netfilter.nf_conntrack_max = 65536\n- net.netfilter.nf_conntrack_max = 65537\n-net.netfilter.nf_conntrack_max\n' >"$mx/etc/sysctl.conf"
+"$CTUNE" set max=1410720 --root "$mx" >"$tmp/mx.json"
+printf '# admin\nnet/netfilter.nf_conntrack_max = 65536\n-net.netfilter.nf_conntrack_max = 1410720\nnet.nf_conntrack_max = 1410720\n' >"$tmp/mx.want"
+cmp -s "$mx/etc/sysctl.conf" "$tmp/mx.want" && ok || bad "mixed separators: $(cat "$mx/etc/sysctl.conf")"
+"$CTUNE" facts --root "$mx" --format json >"$tmp/mx2.json"
+q "mixed separators: effective at boot" "$tmp/mx2.json" "d['effective_at_boot']['tunables']['max']['value'] == 1410720"
+"$CTUNE" set max=1410720 --root "$mx" >"$tmp/mx3.json"
+q "mixed separators: idempotent" "$tmp/mx3.json" "d['changed'] is False"
+
+# A later bare "-key" cancels the value for systemd-sysctl: named, and
+# commented out with --override fix.
+cx=$tmp/cx
+cp -a "$deb" "$cx"
+printf -- '-net.netfilter.nf_conntrack_max\n' >"$cx/etc/sysctl.d/99-zz.conf"
+"$CTUNE" set max=1510720 --check --root "$cx" >"$tmp/cx.json"
+q "later -key: named" "$tmp/cx.json" "any('99-zz.conf line 1' in w and 'cancels' in w for w in d['warnings'])"
+"$CTUNE" set max=1510720 --override fix --root "$cx" >"$tmp/cx2.json"
+grep -qx -- '# -net.netfilter.nf_conntrack_max  # disabled by ctune: it overrode /etc/sysctl.conf' "$cx/etc/sysctl.d/99-zz.conf" && ok ||
+	bad "later -key not commented out: $(cat "$cx/etc/sysctl.d/99-zz.conf")"
+"$CTUNE" facts --root "$cx" --format json >"$tmp/cx3.json"
+q "later -key: effective at boot after the fix" "$tmp/cx3.json" "d['effective_at_boot']['tunables']['max']['value'] == 1510720"
 
 # bad file options are request errors
 "$CTUNE" set max=5 --modprobe-file /etc/passwd --root "$deb" >"$tmp/e.json"; rc=$?

@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
 # lenses.test.sh - ctune's own Augeas lenses (lenses/*.aug) and their tests.
+# (Modules_Load for modules-load.d; Ctune_Sysctl, the sysctl files as the
+# boot tools read them, also checked against the stock Sysctl lens's tests.)
 #
 # Augeas ships no lens for modules-load.d, so ctune carries one.  Every
 # lenses/tests/*.aug is an augparse test module: augparse compiles the lens
@@ -75,6 +77,35 @@ aug -s rm '/files/usr/lib/modules-load.d/b.conf/module' >/dev/null
 [ ! -s "$r/usr/lib/modules-load.d/b.conf" ] && ok || bad "rm: $(cat "$r/usr/lib/modules-load.d/b.conf")"
 leftovers=$(find "$r" -name '*.aug*')
 [ -z "$leftovers" ] && ok || bad "augtool left files behind: $leftovers"
+
+# 4. Ctune_Sysctl passes the stock Sysctl lens's own tests (Augeas ships
+# them): every file the stock lens reads reads the same way.
+stock=/usr/share/augeas/lenses/dist/tests/test_sysctl.aug
+if [ -f "$stock" ]; then
+	sed 's/\bSysctl\.lns/Ctune_Sysctl.lns/g; s/^module Test_[A-Za-z_]*/module Test_stock_on_ctune/' "$stock" \
+		>"$tmp/test_stock_on_ctune.aug"
+	grep -q 'Ctune_Sysctl.lns' "$tmp/test_stock_on_ctune.aug" && ok || bad "the stock tests name no Sysctl.lns"
+	out=$(augparse -I "$lenses" "$tmp/test_stock_on_ctune.aug" 2>&1) && [ -z "$out" ] && ok ||
+		bad "the stock Sysctl tests on Ctune_Sysctl:"$'\n'"$out"
+else
+	echo "note: $stock not installed; the stock tests were not run against Ctune_Sysctl"
+fi
+
+# 5. Ctune_Sysctl through augtool on a root, loaded by name (it is not
+# autoloaded: the stock lens claims /etc/sysctl.conf): every form the
+# boot tools accept loads without error and saves.
+printf '\357\273\277# bom\nnet.ipv4.ip_forward 1\n- net.netfilter.nf_conntrack_max = 5\n-net.netfilter.nf_conntrack_udp_timeout\nx = 7067#x\r\n\r\n' \
+	>"$r/etc/sysctl.conf"
+saug() { augtool -r "$r" -I "$lenses" -A --transform 'Ctune_Sysctl.lns incl /etc/sysctl.conf' "$@" 2>&1; }
+got=$(saug match '/augeas//error')
+[ "$got" = "  (no matches)" ] || [ -z "$got" ] && ok || bad "Ctune_Sysctl load errors: $got"
+got=$(saug match "/files/etc/sysctl.conf/*[label() = '- net.netfilter.nf_conntrack_max']")
+[ "${got##* = }" = 5 ] && ok || bad "dash-blank entry: $got"
+got=$(saug match '/files/etc/sysctl.conf/#exclude')
+[ "${got##* = }" = net.netfilter.nf_conntrack_udp_timeout ] && ok || bad "exclusion: $got"
+saug -s set '/files/etc/sysctl.conf/x' 7000 >/dev/null
+want=$(printf '\357\273\277# bom\nnet.ipv4.ip_forward 1\n- net.netfilter.nf_conntrack_max = 5\n-net.netfilter.nf_conntrack_udp_timeout\nx = 7000\r\n\r\n')
+[ "$(cat "$r/etc/sysctl.conf")" = "$want" ] && ok || bad "Ctune_Sysctl save:"$'\n'"$(od -c "$r/etc/sysctl.conf")"
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

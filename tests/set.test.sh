@@ -658,8 +658,9 @@ grep -qx 'net.netfilter.nf_conntrack_udp_timeout = 45' "$r/etc/passwd" && ok || 
 same "host /etc/passwd untouched" /etc/passwd "$tmp/passwd.before"
 rm "$r/etc/sysctl.d/50-evil.conf" "$r/etc/passwd"
 snap "$r" >"$tmp/snap0"
-# A file the Sysctl lens cannot parse: nothing written, nothing live.
-printf 'net.ipv4.ip_forward = 1\nbad@key = 1\n' >"$r/etc/sysctl.d/60-broken.conf"
+# A file the lens cannot parse (a line ending in a carriage return alone):
+# nothing written, nothing live.
+printf 'net.ipv4.ip_forward = 1\rbad = 1\n' >"$r/etc/sysctl.d/60-broken.conf"
 snap "$r" >"$tmp/snap0"
 refused "unparseable file" 1 "/etc/sysctl.d/60-broken.conf" udp_timeout=45 --file /etc/sysctl.d/60-broken.conf --root "$r"
 # The file's directory does not exist.

@@ -546,7 +546,8 @@ END_TEST
 START_TEST(test_unparseable_file)
 {
 	make_modern(true);
-	tl_write(rootdir, "/etc/sysctl.conf", "net.ipv4.ip_forward = 1\nbad@key = 1\n");
+	/* A line ending in a carriage return alone: the lens does not read it. */
+	tl_write(rootdir, "/etc/sysctl.conf", "net.ipv4.ip_forward = 1\rbad = 1\n");
 	ctune_plan_opts o = opts();
 	ctune_want w[] = { want("udp_timeout", 45) };
 	expect_refused(&o, w, 1, -EBADMSG, "/etc/sysctl.conf");

@@ -39,6 +39,10 @@
 #include "../fuzz/fuzz-events.c"
 #undef LLVMFuzzerTestOneInput
 
+#define LLVMFuzzerTestOneInput fuzz_sysctlkey_one
+#include "../fuzz/fuzz-sysctlkey.c"
+#undef LLVMFuzzerTestOneInput
+
 /* Includes src/netlink.c itself (its parsers are static). */
 #define sum netlink_sum
 #define LLVMFuzzerTestOneInput fuzz_netlink_one
@@ -117,6 +121,12 @@ START_TEST(test_events)
 }
 END_TEST
 
+START_TEST(test_sysctlkey)
+{
+	replay("sysctlkey", fuzz_sysctlkey_one);
+}
+END_TEST
+
 START_TEST(test_netlink)
 {
 	replay("netlink", fuzz_netlink_one);
@@ -140,6 +150,7 @@ int main(void)
 	tcase_add_test(tc, test_events);
 	tcase_add_test(tc, test_netlink);
 	tcase_add_test(tc, test_nl);
+	tcase_add_test(tc, test_sysctlkey);
 	suite_add_tcase(s, tc);
 	return tl_run(s);
 }
