@@ -308,10 +308,14 @@ START_TEST(test_garbage_file)
 }
 END_TEST
 
-/* Kernels before 3.5 (CentOS 5 and 6) have a /dev/kmsg that only takes
- * writes: read() is EINVAL.  A character device that answers reads the same
- * way (10,237, loop-control: no read method) stands in for it.  AUTO goes on
- * to the log files; KMSG alone says the device cannot be read. */
+/* Kernels before 3.5 (CentOS 5 and 6) have a /dev/kmsg (1,11) that only
+ * takes writes: its read() is EINVAL, which scan_kmsg_device turns into
+ * -EOPNOTSUPP so that AUTO goes on to the log files.  A current kernel's
+ * 1,11 reads fine, and the root resolver opens no other device as
+ * /dev/kmsg, so that read cannot be staged here.  What can: a device node
+ * that is not the kmsg device in its place (10,237, loop-control, whose
+ * read() is EINVAL too) is passed over - AUTO reads the log file, KMSG
+ * alone is an error that names /dev/kmsg. */
 START_TEST(test_kmsg_write_only)
 {
 	if (geteuid() != 0)
@@ -333,10 +337,6 @@ START_TEST(test_kmsg_write_only)
 	ctune_error err = { 0 };
 	ctune_events_options o = { CTUNE_EVENTS_AUTO, NULL, BOOT };
 	int k = ctune_events_scan(&r, &o, &ev, &err);
-	if (k == -ENXIO || k == -ENODEV) { /* no loop driver: the node opens nothing */
-		tl_rmrf(dir);
-		return;
-	}
 	ck_assert_msg(k == 0, "%d %s", k, err.msg);
 	ck_assert_str_eq(ev.source, "file");
 	ck_assert_str_eq(ev.path, "/var/log/messages");
@@ -344,7 +344,8 @@ START_TEST(test_kmsg_write_only)
 
 	ctune_error_clear(&err);
 	o.source = CTUNE_EVENTS_KMSG;
-	ck_assert_int_eq(ctune_events_scan(&r, &o, &ev, &err), -EOPNOTSUPP);
+	k = ctune_events_scan(&r, &o, &ev, &err);
+	ck_assert_msg(k == -ENXIO || k == -EOPNOTSUPP, "%d %s", k, err.msg);
 	ck_assert_ptr_nonnull(strstr(err.msg, "/dev/kmsg"));
 	tl_rmrf(dir);
 }
