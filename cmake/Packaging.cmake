@@ -125,7 +125,10 @@ if(CTUNE_STATIC)
   set(CPACK_RPM_USER_FILELIST "%config(noreplace) ${CMAKE_INSTALL_FULL_SYSCONFDIR}/ansible/facts.d/conntrack.fact")
   # The executable goes in as built and tested: no rpmbuild strip or
   # build-id rewriting (it is stripped at link time already).
-  set(CPACK_RPM_SPEC_MORE_DEFINE "%define __os_install_post %{nil}\n%define debug_package %{nil}")
+  # MD5 file digests and a gzip payload: the rpm of CentOS 5 (4.4) knows
+  # nothing newer; rpm 4.18's SHA-256 digests would add a requirement
+  # rpmlib(FileDigests) that no rpm before 4.6 (CentOS 6) satisfies.
+  set(CPACK_RPM_SPEC_MORE_DEFINE "%define __os_install_post %{nil}\n%define debug_package %{nil}\n%define _binary_filedigest_algorithm 1\n%define _source_filedigest_algorithm 1\n%define _binary_payload w9.gzdio")
   # ctune-<version>-static-x86_64.tar.gz: the tree under the prefix (the
   # facts.d script, installed to an absolute /etc path, is left out).
   set(CPACK_PACKAGE_FILE_NAME "${CPACK_PACKAGE_NAME}-${PROJECT_VERSION}-static-x86_64")

@@ -18,6 +18,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -30,6 +31,9 @@
 
 #include "cleanup.h"
 #include "facts.h"
+#include "lock.h"
+#include "textfile.h"
+#include "txlog.h"
 #include "human.h"
 #include "json-util.h"
 #include "prometheus.h"
@@ -74,6 +78,10 @@ static const char usage[] =
 	"             persisted keys exist when systemd-sysctl applies them.\n"
 	"  --root DIR read proc/, sys/ and etc/ under DIR (fixture trees, offline images).\n";
 
+static char err_json_buf[PATH_MAX + 1024];
+static volatile sig_atomic_t answering; /* the response is being written: a crash adds nothing */
+#define ANSWER(call) (answering = 1, (call))
+
 static int fail(int status, const char *msg)
 {
 	_cleanup_json_ json_t *o = ctune_error_response(msg);
@@ -82,7 +90,7 @@ static int fail(int status, const char *msg)
 	fputs("ctune: ", stderr);
 	ctune_human_escape(stderr, msg, strlen(msg));
 	fputc('\n', stderr);
-	ctune_response_print(o, false);
+	ANSWER(ctune_response_print(o, false));
 	return status;
 }
 
@@ -168,6 +176,17 @@ static int run_facts(const ctune_request *req)
 	if (ctune_root_init(&root, req->root, &err) < 0)
 		return fail(EXIT_USAGE, err.msg);
 
+	/* A run killed halfway left a journal: repair from it first (one
+	 * lstat when there is none), and say so. */
+	char note[sizeof(err.msg)] = "";
+	if (ctune_txlog_pending(&root)) {
+		ctune_error e = { 0 };
+		unsigned wait = req->plan.lock_wait_ms ? req->plan.lock_wait_ms : 30000;
+		_cleanup_close_ int lock = ctune_lock_acquire(&root, wait, &e);
+		if (lock < 0 || ctune_txlog_recover(&root, note, sizeof(note), &e) < 0)
+			snprintf(note, sizeof(note), "%s", e.msg);
+	}
+
 	ctune_facts facts;
 	ctune_facts_opts opts = { .scheme = req->scheme,
 				  .source = req->source,
@@ -182,16 +201,18 @@ static int run_facts(const ctune_request *req)
 	ctune_facts_free(&facts);
 	if (!f)
 		return fail(EXIT_FAILED, "out of memory");
+	if (note[0])
+		json_array_append_new(json_object_get(f, "warnings"), ctune_json_text(note));
 
 	ctune_format format = req->format;
 	if (format == CTUNE_FORMAT_AUTO)
 		format = isatty(STDOUT_FILENO) ? CTUNE_FORMAT_HUMAN : CTUNE_FORMAT_JSON;
 	if (format == CTUNE_FORMAT_HUMAN)
-		return delivered(ctune_human_print(stdout, f), NULL);
+		return delivered(ANSWER(ctune_human_print(stdout, f)), NULL);
 	if (format == CTUNE_FORMAT_PROMETHEUS)
-		return delivered(ctune_prometheus_print(stdout, f), NULL);
+		return delivered(ANSWER(ctune_prometheus_print(stdout, f)), NULL);
 	if (req->origin == CTUNE_ORIGIN_CLI)
-		return delivered(ctune_response_print(f, true), NULL);
+		return delivered(ANSWER(ctune_response_print(f, true)), NULL);
 
 	/* Protocol callers get the usual module result; facts travel under
 	 * ansible_facts.conntrack, where Ansible merges them into hostvars. */
@@ -203,7 +224,7 @@ static int run_facts(const ctune_request *req)
 	json_t *af = json_object();
 	json_object_set(af, "conntrack", f);
 	json_object_set_new(o, "ansible_facts", af);
-	return delivered(ctune_response_print(o, false), NULL);
+	return delivered(ANSWER(ctune_response_print(o, false)), NULL);
 }
 
 static int run_set(const ctune_request *req)
@@ -213,6 +234,7 @@ static int run_set(const ctune_request *req)
 	if (ctune_root_init(&root, req->root, &err) < 0)
 		return fail(EXIT_USAGE, err.msg);
 
+	/* main() refused an unusable stdout before anything else (check_stdout). */
 	ctune_plan plan;
 	int r = ctune_plan_run(&root, &req->plan, req->want, req->nwant, &plan, &err);
 	if (r < 0) {
@@ -225,7 +247,7 @@ static int run_set(const ctune_request *req)
 		return fail(EXIT_FAILED, "out of memory");
 	const char *msg = json_string_value(json_object_get(o, "msg"));
 	bool did = json_is_true(json_object_get(o, "changed")) && !req->plan.check_mode;
-	return delivered(ctune_response_print(o, req->origin == CTUNE_ORIGIN_CLI), did ? msg : NULL);
+	return delivered(ANSWER(ctune_response_print(o, req->origin == CTUNE_ORIGIN_CLI)), did ? msg : NULL);
 }
 
 static int run(const ctune_request *req)
@@ -237,7 +259,7 @@ static int run(const ctune_request *req)
 		return run_set(req);
 	case CTUNE_VERB_TUNABLES: {
 		_cleanup_json_ json_t *o = ctune_tunables_to_json();
-		return o ? delivered(ctune_response_print(o, req->origin == CTUNE_ORIGIN_CLI), NULL) : EXIT_FAILED;
+		return o ? delivered(ANSWER(ctune_response_print(o, req->origin == CTUNE_ORIGIN_CLI)), NULL) : EXIT_FAILED;
 	}
 	}
 	return fail(EXIT_USAGE, "unknown verb");
@@ -271,6 +293,59 @@ static void seed_json(void)
 	json_object_seed(seed);
 }
 
+
+/* Augeas's lens scanner exits the process on a read error (textfile.c):
+ * still one JSON object on stdout, and exit 1, since no lens runs after
+ * the request's first change. */
+static void augeas_exit_guard(void)
+{
+	const char *what = ctune_textfile_busy();
+	if (!what)
+		return;
+	char msg[sizeof(err_json_buf) / 2];
+	snprintf(msg, sizeof(msg), "%s (a lens file could not be read: Augeas's own words are on stderr)", what);
+	fail(EXIT_FAILED, msg);
+	fflush(stdout);
+	_exit(EXIT_FAILED);
+}
+
+/* The same for a crash inside Augeas (it does not check every allocation
+ * while it compiles a lens): the JSON is built by hand into a static
+ * buffer, since nothing that allocates may run in a signal handler. */
+static void augeas_crash_guard(int sig)
+{
+	/* Before the request's journal exists nothing has changed, and a
+	 * crash (Augeas does not check every allocation) is one more failure
+	 * to report; after it, dying is a kill -9, which the next run repairs
+	 * from the journal. */
+	const char *what = ctune_textfile_busy();
+	if (!what && !ctune_txlog_active() && !answering)
+		what = "ctune crashed before changing anything";
+	if (!what) {
+		signal(sig, SIG_DFL);
+		raise(sig);
+		return;
+	}
+	static const char head[] = "{\"failed\":true,\"changed\":false,\"msg\":\"";
+	size_t n = 0;
+	for (const char *c = head; *c; c++)
+		err_json_buf[n++] = *c;
+	for (const char *c = what; *c && n < sizeof(err_json_buf) - 64; c++) {
+		unsigned char u = (unsigned char)*c;
+		if (u == '"' || u == '\\')
+			err_json_buf[n++] = '\\';
+		err_json_buf[n++] = u < 0x20 ? ' ' : (char)u;
+	}
+	static const char tail[] = " (a crash)\"}\n";
+	for (const char *c = tail; *c; c++)
+		err_json_buf[n++] = *c;
+	ssize_t w = write(STDOUT_FILENO, err_json_buf, n);
+	static const char line[] = "ctune: crashed before changing anything\n";
+	w = write(STDERR_FILENO, line, sizeof(line) - 1);
+	(void)w;
+	_exit(EXIT_FAILED);
+}
+
 int main(int argc, char **argv)
 {
 	/* First, before any open() could be given descriptor 1 and take the
@@ -282,6 +357,10 @@ int main(int argc, char **argv)
 	}
 	signal(SIGPIPE, SIG_IGN);
 	seed_json();
+	atexit(augeas_exit_guard);
+	signal(SIGSEGV, augeas_crash_guard);
+	signal(SIGBUS, augeas_crash_guard);
+	signal(SIGABRT, augeas_crash_guard);
 	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
 		fputs(usage, stdout);
 		return EXIT_OK;

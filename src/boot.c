@@ -459,7 +459,7 @@ int ctune_boot_effective(const ctune_root *r, const ctune_detect *d, ctune_boot 
 	/* Timeouts above INT_MAX / HZ seconds are refused; HZ is not in /proc.
 	 * Debian and Ubuntu build with 250, RHEL and its rebuilds with 1000. */
 	b->hz = ctune_root_exists(r, "/etc/redhat-release") ? 1000 : 250;
-	_cleanup_free_ ctune_sysctld *l = malloc(sizeof(*l));
+	_cleanup_sysctld_ ctune_sysctld *l = calloc(1, sizeof(*l));
 	_cleanup_free_ struct replay *rp = calloc(1, sizeof(*rp));
 	if (!l || !rp)
 		return ctune_error_set(err, -ENOMEM, "out of memory");

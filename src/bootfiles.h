@@ -135,6 +135,8 @@ int ctune_modload_render(ctune_modload *m, const char **text, size_t *len, ctune
 int ctune_modload_prepare(ctune_modload *m, ctune_error *err);
 int ctune_modload_commit(ctune_modload *m, ctune_error *err);
 int ctune_modload_save(ctune_modload *m, ctune_error *err);
+struct ctune_textfile;
+struct ctune_textfile *ctune_modload_textfile(ctune_modload *m); /* for txlog.h */
 
 static inline void ctune_modload_closep(ctune_modload **m)
 {
@@ -215,6 +217,7 @@ int ctune_modprobe_render(ctune_modprobe *m, const char **text, size_t *len, ctu
 int ctune_modprobe_prepare(ctune_modprobe *m, ctune_error *err);
 int ctune_modprobe_commit(ctune_modprobe *m, ctune_error *err);
 int ctune_modprobe_save(ctune_modprobe *m, ctune_error *err);
+struct ctune_textfile *ctune_modprobe_textfile(ctune_modprobe *m); /* for txlog.h */
 
 static inline void ctune_modprobe_closep(ctune_modprobe **m)
 {

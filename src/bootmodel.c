@@ -89,12 +89,10 @@ const char *ctune_boot_model_name(ctune_boot_model m)
 
 static int add(ctune_sysctld *l, const char *dir, const char *name, ctune_error *err)
 {
-	if (l->n >= CTUNE_SYSCTLD_MAX_FILES)
-		return ctune_error_set(err, -E2BIG, "more than %d sysctl configuration files", CTUNE_SYSCTLD_MAX_FILES);
-	if ((size_t)snprintf(l->files[l->n], sizeof(l->files[0]), "%s%s%s", dir, *name ? "/" : "", name) >=
-	    sizeof(l->files[0]))
-		return 0; /* a name no real file has */
-	l->n++;
+	char path[600];
+	snprintf(path, sizeof(path), "%s%s%s", dir, *name ? "/" : "", name);
+	if (ctune_sysctld_push(l, path, false) < 0)
+		return ctune_error_set(err, -ENOMEM, "out of memory");
 	return 0;
 }
 
@@ -140,7 +138,7 @@ static bool is_regular(const ctune_root *r, const char *abs)
 
 int ctune_boot_model_files(const ctune_root *r, ctune_boot_model m, ctune_sysctld *l, ctune_error *err)
 {
-	memset(l, 0, sizeof(*l));
+	ctune_sysctld_done(l);
 	int rr = 0;
 	switch (m) {
 	case CTUNE_BOOT_SYSTEMD:

@@ -12,7 +12,9 @@
 
 int ctune_lock_acquire(const ctune_root *r, unsigned timeout_ms, ctune_error *err)
 {
-	const char *dir = ctune_root_exists(r, "/etc") ? "/etc" : "/";
+	/* The root directory itself: it exists before any run and no run
+	 * creates or replaces it, so every run locks the same object. */
+	const char *dir = "/";
 	_cleanup_close_ int fd = ctune_root_open(r, dir, O_RDONLY | O_DIRECTORY);
 	if (fd < 0)
 		return ctune_error_set(err, fd, "cannot open %s%s for locking: %s", r->dir, dir, strerror(-fd));

@@ -1,9 +1,12 @@
 /* lock.h - two ctune runs never interleave on the same configuration.
  *
- * The lock is flock(2) on the root prefix's /etc directory itself: it needs
- * no lock file (so a run that fails or only checks leaves the tree exactly
- * as it was), is released by the kernel when a run dies, and covers every
- * file ctune writes (sysctl, modules-load.d and modprobe.d all live there).
+ * The lock is flock(2) on the root prefix's directory itself ("/" on the
+ * host): it needs no lock file (so a run that fails or only checks leaves
+ * the tree exactly as it was), is released by the kernel when a run dies,
+ * covers every file ctune writes, and is the same object whatever the
+ * runs create under it.  (It once was /etc, or "/" when /etc was missing:
+ * the run that created etc/ and the runs after it locked different
+ * directories and ran side by side.)
  */
 #ifndef CTUNE_LOCK_H
 #define CTUNE_LOCK_H

@@ -61,15 +61,6 @@ static bool key_valid(const char *key)
 
 /* --- the tree ----------------------------------------------------------- */
 
-/* The entries (not comments, exclusions or lines without '=') under
- * /parsed, in file order. */
-static int entries(ctune_persist *p, strv *out, ctune_error *err)
-{
-	return ctune_textfile_match(&p->f,
-				    "/parsed/*[label() != '#comment' and label() != '#exclude' and label() != '#invalid']",
-				    out, "list the entries", err);
-}
-
 /* The key a label names for systemd-sysctl, dotted; a mixed spelling
  * (net/netfilter.x names no file) never equals a ctune key, and a glob
  * (many keys) is -EINVAL: such a line is not "the key" and is left alone.
@@ -89,14 +80,44 @@ static int check_key(ctune_persist *p, const char *key, char norm[static 256], c
 	return 0;
 }
 
-/* The entries whose key is key in any spelling, in file order; norm gets
- * the normalised key. */
+/* The entries whose label matches re (a whole-label regular expression),
+ * in file order: one walk of the tree by Augeas, whatever its size.  (A
+ * list of every entry with a label lookup each, as this once was, costs a
+ * walk per entry: minutes on a 2 MiB file.) */
+static int match_re(ctune_persist *p, const char *re, strv *out, ctune_error *err)
+{
+	char expr[1200];
+	if (snprintf(expr, sizeof(expr), "/parsed/*[label() =~ regexp('%s')]", re) >= (int)sizeof(expr))
+		return ctune_error_set(err, -ENAMETOOLONG, "%s: key too long", p->f.target);
+	return ctune_textfile_match(&p->f, expr, out, "search the entries", err);
+}
+
+/* The entries whose key is key as the boot tools read it (label_key), in
+ * file order; norm gets the normalised key. */
 static int match_key(ctune_persist *p, const char *key, char norm[static 256], strv *out, ctune_error *err)
 {
 	int r = check_key(p, key, norm, err);
 	if (r < 0)
 		return r;
-	r = entries(p, out, err);
+	/* One Augeas walk finds the candidates, a superset of the spellings:
+	 * anything before the first part (a '-', blanks, a leading '/'), any
+	 * run of '.' or '/' between parts and after the last.  label_key()
+	 * then keeps the entries that name key exactly as the boot tools read
+	 * it: a label lookup per candidate, not per entry of a large file.
+	 * The key's characters are [A-Za-z0-9_*:.-] (key_valid): only '.' and
+	 * '*' mean something in a regular expression. */
+	char re[1100] = "[^A-Za-z0-9_]*";
+	size_t n = strlen(re);
+	for (const char *c = norm; *c; c++) {
+		const char *piece = *c == '.' ? "[./]+" : *c == '*' ? "[*]" : NULL;
+		size_t len = piece ? strlen(piece) : 1;
+		if (n + len + sizeof("[./]*") >= sizeof(re))
+			return ctune_error_set(err, -ENAMETOOLONG, "%s: key too long", p->f.target);
+		memcpy(re + n, piece ? piece : c, len);
+		n += len;
+	}
+	memcpy(re + n, "[./]*", sizeof("[./]*"));
+	r = match_re(p, re, out, err);
 	if (r < 0)
 		return r;
 	int kept = 0;
@@ -157,8 +178,9 @@ int ctune_persist_get(ctune_persist *p, const char *key, char *value, size_t siz
 
 int ctune_persist_list(ctune_persist *p, ctune_persist_key **keys, size_t *n, ctune_error *err)
 {
+	/* Every key of the scheme table has "conntrack" in it. */
 	_cleanup_(strv_done) strv m = { 0 };
-	int r = entries(p, &m, err);
+	int r = match_re(p, ".*conntrack.*", &m, err);
 	if (r < 0)
 		return r;
 

@@ -122,6 +122,11 @@ int ctune_persist_render(ctune_persist *p, const char **text, size_t *len, ctune
  * 0 when nothing changed (the file is not touched), or -errno. */
 int ctune_persist_save(ctune_persist *p, ctune_error *err);
 
+/* The session's file machinery (textfile.h), for the request's journal
+ * (txlog.h). */
+struct ctune_textfile;
+struct ctune_textfile *ctune_persist_textfile(ctune_persist *p);
+
 /* Two-phase save, for changes that span several files: prepare writes the
  * rendered text into the temporary file (mode, owner, fsync) without
  * replacing anything and returns 1 (0 when nothing changed, -errno on

@@ -1,7 +1,8 @@
-/* plan.c - see plan.h.  The order is the contract: validate everything
- * before touching anything; live first (so the kernel can refuse a value
- * before the file says it), then one save; undo the live writes when the
- * save fails. */
+/* plan.c - see plan.h.  The order is the contract: validate everything and
+ * run every lens (parse, render) before touching anything; then the
+ * journal (txlog.h), every file prepared beside its target, the live
+ * values (the kernel may refuse one before any file says it), every file
+ * renamed into place; any failure undoes all of it from the journal. */
 #include "plan.h"
 
 #include <errno.h>
@@ -10,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "advise.h"
@@ -21,6 +23,8 @@
 #include "persist.h"
 #include "procsys.h"
 #include "sysctld.h"
+#include "textfile.h"
+#include "txlog.h"
 
 #define LOCK_WAIT_MS 30000
 
@@ -93,14 +97,33 @@ static long long parse_persisted(const char *s)
 	return errno || end == s || (*end && *end != ' ' && *end != '\t') ? LLONG_MIN : v;
 }
 
-static int read_key(const ctune_root *r, ctune_persist *ps, ctune_plan_key *k, ctune_error *err)
+/* Only a key that is not there is absent: a key that exists and cannot be
+ * read, or whose mode cannot be read, fails the request (ENOENT alone
+ * means "not in this kernel"). */
+static int read_live(const ctune_root *r, ctune_plan_key *k, ctune_error *err)
 {
 	ctune_error e = { 0 };
-	int live = ctune_procsys_read(r, k->key, &k->live_before, &e);
-	if (live < 0 && live != -ENOENT) /* only a missing key is absent */
-		return ctune_error_set(err, live, "%s; nothing was changed", e.msg);
-	k->live_present = live == 0;
-	k->live_writable = k->live_present && ctune_procsys_writable(r, k->key);
+	int rr = ctune_procsys_read(r, k->key, &k->live_before, &e);
+	if (rr == -ENOENT)
+		return 0;
+	if (rr < 0)
+		return ctune_error_set(err, rr, "%s", e.msg[0] ? e.msg : strerror(-rr));
+	k->live_present = true;
+	char rel[512], path[4608];
+	struct stat st;
+	if (ctune_key_procpath(k->key, rel, sizeof(rel)) < 0 || ctune_root_path(r, rel, path, sizeof(path)) < 0)
+		return ctune_error_set(err, -ENAMETOOLONG, "key %s is too long", k->key);
+	if (stat(path, &st) < 0)
+		return ctune_error_set(err, -errno, "cannot read the mode of %s: %s", k->key, strerror(errno));
+	k->live_writable = st.st_mode & S_IWUSR; /* ctune_procsys_writable()'s rule, without a second stat */
+	return 0;
+}
+
+static int read_key(const ctune_root *r, ctune_persist *ps, ctune_plan_key *k, ctune_error *err)
+{
+	int rr = read_live(r, k, err);
+	if (rr < 0)
+		return rr;
 	k->live_after = k->live_before;
 	if (!ps)
 		return 0;
@@ -372,7 +395,7 @@ static int fix_session(const ctune_root *r, ctune_persist **fix, size_t *nfix, c
 static int check_overrides(const ctune_root *r, const ctune_plan_opts *o, ctune_plan *p, ctune_persist **fix,
 			   size_t *nfix, ctune_error *err)
 {
-	_cleanup_free_ ctune_sysctld *l = malloc(sizeof(*l));
+	_cleanup_sysctld_ ctune_sysctld *l = calloc(1, sizeof(*l));
 	if (!l)
 		return ctune_error_set(err, -ENOMEM, "out of memory");
 	int rr = ctune_sysctld_list(r, l, err);
@@ -452,8 +475,10 @@ static int check_overrides(const ctune_root *r, const ctune_plan_opts *o, ctune_
 
 /* Write the live values.  The kernel checks some keys against others at
  * every write (frag6_low_thresh <= frag6_high_thresh), so a refused write is
- * retried after the rest: any order the request names then works. */
-static int write_live(const ctune_root *r, ctune_plan *p, ctune_journal *j, ctune_error *err)
+ * retried after the rest: any order the request names then works.  Every
+ * key's value before is in the journal already, so whatever a write does
+ * (refused, or taken but read back wrong or not at all) is undone. */
+static int write_live(const ctune_root *r, ctune_plan *p, ctune_error *err)
 {
 	bool done[CTUNE_PLAN_MAX_ITEMS][2] = { { false } };
 	for (;;) {
@@ -465,7 +490,7 @@ static int write_live(const ctune_root *r, ctune_plan *p, ctune_journal *j, ctun
 				const ctune_plan_key *pk = &p->items[i].keys[k];
 				if (!pk->live_change || done[i][k] || p->items[i].via_param)
 					continue;
-				int rr = ctune_procsys_write_journaled(r, j, pk->key, p->items[i].desired, &first);
+				int rr = ctune_procsys_write(r, pk->key, p->items[i].desired, &first);
 				if (rr == 0) {
 					done[i][k] = true;
 					progress++;
@@ -485,30 +510,20 @@ static int write_live(const ctune_root *r, ctune_plan *p, ctune_journal *j, ctun
 	}
 }
 
-/* Undo the live writes; when that fails too, say which keys stay changed. */
-static void rollback(const ctune_root *r, ctune_journal *j, ctune_error *err)
+/* Undo from the journal; when that fails too, say what stays changed. */
+static void rollback(const ctune_root *r, ctune_txlog *tx, ctune_error *err)
 {
-	ctune_journal copy = *j;
 	ctune_error e = { 0 };
-	if (ctune_journal_rollback(r, j, &e) == 0)
+	if (ctune_txlog_rollback(tx, &e) == 0)
 		return;
 	size_t len = strlen(err->msg);
-	len += (size_t)snprintf(err->msg + len, sizeof(err->msg) - len,
-				"; restoring the previous live values failed too (%s):", e.msg);
-	for (size_t i = 0; i < copy.n && len < sizeof(err->msg); i++) {
+	len += (size_t)snprintf(err->msg + len, sizeof(err->msg) - len, "; undoing it failed too (%s)", e.msg);
+	for (size_t i = 0; i < tx->nlive && len < sizeof(err->msg); i++) {
 		long long now;
-		if (ctune_procsys_read(r, copy.entry[i].key, &now, NULL) == 0 && now != copy.entry[i].before)
+		if (ctune_procsys_read(r, tx->live[i].key, &now, NULL) == 0 && now != tx->live[i].before)
 			len += (size_t)snprintf(err->msg + len, sizeof(err->msg) - len, " %s is %lld (was %lld)",
-						copy.entry[i].key, now, copy.entry[i].before);
+						tx->live[i].key, now, tx->live[i].before);
 	}
-}
-
-static void remove_backup(const ctune_root *r, ctune_plan *p)
-{
-	char path[4608];
-	if (p->backup_file[0] && ctune_root_path(r, p->backup_file, path, sizeof(path)) >= 0)
-		unlink(path);
-	p->backup_file[0] = '\0';
 }
 
 /* Every file one request may change, behind one face: the sysctl file, the
@@ -521,6 +536,7 @@ typedef struct plan_file {
 	int (*prepare)(void *s, ctune_error *err);
 	int (*commit)(void *s, ctune_error *err);
 	void (*close)(void *s);
+	ctune_textfile *(*textfile)(void *s);
 } plan_file;
 
 #define FILE_OPS(prefix, type)                                                                                    \
@@ -548,10 +564,14 @@ typedef struct plan_file {
 	{                                                                                                         \
 		ctune_##prefix##_close((type *)s);                                                                \
 	}                                                                                                         \
+	static ctune_textfile *prefix##_textfile_(void *s)                                                        \
+	{                                                                                                         \
+		return ctune_##prefix##_textfile((type *)s);                                                      \
+	}                                                                                                         \
 	static plan_file prefix##_file(type *s)                                                                   \
 	{                                                                                                         \
 		return (plan_file){ s,                prefix##_render_,  prefix##_original_, prefix##_path_,      \
-				    prefix##_prepare_, prefix##_commit_, prefix##_close_ };                     \
+				    prefix##_prepare_, prefix##_commit_, prefix##_close_, prefix##_textfile_ }; \
 	}
 
 FILE_OPS(persist, ctune_persist)
@@ -563,6 +583,7 @@ FILE_OPS(modload, ctune_modload)
 typedef struct plan_files {
 	size_t n;
 	plan_file f[MAX_FILES];
+	bool changed[MAX_FILES]; /* its render differs from the file */
 } plan_files;
 
 static void close_files(plan_files *fs)
@@ -572,54 +593,75 @@ static void close_files(plan_files *fs)
 	fs->n = 0;
 }
 
-/* Live first, then every file at once: each is prepared (written beside the
- * target) before any is committed (renamed over it), so a full disk or a
- * read-only mount leaves every file as it was and the live values undone. */
+/* Everything Augeas does (every lens loaded, every file parsed and
+ * rendered) is done before this point, so nothing below runs a lens.  The
+ * journal comes first (txlog.h); then every file is prepared (written
+ * beside its target), the live values are written, and every file is
+ * committed (renamed over its target).  Any failure undoes all of it from
+ * the journal: files, live values, new directories, the backup. */
 static int apply(const ctune_root *r, const ctune_plan_opts *o, const ctune_detect *d, ctune_persist *ps,
 		 plan_files *fs, ctune_plan *p, ctune_error *err)
 {
-	ctune_journal j = { 0 };
-	int rr = write_live(r, p, &j, err);
-	/* Module parameters (hashsize) go last: the kernel rebuilds the table. */
-	long long param_before = -1;
-	const ctune_plan_item *param = NULL;
-	for (size_t i = 0; rr >= 0 && i < p->n; i++) {
-		if (!p->items[i].via_param)
-			continue;
-		param = &p->items[i];
-		param_before = param->keys[0].live_before;
-		rr = ctune_modprobe_live_set_hashsize(r, d->module, (unsigned long)param->desired, NULL, err);
+	_cleanup_free_ ctune_txlog *tx = malloc(sizeof(*tx));
+	if (!tx)
+		return ctune_error_set(err, -ENOMEM, "out of memory");
+	ctune_txlog_init(tx, r);
+	int rr = 0;
+	for (size_t i = 0; i < fs->n && rr >= 0; i++)
+		if (fs->changed[i])
+			rr = ctune_txlog_add_file(tx, fs->f[i].textfile(fs->f[i].s), err);
+	char backup[PATH_MAX + 64] = "";
+	if (rr >= 0 && p->persist_changed && o->backup && ps && ctune_persist_exists(ps)) {
+		rr = ctune_textfile_backup_name(ctune_persist_textfile(ps), backup, sizeof(backup), err);
+		if (rr >= 0)
+			rr = ctune_txlog_add_made(tx, backup, err);
+	}
+	for (size_t i = 0; i < p->n && rr >= 0; i++) {
+		const ctune_plan_item *it = &p->items[i];
+		for (size_t k = 0; k < it->nkeys && rr >= 0; k++)
+			if (it->keys[k].live_change && !it->via_param)
+				rr = ctune_txlog_add_live(tx, it->keys[k].key, it->keys[k].live_before, err);
+		if (it->via_param && it->keys[0].live_change)
+			rr = ctune_txlog_add_param(tx, d->module, it->keys[0].live_before, err);
 	}
 	if (rr < 0)
-		goto undo_live;
+		return rr;
+	if ((rr = ctune_txlog_begin(tx, err)) < 0)
+		return rr;
 
-	if (p->persist_changed) {
-		if (o->backup && ps && (rr = ctune_persist_backup(ps, p->backup_file, sizeof(p->backup_file), err)) < 0)
-			goto undo_live;
-		for (size_t i = 0; i < fs->n; i++)
-			if ((rr = fs->f[i].prepare(fs->f[i].s, err)) < 0)
-				goto undo_backup;
-		for (size_t i = 0; i < fs->n; i++) {
-			if ((rr = fs->f[i].commit(fs->f[i].s, err)) < 0) {
-				/* A rename that failed after the checks of prepare: say what
-				 * is already written. */
-				for (size_t k = 0; k < i; k++) {
-					size_t len = strlen(err->msg);
-					snprintf(err->msg + len, sizeof(err->msg) - len, "; %s was already saved",
-						 fs->f[k].path(fs->f[k].s));
-				}
-				goto undo_live;
-			}
-		}
+	if (backup[0]) {
+		rr = ctune_textfile_backup_as(ctune_persist_textfile(ps), backup, err);
+		if (rr > 0 && strlen(backup) < sizeof(p->backup_file))
+			memcpy(p->backup_file, backup, strlen(backup) + 1);
+		if (rr < 0)
+			goto undo;
 	}
+	for (size_t i = 0; i < fs->n; i++)
+		if (fs->changed[i] && (rr = fs->f[i].prepare(fs->f[i].s, err)) < 0)
+			goto undo;
+	if ((rr = write_live(r, p, err)) < 0)
+		goto undo;
+	/* Module parameters (hashsize) go last: the kernel rebuilds the table. */
+	for (size_t i = 0; i < p->n; i++) {
+		if (!p->items[i].via_param || !p->items[i].keys[0].live_change)
+			continue;
+		rr = ctune_modprobe_live_set_hashsize(r, d->module, (unsigned long)p->items[i].desired, NULL, err);
+		if (rr < 0)
+			goto undo;
+	}
+	for (size_t i = 0; i < fs->n; i++)
+		if (fs->changed[i] && (rr = fs->f[i].commit(fs->f[i].s, err)) < 0)
+			goto undo;
+	char note[sizeof(p->warnings[0])];
+	if ((rr = ctune_txlog_commit(tx, note, sizeof(note), err)) < 0)
+		goto undo;
+	if (note[0])
+		warn(p, "%s", note);
 	return 0;
 
-undo_backup:
-	remove_backup(r, p);
-undo_live:
-	if (param && param_before > 0)
-		ctune_modprobe_live_set_hashsize(r, d->module, (unsigned long)param_before, NULL, NULL);
-	rollback(r, &j, err);
+undo:
+	p->backup_file[0] = '\0';
+	rollback(r, tx, err);
 	return rr;
 }
 
@@ -700,6 +742,11 @@ int ctune_plan_run(const ctune_root *r, const ctune_plan_opts *o, const ctune_wa
 	_cleanup_close_ int lock = ctune_lock_acquire(r, o->lock_wait_ms ? o->lock_wait_ms : LOCK_WAIT_MS, err);
 	if (lock < 0)
 		return lock;
+	char note[sizeof(p->warnings[0])];
+	if ((rr = ctune_txlog_recover(r, note, sizeof(note), err)) < 0)
+		return rr;
+	if (rr > 0)
+		warn(p, "%s", note);
 
 	/* Sessions: the sysctl file first (ps), then the others. */
 	_cleanup_(close_files) plan_files fs = { 0 };
@@ -767,6 +814,7 @@ int ctune_plan_run(const ctune_root *r, const ctune_plan_opts *o, const ctune_wa
 		rr = o->diff ? add_diff(p, &fs.f[i], i == 0, err) : fs.f[i].render(fs.f[i].s, NULL, NULL, err);
 		if (rr < 0)
 			return rr;
+		fs.changed[i] = rr > 0;
 		p->persist_changed |= rr > 0;
 	}
 

@@ -3,9 +3,11 @@
  *
  * One request's trip: validate every value against the scheme table, detect
  * the running scheme, read live and persisted values, compute what changes,
- * then (unless checking) write live values with an undo journal, save the
- * file once through Augeas, and undo the live writes if anything fails.  A
- * second identical request finds nothing to change and writes nothing.
+ * then (unless checking) write a journal of everything it will change
+ * (txlog.h), the live values and every file, and undo all of it if anything
+ * fails; a run killed halfway is repaired by the next one (any verb) from
+ * the journal.  A second identical request finds nothing to change and
+ * writes nothing.
  */
 #ifndef CTUNE_PLAN_H
 #define CTUNE_PLAN_H

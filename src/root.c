@@ -531,34 +531,6 @@ int ctune_root_opendir(const ctune_root *r, const char *abs, DIR **out)
 	return 0;
 }
 
-int ctune_lens_path_check(const char *loadpath, ctune_error *err)
-{
-	for (const char *p = loadpath; p && *p;) {
-		size_t n = strcspn(p, ":");
-		char dir[PATH_MAX];
-		if (n > 0 && n < sizeof(dir)) {
-			memcpy(dir, p, n);
-			dir[n] = '\0';
-			_cleanup_closedir_ DIR *d = opendir(dir);
-			for (struct dirent *de; d && (de = readdir(d));) {
-				size_t len = strlen(de->d_name);
-				struct stat st;
-				if (len < 5 || strcmp(de->d_name + len - 4, ".aug") != 0 ||
-				    fstatat(dirfd(d), de->d_name, &st, 0) < 0 || S_ISREG(st.st_mode))
-					continue;
-				return ctune_error_set(err, CTUNE_ENOTREG,
-						       "Augeas lens %s/%s (CTUNE_LENS_DIR or the lens directory) "
-						       "is not a regular file",
-						       dir, de->d_name);
-			}
-		}
-		p += n;
-		if (*p == ':')
-			p++;
-	}
-	return 0;
-}
-
 const char *ctune_root_strerror(int r)
 {
 	if (r == -EMLINK)

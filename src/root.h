@@ -90,13 +90,6 @@ bool ctune_root_exists(const ctune_root *r, const char *abs);
 /* opendir of abs under the root.  Returns 0 with *out set, or -errno. */
 int ctune_root_opendir(const ctune_root *r, const char *abs, DIR **out);
 
-/* Before Augeas reads lenses from loadpath (directories separated by ':',
- * may be NULL): refuse (CTUNE_ENOTREG, err naming it) any *.aug there that
- * is not a regular file.  Augeas opens a lens with a blocking open and reads
- * it whole: a FIFO would hang it, a directory or device kill it.  A missing
- * or unreadable directory passes (Augeas looks elsewhere).  Returns 0 or
- * CTUNE_ENOTREG. */
-int ctune_lens_path_check(const char *loadpath, ctune_error *err);
 
 /* strerror() for what this module returns: says what CTUNE_ENOTREG and
  * -ELOOP mean here. */

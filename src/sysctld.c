@@ -41,20 +41,61 @@ bool ctune_sysctld_same_file(const ctune_root *r, const char *a, const char *b)
 	return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
 }
 
+void ctune_sysctld_done(ctune_sysctld *l)
+{
+	free(l->files);
+	free(l->via_link);
+	memset(l, 0, sizeof(*l));
+}
+
+int ctune_sysctld_push(ctune_sysctld *l, const char *file, bool via_link)
+{
+	if (strlen(file) >= sizeof(l->files[0])) {
+		/* Not listed, but not silently: the caller says so (plan.c). */
+		if (l->nskipped++ == 0)
+			snprintf(l->skipped, sizeof(l->skipped), "%s", file);
+		return 0;
+	}
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? 2 * l->cap : 64;
+		char(*files)[256] = realloc(l->files, cap * sizeof(*files));
+		if (!files)
+			return -ENOMEM;
+		l->files = files;
+		bool *links = realloc(l->via_link, cap * sizeof(*links));
+		if (!links)
+			return -ENOMEM;
+		l->via_link = links;
+		l->cap = cap;
+	}
+	snprintf(l->files[l->n], sizeof(l->files[0]), "%s", file);
+	l->via_link[l->n++] = via_link;
+	return 0;
+}
+
+static void free_names(char ***v)
+{
+	for (char **p = *v; p && *p; p++)
+		free(*p);
+	free(*v);
+}
+
 int ctune_sysctld_list(const ctune_root *r, ctune_sysctld *l, ctune_error *err)
 {
 	/* Collect candidates: earlier directories mask later ones by name. */
-	static char names[CTUNE_SYSCTLD_MAX_FILES][256];
-	const char *order[CTUNE_SYSCTLD_MAX_FILES];
+	__attribute__((cleanup(free_names))) char **order = NULL;
 	size_t n = 0;
-	memset(l, 0, sizeof(*l));
+	ctune_sysctld_done(l);
 
 	for (size_t d = 0; d < ctune_sysctl_ndirs; d++) {
 		_cleanup_closedir_ DIR *dir = NULL;
-		if (ctune_root_opendir(r, ctune_sysctl_dirs[d], &dir) < 0)
-			continue;
+		int e = ctune_root_opendir(r, ctune_sysctl_dirs[d], &dir);
+		if (e == -ENOENT || e == -ENOTDIR || e == CTUNE_ENOTREG)
+			continue; /* no such directory: the boot tools skip it too */
+		if (e < 0)
+			return ctune_error_set(err, e, "cannot list %s: %s", ctune_sysctl_dirs[d], ctune_root_strerror(e));
 		struct dirent *de;
-		while ((de = readdir(dir))) {
+		for (errno = 0; (de = readdir(dir)); errno = 0) {
 			size_t len = strlen(de->d_name);
 			if (len < 6 || strcmp(de->d_name + len - 5, ".conf") != 0 || de->d_name[0] == '.')
 				continue;
@@ -63,33 +104,32 @@ int ctune_sysctld_list(const ctune_root *r, ctune_sysctld *l, ctune_error *err)
 				masked = strcmp(strrchr(order[i], '/') + 1, de->d_name) == 0;
 			if (masked)
 				continue;
-			if (n >= CTUNE_SYSCTLD_MAX_FILES - 1)
-				return ctune_error_set(err, -E2BIG, "more than %d sysctl configuration files",
-						       CTUNE_SYSCTLD_MAX_FILES - 1);
-			if ((size_t)snprintf(names[n], sizeof(names[n]), "%s/%s", ctune_sysctl_dirs[d], de->d_name) >=
-			    sizeof(names[n])) {
-				/* Not listed, but not silently: the caller says so (plan.c). */
-				if (l->nskipped++ == 0)
-					snprintf(l->skipped, sizeof(l->skipped), "%s/%s", ctune_sysctl_dirs[d], de->d_name);
-				continue;
+			char **grown = realloc(order, (n + 2) * sizeof(*order));
+			if (!grown)
+				return ctune_error_set(err, -ENOMEM, "out of memory");
+			order = grown;
+			order[n + 1] = NULL;
+			if (asprintf(&order[n], "%s/%s", ctune_sysctl_dirs[d], de->d_name) < 0) {
+				order[n] = NULL;
+				return ctune_error_set(err, -ENOMEM, "out of memory");
 			}
-			order[n] = names[n];
 			n++;
 		}
+		if (errno)
+			return ctune_error_set(err, -errno, "cannot list %s: %s", ctune_sysctl_dirs[d], strerror(errno));
 	}
-	qsort(order, n, sizeof(order[0]), cmp_names);
+	if (n)
+		qsort(order, n, sizeof(order[0]), cmp_names);
 
 	bool conf_seen = false;
 	for (size_t i = 0; i < n; i++) {
-		snprintf(l->files[l->n], sizeof(l->files[0]), "%s", order[i]);
-		if (ctune_sysctld_same_file(r, order[i], "/etc/sysctl.conf")) {
-			l->via_link[l->n] = true;
-			conf_seen = true;
-		}
-		l->n++;
+		bool link = ctune_sysctld_same_file(r, order[i], "/etc/sysctl.conf");
+		conf_seen |= link;
+		if (ctune_sysctld_push(l, order[i], link) < 0)
+			return ctune_error_set(err, -ENOMEM, "out of memory");
 	}
-	if (!conf_seen && ctune_root_exists(r, "/etc/sysctl.conf"))
-		snprintf(l->files[l->n++], sizeof(l->files[0]), "/etc/sysctl.conf");
+	if (!conf_seen && ctune_root_exists(r, "/etc/sysctl.conf") && ctune_sysctld_push(l, "/etc/sysctl.conf", false) < 0)
+		return ctune_error_set(err, -ENOMEM, "out of memory");
 	return 0;
 }
 

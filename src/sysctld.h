@@ -17,11 +17,10 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdlib.h>
 
 #include "error.h"
 #include "root.h"
-
-#define CTUNE_SYSCTLD_MAX_FILES 256
 
 /* The sysctl.d directories, in the order both systemd-sysctl and procps
  * `sysctl --system` read them (a name in an earlier one masks the same name
@@ -29,13 +28,31 @@
 extern const char *const ctune_sysctl_dirs[];
 extern const size_t ctune_sysctl_ndirs;
 
+/* As many files as the directories hold: a host with hundreds of files
+ * is listed whole, by facts and set alike.  Start from a zeroed struct;
+ * ctune_sysctld_done() (or _cleanup_sysctld_) releases it. */
 typedef struct ctune_sysctld {
-	size_t n;
-	char files[CTUNE_SYSCTLD_MAX_FILES][256]; /* absolute paths, in application order */
-	bool via_link[CTUNE_SYSCTLD_MAX_FILES];   /* a sysctl.d link to /etc/sysctl.conf */
-	size_t nskipped;   /* files left out: their path does not fit files[] */
-	char skipped[288]; /* the first of them (a directory and a 255-byte name) */
+	size_t n, cap;
+	char (*files)[256]; /* absolute paths, in application order */
+	bool *via_link;     /* a sysctl.d link to /etc/sysctl.conf */
+	size_t nskipped;    /* files left out: their path does not fit files[] */
+	char skipped[288];  /* the first of them (a directory and a 255-byte name) */
 } ctune_sysctld;
+
+void ctune_sysctld_done(ctune_sysctld *l);
+
+/* Append file (an absolute path under the root) to the list.  A path too
+ * long for files[] names no real sysctl file: it is not listed but counted
+ * in nskipped (the first kept in skipped), so callers can say so.  Returns 0
+ * or -ENOMEM. */
+int ctune_sysctld_push(ctune_sysctld *l, const char *file, bool via_link);
+static inline void ctune_sysctld_freep(ctune_sysctld **l)
+{
+	if (*l)
+		ctune_sysctld_done(*l);
+	free(*l);
+}
+#define _cleanup_sysctld_ __attribute__((cleanup(ctune_sysctld_freep)))
 
 /* One assignment found in a file. */
 typedef struct ctune_sysctl_assign {

@@ -1,6 +1,7 @@
 /* textfile.c - see textfile.h. */
 #include "textfile.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -162,6 +163,96 @@ static int parse_failure(ctune_textfile *f, const char *what, ctune_error *err)
 			       f->target, f->format->title, what, entry, mlen, message);
 }
 
+/* --- lenses ----------------------------------------------------------------- */
+
+/* Augeas reads lens files with a flex scanner whose fatal error handler
+ * calls exit(2): a directory or FIFO named like a lens, or a read that
+ * fails, ends the process inside aug_init() or aug_text_store() with
+ * nothing on stdout.  Two guards:
+ *  - vet_lens_dirs() refuses, before Augeas starts, any "*.aug" in ctune's
+ *    lens directories (and $AUGEAS_LENS_LIB) that is not a readable regular
+ *    file of sane size, so what can be seen beforehand is an ordinary error;
+ *  - augeas_busy names what Augeas is doing while it loads or runs a lens,
+ *    so that an exit from inside it (a read error no check can foresee) is
+ *    turned into the usual JSON failure by the executable's atexit and
+ *    fatal-signal handlers (ctune_textfile_busy(); Augeas also crashes
+ *    when an allocation fails while it compiles a lens).  Every lens runs before the request's first
+ *    change (plan.c), so such an exit changes nothing and exit 1 is true.
+ * The alternative, running Augeas in a child process, would cost a fork
+ * and a copy of every tree for each request, for a failure this rare. */
+static char augeas_busy[PATH_MAX + 512];
+
+const char *ctune_textfile_busy(void)
+{
+	return augeas_busy[0] ? augeas_busy : NULL;
+}
+
+static void busy(const ctune_textfile *f, const char *what)
+{
+	if (what)
+		snprintf(augeas_busy, sizeof(augeas_busy),
+			 "%s: Augeas ended the process while %s the %s lens; nothing was changed", f->target, what,
+			 f->format->lens);
+	else
+		augeas_busy[0] = '\0';
+}
+
+#define LENS_MAX_BYTES (1u << 20)
+#define LENS_DIR_MAX_ENTRIES 4096
+
+static int vet_lens_dir(const ctune_textfile *f, const char *dir, ctune_error *err)
+{
+	_cleanup_close_ int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NONBLOCK | O_CLOEXEC);
+	if (dfd < 0)
+		return 0; /* Augeas skips what it cannot open as a directory */
+	_cleanup_closedir_ DIR *d = fdopendir(dfd);
+	if (!d)
+		return 0;
+	dfd = -1;
+	unsigned seen = 0;
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		if (++seen > LENS_DIR_MAX_ENTRIES)
+			return ctune_error_set(err, -E2BIG, "%s: the lens directory %s holds more than %u entries",
+					       f->target, dir, LENS_DIR_MAX_ENTRIES);
+		size_t n = strlen(de->d_name);
+		if (n < 5 || strcmp(de->d_name + n - 4, ".aug") != 0)
+			continue;
+		struct stat st;
+		const char *why = NULL;
+		if (fstatat(dirfd(d), de->d_name, &st, 0) < 0)
+			why = strerror(errno);
+		else if (!S_ISREG(st.st_mode))
+			why = "not a regular file";
+		else if ((unsigned long long)st.st_size > LENS_MAX_BYTES)
+			why = "too large for a lens";
+		else if (faccessat(dirfd(d), de->d_name, R_OK, 0) < 0)
+			why = strerror(errno);
+		if (why)
+			return ctune_error_set(err, -EINVAL, "%s: cannot use the lens file %s/%s: %s (lenses are "
+					       "looked up in %s; set CTUNE_LENS_DIR to the folder holding ctune's lenses)",
+					       f->target, dir, de->d_name, why,
+					       f->format->loadpath ? f->format->loadpath() : dir);
+	}
+	return 0;
+}
+
+static int vet_lens_path(const ctune_textfile *f, const char *path, ctune_error *err)
+{
+	if (!path)
+		return 0;
+	_cleanup_free_ char *copy = strdup(path);
+	if (!copy)
+		return -ENOMEM;
+	char *save = NULL;
+	for (char *dir = strtok_r(copy, ":", &save); dir; dir = strtok_r(NULL, ":", &save)) {
+		int r = vet_lens_dir(f, dir, err);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
 /* --- parsing -------------------------------------------------------------- */
 
 /* f->input from f->original: see the header comment on line endings. */
@@ -202,7 +293,10 @@ static int load_tree(ctune_textfile *f, ctune_error *err)
 		return r;
 	if (aug_rm(f->aug, "/parsed") < 0 || aug_set(f->aug, "/input", f->input) < 0)
 		return ctune_textfile_failure(f, -ENOMEM, "store the text", err);
-	if (aug_text_store(f->aug, f->format->lens, "/input", "/parsed") < 0) {
+	busy(f, "loading or parsing with");
+	r = aug_text_store(f->aug, f->format->lens, "/input", "/parsed");
+	busy(f, NULL);
+	if (r < 0) {
 		if (aug_error(f->aug) != AUG_NOERROR)
 			return lens_failure(f, err);
 		return parse_failure(f, "parse", err);
@@ -251,12 +345,14 @@ int ctune_textfile_open(ctune_textfile *f, const ctune_root *root, const char *p
 	r = ctune_augeas_load(err);
 	if (r < 0)
 		return r;
-	r = ctune_lens_path_check(format->loadpath ? format->loadpath() : NULL, err);
-	if (r < 0)
+	if ((r = vet_lens_path(f, format->loadpath ? format->loadpath() : NULL, err)) < 0 ||
+	    (r = vet_lens_path(f, getenv("AUGEAS_LENS_LIB"), err)) < 0)
 		return r;
 	/* "/" rather than the root prefix: Augeas never sees a file here. */
+	busy(f, "starting for");
 	f->aug = aug_init("/", format->loadpath ? format->loadpath() : NULL,
 			  AUG_NO_MODL_AUTOLOAD | AUG_NO_LOAD | AUG_NO_ERR_CLOSE | AUG_SAVE_NOOP);
+	busy(f, NULL);
 	if (!f->aug)
 		return ctune_error_set(err, -ENOMEM, "%s: cannot start Augeas", f->target);
 	if (aug_error(f->aug) != AUG_NOERROR)
@@ -303,8 +399,28 @@ void ctune_textfile_done(ctune_textfile *f)
 	f->original = f->input = f->rendered = NULL;
 }
 
+/* After a commit the tree already says what was written; only the text
+ * the lens renders against (/input) changes, and it is handed over when
+ * the session is used again, so a commit itself calls nothing in Augeas
+ * between the renames of one request. */
+static int fresh_tree(ctune_textfile *f, ctune_error *err)
+{
+	if (!f->reload)
+		return 0;
+	int r = make_input(f);
+	if (r < 0)
+		return r;
+	if (aug_set(f->aug, "/input", f->input) < 0)
+		return ctune_textfile_failure(f, -ENOMEM, "store the text", err);
+	f->reload = false;
+	return 0;
+}
+
 int ctune_textfile_match(ctune_textfile *f, const char *expr, strv *out, const char *what, ctune_error *err)
 {
+	int r = fresh_tree(f, err);
+	if (r < 0)
+		return r;
 	int n = aug_match(f->aug, expr, &out->v);
 	if (n < 0)
 		return ctune_textfile_failure(f, -EIO, what, err);
@@ -352,9 +468,15 @@ static char *to_dos(const char *s, size_t *len)
 
 int ctune_textfile_render(ctune_textfile *f, const char **text, size_t *len, ctune_error *err)
 {
+	int r = fresh_tree(f, err);
+	if (r < 0)
+		return r;
 	if (f->dirty) {
 		const char *out = NULL;
-		if (aug_text_retrieve(f->aug, f->format->lens, "/input", "/parsed", "/output") < 0) {
+		busy(f, "rendering with");
+		r = aug_text_retrieve(f->aug, f->format->lens, "/input", "/parsed", "/output");
+		busy(f, NULL);
+		if (r < 0) {
 			if (aug_error(f->aug) != AUG_NOERROR)
 				return ctune_textfile_failure(f, -EIO, "render the file", err);
 			return parse_failure(f, "render", err);
@@ -385,6 +507,15 @@ int ctune_textfile_render(ctune_textfile *f, const char **text, size_t *len, ctu
 }
 
 /* --- writing -------------------------------------------------------------- */
+
+int ctune_textfile_sidecar(const char *path, const char *suffix, char *out, size_t size)
+{
+	const char *slash = strrchr(path, '/');
+	if (!slash || !slash[1])
+		return -EINVAL;
+	int n = snprintf(out, size, "%.*s/.%s.ctune-%s", (int)(slash - path), path, slash + 1, suffix);
+	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
+}
 
 /* The file is still the one we read: same inode, size and mtime, or still
  * missing.  Anything else means another writer got there first, and
@@ -484,14 +615,18 @@ int ctune_textfile_prepare(ctune_textfile *f, ctune_error *err)
 			return r;
 	}
 
-	/* ".name.ctune-XXXXXX": hidden and not "*.conf", so no reader of the
+	/* ".name.ctune-new": hidden and not "*.conf", so no reader of the
 	 * directory (sysctl.d, systemd-modules-load, kmod) takes it up while
-	 * it exists. */
+	 * it exists; one fixed name, so that a run killed here leaves a name
+	 * the next run knows (txlog.h).  Runs never share it: they hold the
+	 * lock (lock.h). */
 	char tmp[CTUNE_TEXTFILE_HOST_MAX];
-	if (snprintf(tmp, sizeof(tmp), "%.*s/.%s.ctune-XXXXXX", (int)(slash - f->host), f->host, slash + 1) >=
-	    (int)sizeof(tmp))
+	if (ctune_textfile_sidecar(f->host, "new", tmp, sizeof(tmp)) < 0)
 		return ctune_error_set(err, -ENAMETOOLONG, "%s: path too long", f->target);
-	_cleanup_close_ int fd = mkostemp(tmp, O_CLOEXEC);
+	if (unlink(tmp) < 0 && errno != ENOENT)
+		return ctune_error_set(err, -errno, "%s: cannot remove the stale %s: %s", f->target, tmp,
+				       strerror(errno));
+	_cleanup_close_ int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return ctune_error_set(err, -errno, "%s: cannot create a temporary file beside it: %s", f->target,
 				       strerror(errno));
@@ -550,8 +685,8 @@ int ctune_textfile_commit(ctune_textfile *f, ctune_error *err)
 		f->rendered_len = 0;
 		f->changed = false;
 		f->exists = false;
-		r = load_tree(f, err);
-		return r < 0 ? r : 1;
+		f->reload = true;
+		return 1;
 	}
 	if (rename(f->tmp, f->host) < 0) {
 		r = ctune_error_set(err, -errno, "%s: cannot replace it: %s", f->target, strerror(errno));
@@ -572,8 +707,8 @@ int ctune_textfile_commit(ctune_textfile *f, ctune_error *err)
 	f->changed = false;
 	f->exists = true;
 	f->st = f->tmp_st;
-	r = load_tree(f, err);
-	return r < 0 ? r : 1;
+	f->reload = true;
+	return 1;
 }
 
 int ctune_textfile_save(ctune_textfile *f, ctune_error *err)
@@ -586,12 +721,42 @@ int ctune_textfile_save(ctune_textfile *f, ctune_error *err)
 
 /* --- backup --------------------------------------------------------------- */
 
-/* Give the backup FD (just created at HOST) the original's times.
+int ctune_textfile_backup_name(ctune_textfile *f, char *path, size_t size, ctune_error *err)
+{
+	/* Ansible's backup_local(): path.PID.YYYY-MM-DD@HH:MM:SS~ */
+	char stamp[32];
+	time_t now = time(NULL);
+	struct tm tm;
+	if (!localtime_r(&now, &tm) || strftime(stamp, sizeof(stamp), "%Y-%m-%d@%H:%M:%S", &tm) == 0)
+		return ctune_error_set(err, -EINVAL, "cannot format the time for a backup name");
+	int n = snprintf(path, size, "%s.%ld.%s~", f->target, (long)getpid(), stamp);
+	if (n < 0 || (size_t)n >= size)
+		return ctune_error_set(err, -ENAMETOOLONG, "%s: backup path too long", f->target);
+	return 0;
+}
+
+int ctune_textfile_backup(ctune_textfile *f, char *path, size_t size, ctune_error *err)
+{
+	char name[PATH_MAX + 64];
+	int r = ctune_textfile_backup_name(f, name, sizeof(name), err);
+	if (r < 0)
+		return r;
+	if (strlen(name) + 1 > size)
+		return ctune_error_set(err, -ENOBUFS, "%s: no room for the backup path", f->target);
+	if (size > 0)
+		path[0] = '\0';
+	r = ctune_textfile_backup_as(f, name, err);
+	if (r > 0)
+		memcpy(path, name, strlen(name) + 1);
+	return r;
+}
+
+/* Give the backup copy FD (just created at PATH) the original's times.
  * futimens() is utimensat(), new in 2.6.22; before that musl tries
  * futimesat() on the descriptor alone, which those kernels refuse (EFAULT)
  * and glibc reports ENOSYS.  utimes() on the path works everywhere, to the
- * microsecond; the path is the file this call created with O_EXCL. */
-static int copy_times(int fd, const char *host, const struct stat *st)
+ * microsecond; the path is the hidden file this run created with O_EXCL. */
+static int copy_times(int fd, const char *path, const struct stat *st)
 {
 	struct timespec times[2] = { st->st_atim, st->st_mtim };
 	if (futimens(fd, times) == 0)
@@ -600,14 +765,15 @@ static int copy_times(int fd, const char *host, const struct stat *st)
 		return -errno;
 	struct timeval tv[2] = { { st->st_atim.tv_sec, st->st_atim.tv_nsec / 1000 },
 				 { st->st_mtim.tv_sec, st->st_mtim.tv_nsec / 1000 } };
-	return utimes(host, tv) == 0 ? 0 : -errno;
+	return utimes(path, tv) == 0 ? 0 : -errno;
 }
 
-int ctune_textfile_backup(ctune_textfile *f, char *path, size_t size, ctune_error *err)
+/* The copy is written under ".NAME.ctune-bak" and linked to its name only
+ * when whole: a run that fails or is killed on the way leaves no partial
+ * backup under a real name (and the next run removes the hidden one). */
+int ctune_textfile_backup_as(ctune_textfile *f, const char *name, ctune_error *err)
 {
-	if (size > 0)
-		path[0] = '\0';
-	_cleanup_close_ int in = open(f->host, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	_cleanup_close_ int in = open(f->host, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (in < 0) {
 		if (errno == ENOENT)
 			return 0;
@@ -616,24 +782,21 @@ int ctune_textfile_backup(ctune_textfile *f, char *path, size_t size, ctune_erro
 	struct stat st;
 	if (fstat(in, &st) < 0)
 		return ctune_error_set(err, -errno, "%s: %s", f->target, strerror(errno));
+	if (!S_ISREG(st.st_mode))
+		return ctune_error_set(err, -EINVAL, "%s: not a regular file", f->target);
 
-	/* Ansible's backup_local(): path.PID.YYYY-MM-DD@HH:MM:SS~ */
-	char stamp[32], name[PATH_MAX + 64], host[CTUNE_TEXTFILE_HOST_MAX];
-	time_t now = time(NULL);
-	struct tm tm;
-	if (!localtime_r(&now, &tm) || strftime(stamp, sizeof(stamp), "%Y-%m-%d@%H:%M:%S", &tm) == 0)
-		return ctune_error_set(err, -EINVAL, "cannot format the time for a backup name");
-	if (snprintf(name, sizeof(name), "%s.%ld.%s~", f->target, (long)getpid(), stamp) >= (int)sizeof(name) ||
-	    ctune_root_path(&f->root, name, host, sizeof(host)) < 0)
+	char host[CTUNE_TEXTFILE_HOST_MAX], tmp[CTUNE_TEXTFILE_HOST_MAX];
+	if (ctune_root_path(&f->root, name, host, sizeof(host)) < 0 ||
+	    ctune_textfile_sidecar(f->host, "bak", tmp, sizeof(tmp)) < 0)
 		return ctune_error_set(err, -ENAMETOOLONG, "%s: backup path too long", f->target);
-	if (strlen(name) + 1 > size)
-		return ctune_error_set(err, -ENOBUFS, "%s: no room for the backup path", f->target);
-
-	_cleanup_close_ int out = open(host, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (unlink(tmp) < 0 && errno != ENOENT)
+		return ctune_error_set(err, -errno, "%s: cannot remove the stale %s: %s", f->target, tmp,
+				       strerror(errno));
+	_cleanup_close_ int out = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (out < 0)
 		return ctune_error_set(err, -errno, "%s: cannot create backup %s: %s", f->target, name,
 				       strerror(errno));
-	_cleanup_(ctune_unlinkp) char *guard = host;
+	_cleanup_(ctune_unlinkp) char *guard = tmp;
 
 	char buf[65536];
 	for (;;) {
@@ -658,15 +821,15 @@ int ctune_textfile_backup(ctune_textfile *f, char *path, size_t size, ctune_erro
 				       (unsigned)st.st_gid, strerror(errno));
 	if (fchmod(out, st.st_mode & 07777) < 0)
 		return ctune_error_set(err, -errno, "%s: cannot set mode: %s", name, strerror(errno));
-	int t = copy_times(out, host, &st);
+	int t = copy_times(out, tmp, &st);
 	if (t < 0)
 		return ctune_error_set(err, t, "%s: cannot keep the times: %s", name, strerror(-t));
 	if (fsync(out) < 0)
 		return ctune_error_set(err, -errno, "%s: %s", name, strerror(errno));
 	if (close(TAKE_FD(out)) < 0)
 		return ctune_error_set(err, -errno, "%s: writing: %s", name, strerror(errno));
-
-	guard = NULL;
-	memcpy(path, name, strlen(name) + 1);
-	return 1;
+	if (link(tmp, host) < 0)
+		return ctune_error_set(err, -errno, "%s: cannot create backup %s: %s", f->target, name,
+				       strerror(errno));
+	return 1; /* guard removes the hidden name */
 }

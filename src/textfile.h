@@ -79,6 +79,7 @@ typedef struct ctune_textfile {
 	bool exists;           /* the file existed when read (or last committed) */
 	bool dos;              /* every line ended in "\r\n": the tree has no "\r" of its own */
 	bool dirty;            /* the tree changed since the last render */
+	bool reload;           /* committed: /input gets the new text on next use */
 
 	/* The machinery's own. */
 	const ctune_textfile_format *format;
@@ -122,6 +123,10 @@ int ctune_textfile_open(ctune_textfile *f, const ctune_root *root, const char *p
  * committed.  f itself is the caller's. */
 void ctune_textfile_done(ctune_textfile *f);
 
+/* While Augeas loads or runs a lens: a sentence saying so (for an exit
+ * from inside Augeas, see textfile.c); NULL otherwise. */
+const char *ctune_textfile_busy(void);
+
 /* Record Augeas's own words for its last failure, for the step what ("set
  * a value"), and return code. */
 int ctune_textfile_failure(ctune_textfile *f, int code, const char *what, ctune_error *err);
@@ -159,6 +164,12 @@ int ctune_textfile_prepare(ctune_textfile *f, ctune_error *err);
  * written is no longer what the caller last rendered. */
 int ctune_textfile_commit(ctune_textfile *f, ctune_error *err);
 
+/* The name of a file ctune keeps beside path (a full path, or one as seen
+ * from the root): ".NAME.ctune-SUFFIX" in path's directory; "new" is what
+ * prepare writes, "old" the link txlog.c keeps to the previous file.
+ * Returns 0, -EINVAL (no file name) or -ENAMETOOLONG. */
+int ctune_textfile_sidecar(const char *path, const char *suffix, char *out, size_t size);
+
 /* prepare, then commit when something was prepared. */
 int ctune_textfile_save(ctune_textfile *f, ctune_error *err);
 
@@ -169,10 +180,17 @@ int ctune_textfile_save(ctune_textfile *f, ctune_error *err);
  * -errno (-EEXIST if that name is taken). */
 int ctune_textfile_backup(ctune_textfile *f, char *path, size_t size, ctune_error *err);
 
+/* The two halves of ctune_textfile_backup, for a caller that records the
+ * name before the copy exists (txlog.h): the name, as seen from the root,
+ * into path; then the copy under that name (1, 0 when the file does not
+ * exist, or -errno). */
+int ctune_textfile_backup_name(ctune_textfile *f, char *path, size_t size, ctune_error *err);
+int ctune_textfile_backup_as(ctune_textfile *f, const char *name, ctune_error *err);
+
 /* The public functions of an editor's session type T, a struct whose
  * member f is its ctune_textfile, that are the textfile's own unchanged:
  * prefix##_close, _path, _target, _exists, _original, _render, _prepare,
- * _commit and _save, exactly as the editor's header declares them.  One
+ * _commit, _save and _textfile (the machinery itself, for txlog.h), exactly as the editor's header declares them.  One
  * definition for every editor, so the sessions cannot drift apart. */
 #define CTUNE_TEXTFILE_SESSION_FUNCS(prefix, T)                                                     \
 	void prefix##_close(T *s)                                                                   \
@@ -213,6 +231,10 @@ int ctune_textfile_backup(ctune_textfile *f, char *path, size_t size, ctune_erro
 	int prefix##_save(T *s, ctune_error *err)                                                   \
 	{                                                                                           \
 		return ctune_textfile_save(&s->f, err);                                             \
+	}                                                                                           \
+	ctune_textfile *prefix##_textfile(T *s)                                                     \
+	{                                                                                           \
+		return &s->f;                                                                       \
 	}
 
 #endif

@@ -149,7 +149,7 @@ PY
 	lr=$tmp/lock-held
 	mkroot "$lr"
 	cp -p "$lr/etc/sysctl.conf" "$tmp/lock-held.conf"
-	flock "$lr/etc" sleep 45 &
+	flock "$lr" sleep 45 &
 	lock_holder=$!
 	sleep 0.2
 	before "$lr" lock-held
@@ -312,7 +312,7 @@ PY
 		cp -p "$r/etc/sysctl.conf" "$tmp/nobody.conf"
 		before "$r" nobody
 		as_nobody "$tmp/o.json" udp_timeout=45 tcp_timeout_established=12h --root "$r"
-		failed "nobody, live write" "$tmp/o.json" "Permission denied" nf_conntrack_
+		failed "nobody, live write" "$tmp/o.json" "Permission denied" /etc/sysctl.conf
 		intact "nobody, live write" "$r" "$tmp/nobody.snap" "$r/etc/sysctl.conf" "$tmp/nobody.conf"
 		# The live values are nobody's to write, the file is not: the writes
 		# succeed, the save fails, the writes are undone.
@@ -369,7 +369,7 @@ PY
 	# and proceeds when the holder goes.
 	r=$tmp/lock-wait
 	mkroot "$r"
-	flock "$r/etc" sleep 30 &
+	flock "$r" sleep 30 &
 	holder=$!
 	sleep 0.2
 	before "$r" lock-wait

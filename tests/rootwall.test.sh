@@ -218,7 +218,7 @@ for kind in fifo dir; do
 	esac
 	tree "$r" >"$tmp/l.tree"
 	CTUNE_LENS_DIR=$tmp/lens-$kind rt "$tmp/o.json" set max=300000 --root "$r"
-	refused "lens directory: $kind" "is not a regular file"
+	refused "lens directory: $kind" "not a regular file"
 	same_tree "lens directory: $kind" l.tree
 done
 # a huge meminfo: bounded reads

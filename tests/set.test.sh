@@ -724,7 +724,7 @@ echo "# lock"
 r=$tmp/lock
 mkroot "$r" modern
 printf 'net.ipv4.ip_forward = 1\n' >"$r/etc/sysctl.conf"
-flock "$r/etc" sleep 2 &
+flock "$r" sleep 2 &
 holders+=($!)
 sleep 0.3
 start=$(date +%s%N)
@@ -737,7 +737,7 @@ wait
 # Held for longer than the wait (30 s from the command line: run it only when
 # CTUNE_SLOW_TESTS is set; test-plan.c covers it with a 200 ms wait).
 if [ -n "${CTUNE_SLOW_TESTS:-}" ]; then
-	flock "$r/etc" sleep 40 &
+	flock "$r" sleep 40 &
 	holders+=($!)
 	sleep 0.3
 	snap "$r" >"$tmp/snap0"

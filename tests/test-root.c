@@ -574,24 +574,6 @@ START_TEST(test_host_files)
 }
 END_TEST
 
-START_TEST(test_lens_path)
-{
-	char path[700];
-	ctune_error err = { 0 };
-	ck_assert_int_eq(ctune_lens_path_check(NULL, &err), 0);
-	tl_write(outside, "/lenses/modules_load.aug", "module Modules_Load =\n");
-	tl_write(outside, "/lenses/README", "");
-	snprintf(path, sizeof(path), "%s/missing:%s/lenses", world, outside);
-	ck_assert_int_eq(ctune_lens_path_check(path, &err), 0);
-	ck_assert_int_eq(mkfifo(tl_host(outside, "/lenses/util.aug"), 0644), 0);
-	ck_assert_int_eq(ctune_lens_path_check(path, &err), CTUNE_ENOTREG);
-	ck_assert_ptr_nonnull(strstr(err.msg, "util.aug"));
-	ck_assert_int_eq(unlink(tl_host(outside, "/lenses/util.aug")), 0);
-	ck_assert_int_eq(mkdir(tl_host(outside, "/lenses/sep.aug"), 0755), 0);
-	ck_assert_int_eq(ctune_lens_path_check(path, NULL), CTUNE_ENOTREG);
-}
-END_TEST
-
 int main(void)
 {
 	Suite *s = suite_create("root");
@@ -608,7 +590,6 @@ int main(void)
 	tcase_add_loop_test(tc, test_procsys_read_errors, 0, 2);
 	tcase_add_loop_test(tc, test_procsys_write_stays_in_root, 0, 2);
 	tcase_add_test(tc, test_host_files);
-	tcase_add_test(tc, test_lens_path);
 	tcase_add_loop_test(tc, test_same_as_chroot, 0, 3);
 	suite_add_tcase(s, tc);
 	return tl_run(s);
