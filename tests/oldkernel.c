@@ -17,7 +17,8 @@
  *     and SOCK_NONBLOCK in socket()/socketpair()'s type (EINVAL before
  *     2.6.27), newer fcntl() commands (EINVAL), AT_EMPTY_PATH and
  *     AT_NO_AUTOMOUNT in the *at() calls that checked their flags (EINVAL),
- *     newer netlink socket options (ENOPROTOOPT), futimesat() on a descriptor
+ *     newer netlink socket options (ENOPROTOOPT), O_TMPFILE (EISDIR, the
+ *     directory opened for writing, before 3.11), futimesat() on a descriptor
  *     alone (a NULL path: EFAULT before 2.6.22, which musl's futimens() meets
  *     on its ENOSYS fallback), CLOCK_BOOTTIME and the other newer clocks in
  *     clock_gettime() (EINVAL; calls the vDSO answers never get here).
@@ -194,6 +195,10 @@ static const struct refused {
 	{ "newfstatat", 3, BITS_SET, 0x1000, 0, EINVAL, KV(2, 6, 39), "AT_EMPTY_PATH" },
 	{ "fchownat", 4, BITS_SET, 0x1000, 0, EINVAL, KV(2, 6, 39), "AT_EMPTY_PATH" },
 	{ "linkat", 4, BITS_SET, 0x1000, 0, EINVAL, KV(2, 6, 39), "AT_EMPTY_PATH" },
+	/* O_TMPFILE (3.11) is __O_TMPFILE | O_DIRECTORY: an older kernel ignores
+	 * the unknown bit and opens the directory for writing, EISDIR. */
+	{ "open", 1, BITS_SET, 020000000, 0, EISDIR, KV(3, 11, 0), "O_TMPFILE" },
+	{ "openat", 2, BITS_SET, 020000000, 0, EISDIR, KV(3, 11, 0), "O_TMPFILE" },
 	/* futimesat(fd, NULL, tv) on a descriptor came with utimensat. */
 	{ "futimesat", 1, EQUALS, 0, 0, EFAULT, KV(2, 6, 22), "a NULL path (the descriptor alone)" },
 	/* clock ids: CLOCK_MONOTONIC_RAW, the COARSE pair, BOOTTIME, the
@@ -405,6 +410,10 @@ static int probe(void)
 	struct timespec ts;
 	said("clock-boottime", syscall(SYS_clock_gettime, CLOCK_BOOTTIME, &ts));
 	said("clock-monotonic", syscall(SYS_clock_gettime, CLOCK_MONOTONIC, &ts));
+	fd = open("/tmp", O_TMPFILE | O_WRONLY, 0600);
+	said("open-tmpfile", fd);
+	if (fd >= 0)
+		close(fd);
 	/* A scratch file of the probe's own: the call sets its times to now. */
 	char tmp[] = "/tmp/oldkernel-probe.XXXXXX";
 	fd = mkstemp(tmp);

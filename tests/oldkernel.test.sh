@@ -117,6 +117,7 @@ fstatat-empty-path 2.6.39 EINVAL
 clock-boottime 2.6.39 EINVAL
 clock-monotonic 0 -
 futimesat-fd 2.6.22 EFAULT
+open-tmpfile 3.11 EISDIR
 netlink-ext-ack 4.12 ENOPROTOOPT
 netlink-pktinfo 0 -"
 # This kernel, unfiltered, is the baseline: a call it lacks itself is left out.
