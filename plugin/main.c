@@ -313,7 +313,11 @@ static int run_json(int fd, const char *what)
 
 /* jansson seeds its hash function on first use from /dev/urandom: an open,
  * a read and a close on every run.  One getrandom() call does the same; a
- * seed of 0 (the call failed, or drew 0) leaves it to jansson. */
+ * seed of 0 (the call failed, or drew 0) leaves it to jansson.  That is the
+ * fallback for kernels before 3.17, which have no getrandom() (ENOSYS; the
+ * static binary runs on 2.6.18): jansson reads /dev/urandom, and where there
+ * is none (an empty chroot) mixes the time and the pid.  Never a failure:
+ * the seed only spreads hash buckets. */
 static void seed_json(void)
 {
 	uint32_t seed = 0;

@@ -447,11 +447,16 @@ int64_t ctune_events_boot_wall_usec(void)
 	return ((int64_t)real.tv_sec - boot.tv_sec) * 1000000 + (real.tv_nsec - boot.tv_nsec) / 1000;
 }
 
-/* Boot time of a root prefix: its /proc/uptime against the current time. */
+/* Boot time of a root prefix: its /proc/uptime against the current time.
+ * The host's own is CLOCK_BOOTTIME's, which kernels before 2.6.39 refuse
+ * (EINVAL): /proc/uptime stands in there too. */
 static int64_t root_boot_wall_usec(const ctune_root *r)
 {
-	if (r->len == 0)
-		return ctune_events_boot_wall_usec();
+	if (r->len == 0) {
+		int64_t t = ctune_events_boot_wall_usec();
+		if (t >= 0)
+			return t;
+	}
 	char buf[64];
 	if (ctune_root_read_small(r, "/proc/uptime", buf, sizeof(buf)) <= 0)
 		return -1;
@@ -515,13 +520,15 @@ static int scan_lines(int fd, ctune_events *ev)
 }
 
 /* The kmsg device: one record per read(), EAGAIN at the end, EPIPE when
- * records were overwritten under us (skip and go on). */
+ * records were overwritten under us (skip and go on).  Before 3.5 the device
+ * only took writes and the first read() is EINVAL: -EOPNOTSUPP, which AUTO
+ * takes as "no /dev/kmsg here" and goes on to the log files (CentOS 5, 6). */
 static int scan_kmsg_device(int fd, ctune_events *ev)
 {
 	_cleanup_free_ char *buf = malloc(KMSG_RECORD_MAX);
 	if (!buf)
 		return -ENOMEM;
-	for (;;) {
+	for (bool first = true;; first = false) {
 		ssize_t n = read(fd, buf, KMSG_RECORD_MAX);
 		if (n < 0) {
 			if (errno == EINTR)
@@ -532,6 +539,8 @@ static int scan_kmsg_device(int fd, ctune_events *ev)
 				ev->lost++;
 				continue;
 			}
+			if (errno == EINVAL && first)
+				return -EOPNOTSUPP;
 			return -errno;
 		}
 		if (n == 0)
@@ -557,9 +566,11 @@ static int scan_path(const ctune_root *r, const char *abs, bool kmsg, ctune_even
 	snprintf(ev->source, sizeof(ev->source), "%s", kmsg ? "kmsg" : "file");
 	snprintf(ev->path, sizeof(ev->path), "%s", abs);
 	int k;
-	if (S_ISCHR(st.st_mode))
+	if (S_ISCHR(st.st_mode)) {
 		k = scan_kmsg_device(fd, ev);
-	else if (S_ISREG(st.st_mode))
+		if (k == -EOPNOTSUPP)
+			return k; /* like an open() failure: err untouched */
+	} else if (S_ISREG(st.st_mode))
 		k = scan_lines(fd, ev); /* O_NONBLOCK changes nothing for a regular file */
 	else
 		return ctune_error_set(err, -EINVAL, "%s%s is neither a character device nor a regular file", r->dir,
@@ -572,7 +583,8 @@ static int scan_path(const ctune_root *r, const char *abs, bool kmsg, ctune_even
 
 static bool open_error(int k)
 {
-	return k == -ENOENT || k == -EACCES || k == -EPERM || k == -ENXIO || k == -ENODEV || k == -ENOTDIR;
+	return k == -ENOENT || k == -EACCES || k == -EPERM || k == -ENXIO || k == -ENODEV || k == -ENOTDIR ||
+	       k == -EOPNOTSUPP;
 }
 
 static const char *const log_files[] = { "/var/log/kern.log", "/var/log/messages", "/var/log/syslog" };

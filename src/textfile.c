@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -750,6 +751,23 @@ int ctune_textfile_backup(ctune_textfile *f, char *path, size_t size, ctune_erro
 	return r;
 }
 
+/* Give the backup copy FD (just created at PATH) the original's times.
+ * futimens() is utimensat(), new in 2.6.22; before that musl tries
+ * futimesat() on the descriptor alone, which those kernels refuse (EFAULT)
+ * and glibc reports ENOSYS.  utimes() on the path works everywhere, to the
+ * microsecond; the path is the hidden file this run created with O_EXCL. */
+static int copy_times(int fd, const char *path, const struct stat *st)
+{
+	struct timespec times[2] = { st->st_atim, st->st_mtim };
+	if (futimens(fd, times) == 0)
+		return 0;
+	if (errno != ENOSYS && errno != EFAULT)
+		return -errno;
+	struct timeval tv[2] = { { st->st_atim.tv_sec, st->st_atim.tv_nsec / 1000 },
+				 { st->st_mtim.tv_sec, st->st_mtim.tv_nsec / 1000 } };
+	return utimes(path, tv) == 0 ? 0 : -errno;
+}
+
 /* The copy is written under ".NAME.ctune-bak" and linked to its name only
  * when whole: a run that fails or is killed on the way leaves no partial
  * backup under a real name (and the next run removes the hidden one). */
@@ -803,8 +821,10 @@ int ctune_textfile_backup_as(ctune_textfile *f, const char *name, ctune_error *e
 				       (unsigned)st.st_gid, strerror(errno));
 	if (fchmod(out, st.st_mode & 07777) < 0)
 		return ctune_error_set(err, -errno, "%s: cannot set mode: %s", name, strerror(errno));
-	struct timespec times[2] = { st.st_atim, st.st_mtim };
-	if (futimens(out, times) < 0 || fsync(out) < 0)
+	int t = copy_times(out, tmp, &st);
+	if (t < 0)
+		return ctune_error_set(err, t, "%s: cannot keep the times: %s", name, strerror(-t));
+	if (fsync(out) < 0)
 		return ctune_error_set(err, -errno, "%s: %s", name, strerror(errno));
 	if (close(TAKE_FD(out)) < 0)
 		return ctune_error_set(err, -errno, "%s: writing: %s", name, strerror(errno));

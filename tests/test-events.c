@@ -20,6 +20,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
 
 #include "events.h"
 #include "root.h"
@@ -305,6 +308,49 @@ START_TEST(test_garbage_file)
 }
 END_TEST
 
+/* Kernels before 3.5 (CentOS 5 and 6) have a /dev/kmsg (1,11) that only
+ * takes writes: its read() is EINVAL, which scan_kmsg_device turns into
+ * -EOPNOTSUPP so that AUTO goes on to the log files.  A current kernel's
+ * 1,11 reads fine, and the root resolver opens no other device as
+ * /dev/kmsg, so that read cannot be staged here.  What can: a device node
+ * that is not the kmsg device in its place (10,237, loop-control, whose
+ * read() is EINVAL too) is passed over - AUTO reads the log file, KMSG
+ * alone is an error that names /dev/kmsg. */
+START_TEST(test_kmsg_write_only)
+{
+	if (geteuid() != 0)
+		return; /* mknod needs CAP_MKNOD */
+	const char *dir = tl_mkroot();
+	tl_write(dir, "var/log/messages", "Nov 25 08:30:00 h kernel: ip_conntrack: table full, dropping packet.\n");
+	char dev[4096];
+	snprintf(dev, sizeof(dev), "%s/dev", dir);
+	ck_assert_int_eq(mkdir(dev, 0755), 0);
+	snprintf(dev, sizeof(dev), "%s/dev/kmsg", dir);
+	if (mknod(dev, S_IFCHR | 0600, makedev(10, 237)) < 0) {
+		tl_rmrf(dir); /* no device nodes here (nodev, a container) */
+		return;
+	}
+
+	ctune_root r;
+	ck_assert_int_eq(ctune_root_init(&r, dir, NULL), 0);
+	ctune_events ev;
+	ctune_error err = { 0 };
+	ctune_events_options o = { CTUNE_EVENTS_AUTO, NULL, BOOT };
+	int k = ctune_events_scan(&r, &o, &ev, &err);
+	ck_assert_msg(k == 0, "%d %s", k, err.msg);
+	ck_assert_str_eq(ev.source, "file");
+	ck_assert_str_eq(ev.path, "/var/log/messages");
+	EQ(ev.count, 1);
+
+	ctune_error_clear(&err);
+	o.source = CTUNE_EVENTS_KMSG;
+	k = ctune_events_scan(&r, &o, &ev, &err);
+	ck_assert_msg(k == -ENXIO || k == -EOPNOTSUPP, "%d %s", k, err.msg);
+	ck_assert_ptr_nonnull(strstr(err.msg, "/dev/kmsg"));
+	tl_rmrf(dir);
+}
+END_TEST
+
 /* The real /dev/kmsg: read without consuming.  As root this works; with
  * kernel.dmesg_restrict and no privilege the answer is -EPERM, in words. */
 START_TEST(test_real_kmsg)
@@ -350,6 +396,7 @@ int main(void)
 	tcase_add_test(tc, test_feed_forms);
 	tcase_add_test(tc, test_feed_times_and_suppression);
 	tcase_add_test(tc, test_garbage_file);
+	tcase_add_test(tc, test_kmsg_write_only);
 	tcase_add_test(tc, test_real_kmsg);
 	tcase_add_test(tc, test_kind_names);
 	suite_add_tcase(s, tc);
