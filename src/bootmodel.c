@@ -125,7 +125,8 @@ static int list_dirs(const ctune_root *r, bool hidden, ctune_sysctld *l, ctune_e
 				return rr;
 		}
 	}
-	qsort(l->files, l->n, sizeof(l->files[0]), cmp_base);
+	if (l->n > 1) /* files is NULL while the list is empty */
+		qsort(l->files, l->n, sizeof(l->files[0]), cmp_base);
 	return 0;
 }
 
@@ -170,7 +171,8 @@ int ctune_boot_model_files(const ctune_root *r, ctune_boot_model m, ctune_sysctl
 			if ((rr = add(l, "/etc/sysctl.d", de->d_name, err)) < 0)
 				return rr;
 		}
-		qsort(l->files[first], l->n - first, sizeof(l->files[0]), cmp_base);
+		if (l->n - first > 1)
+			qsort(l->files[first], l->n - first, sizeof(l->files[0]), cmp_base);
 		return 0;
 	}
 	default:

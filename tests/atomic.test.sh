@@ -109,7 +109,7 @@ def run(args, env=None, timeout=60, strace=None):
     cmd = ([ "strace", "-f", "-o", "/dev/null"] + strace if strace else []) + [ctune] + args
     e = dict(os.environ, **(env or {}))
     if strace:  # LeakSanitizer cannot run under ptrace (an ASan build)
-        e["ASAN_OPTIONS"] = "detect_leaks=0:" + e.get("ASAN_OPTIONS", "")
+        e["ASAN_OPTIONS"] = e.get("ASAN_OPTIONS", "") + ":detect_leaks=0"  # the last setting wins
     try:
         r = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=e)
     except subprocess.TimeoutExpired:  # a hang is a failure like any other

@@ -51,7 +51,7 @@ exec $py - "$CTUNE_REAL" <<'PY'
 import atexit, json, os, shutil, subprocess, sys, tempfile, hashlib, re
 
 ctune = sys.argv[1]
-os.environ["ASAN_OPTIONS"] = "detect_leaks=0:" + os.environ.get("ASAN_OPTIONS", "")  # LSan cannot run under ptrace
+os.environ["ASAN_OPTIONS"] = os.environ.get("ASAN_OPTIONS", "") + ":detect_leaks=0"  # LSan cannot run under ptrace; the last setting wins
 samples = int(os.environ.get("CTUNE_SWEEP_SAMPLES", "0"))
 samples = 2 if 0 < samples < 2 else samples
 full = samples <= 0
