@@ -35,17 +35,8 @@
 set -u
 : "${CTUNE_REAL:=${CTUNE:?}}"
 py=/usr/bin/python3
-if ! command -v strace >/dev/null || ! [ -x $py ]; then
-	echo "SKIP: needs strace and $py" >&2
-	exit 77
-fi
-if [ "${1:-}" != --inner ]; then
-	if ! unshare -mn true 2>/dev/null; then
-		echo "SKIP: unshare -mn is not permitted here" >&2
-		exit 77
-	fi
-	exec unshare -mn bash "$0" --inner
-fi
+. "$(dirname "$0")/lib.sh"
+strace_in_private_ns "$0" "${1:-}"
 
 exec $py - "$CTUNE_REAL" <<'PY'
 import atexit, json, os, shutil, subprocess, sys, tempfile, hashlib, re

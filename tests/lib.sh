@@ -24,6 +24,17 @@ skip() {
 	exit 77
 }
 
+# strace_in_private_ns SCRIPT ARG1: for the tests that drive ctune under
+# strace as root: skip without strace or /usr/bin/python3, or where
+# unshare -mn is refused; else, unless ARG1 is --inner (already inside),
+# run SCRIPT again in a private mount and network namespace with --inner.
+strace_in_private_ns() {
+	command -v strace >/dev/null && [ -x /usr/bin/python3 ] || skip "needs strace and /usr/bin/python3"
+	[ "${2:-}" = --inner ] && return 0
+	unshare -mn true 2>/dev/null || skip "unshare -mn is not permitted here"
+	exec unshare -mn bash "$1" --inner
+}
+
 # scratch NAME: a fresh scratch directory in $tmp, removed on exit (a test
 # with more to undo replaces the EXIT trap with its own, which removes $tmp).
 scratch() {
