@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # package.test.sh - `cmake --install` and the CPack .deb, as an administrator
-# would get them: a build configured for /usr, installed into a DESTDIR,
-# packaged with cpack, inspected with dpkg-deb, then installed into scratch
+# would get them: a build configured for /usr, installed into a DESTDIR and
+# under another prefix (--prefix), packaged with cpack (which refuses a build
+# for another prefix), linted with lintian (no error, no warning), inspected
+# with dpkg-deb (control fields, layout, conffiles, md5sums, copyright and
+# changelogs, a stripped executable), then installed into scratch
 # roots (extracted with dpkg-deb -x, and installed by dpkg itself with --root
 # and a private database) where the installed binary runs against a fixture
 # root.  The host's dpkg database is never written: its status file is
@@ -29,6 +32,8 @@ finish() {
 }
 
 host_status=$(sha256sum /var/lib/dpkg/status 2>/dev/null)
+
+release=$(sed -n '1s/^ctune ([^-]*-\([^)]*\)).*/\1/p' "$top/packaging/changelog.Debian")
 
 # 1. A build for /usr, as a distribution builds it.
 build=$tmp/build
@@ -95,6 +100,56 @@ else
 	ok "nothing under /usr/local"
 fi
 
+# 2b. cmake --install --prefix P of the same build: everything under P, and
+# the files that name installed paths name P's (written at install time).
+pfx=$tmp/prefix
+if cmake --install "$build" --prefix "$pfx" >"$tmp/prefix.log" 2>&1; then
+	ok "cmake --install --prefix"
+	outside=$(find "$tmp" -newer "$tmp/prefix.log" -not -path "$pfx*" -not -path "$tmp/prefix.log" \
+		-not -path "$build*" 2>/dev/null | head -n 5)
+	[ -z "$outside" ] && ok "--prefix: nothing written outside the prefix and the build" || bad "--prefix wrote $outside"
+	fact=$pfx/etc/ansible/facts.d/conntrack.fact
+	if [ -x "$fact" ] && grep -q "^bin=\${CTUNE_BIN:-$pfx/bin/ctune}\$" "$fact"; then
+		ok "--prefix: P/etc/ansible/facts.d/conntrack.fact runs P/bin/ctune"
+	else
+		bad "--prefix: facts.d script $(grep '^bin=' "$fact" 2>&1)"
+	fi
+	if env -u CTUNE_BIN "$fact" >"$tmp/fact.json" 2>"$tmp/fact.err" && "$PY" -c 'import json,sys; d=json.load(open(sys.argv[1])); assert "max" in d' "$tmp/fact.json"; then
+		ok "--prefix: the facts.d script prints the facts object"
+	else
+		bad "--prefix: the facts.d script: $(head -c 200 "$tmp/fact.json") $(head -n 2 "$tmp/fact.err")"
+	fi
+	if [ "$(readlink -f "$pfx/share/ansible/plugins/modules/ctune")" = "$(readlink -f "$pfx/bin/ctune")" ]; then
+		ok "--prefix: the Ansible modules link to P/bin/ctune"
+	else
+		bad "--prefix: share/ansible/plugins/modules/ctune -> $(readlink "$pfx/share/ansible/plugins/modules/ctune")"
+	fi
+	if grep -rq "$pfx" "$pfx/lib/systemd/system/ctune-textfile.service" &&
+		! grep -rq "^ExecStart=/usr" "$pfx/lib/systemd/system/ctune-textfile.service"; then
+		ok "--prefix: the systemd service runs P's helper"
+	else
+		bad "--prefix: $(grep ExecStart "$pfx/lib/systemd/system/ctune-textfile.service" 2>&1)"
+	fi
+else
+	bad "cmake --install --prefix"
+	tail -n 10 "$tmp/prefix.log" | sed 's/^/     /'
+fi
+
+# 2c. cpack refuses a build configured for another prefix (its executable
+# would look for its lenses there); configuring is enough to see it.
+other=$tmp/build-local
+if cmake -S "$top" -B "$other" -DBUILD_TESTING=OFF >"$tmp/other.log" 2>&1; then
+	if (cd "$other" && cpack -G DEB -B "$tmp/otherpkg") >"$tmp/othercpack.log" 2>&1; then
+		bad "cpack packaged a build configured for /usr/local"
+	elif grep -q 'packages are built with the prefix /usr' "$tmp/othercpack.log"; then
+		ok "cpack refuses a build configured for /usr/local, and says why"
+	else
+		bad "cpack of a /usr/local build failed without saying why: $(tail -n 3 "$tmp/othercpack.log")"
+	fi
+else
+	bad "configure a /usr/local build: $(tail -n 3 "$tmp/other.log")"
+fi
+
 # 3. The .deb.
 if (cd "$build" && cpack -G DEB -B "$tmp/pkg") >"$tmp/cpack.log" 2>&1; then
 	ok "cpack -G DEB"
@@ -110,10 +165,26 @@ if [ "${#debs[@]}" -ne 1 ]; then
 fi
 deb=${debs[0]}
 arch=$(dpkg --print-architecture)
-if [ "$(basename "$deb")" = "ctune_${version}_${arch}.deb" ]; then
-	ok "file name ctune_${version}_${arch}.deb"
+if [ "$(basename "$deb")" = "ctune_${version}-${release}_${arch}.deb" ]; then
+	ok "file name ctune_${version}-${release}_${arch}.deb"
 else
 	bad "file name $(basename "$deb")"
+fi
+
+# 3b. lintian (Debian 12's): no error and no warning (packaging/lintian-overrides
+# names the one tag that cannot apply outside the archive); info and
+# pedantic tags are printed, not counted.
+if command -v lintian >/dev/null 2>&1; then
+	lintian --fail-on error,warning --display-info "$deb" >"$tmp/lintian.out" 2>&1
+	lrc=$?
+	grep -v 'running with root privileges' "$tmp/lintian.out" | sed 's/^/     lintian: /'
+	if [ "$lrc" -eq 0 ]; then
+		ok "lintian --fail-on error,warning: clean ($(grep -c '^I: ' "$tmp/lintian.out") info tags)"
+	else
+		bad "lintian reports errors or warnings (exit $lrc)"
+	fi
+else
+	echo "NOTE: lintian is not installed: the .deb is not linted"
 fi
 
 # 4. The control fields.
@@ -122,8 +193,10 @@ same() { # FIELD WANT
 	if [ "$(field "$1")" = "$2" ]; then ok "$1: $2"; else bad "$1: '$(field "$1")', expected '$2'"; fi
 }
 same Package ctune
-same Version "$version"
+same Version "$version-$release"
 same Architecture "$arch"
+same Section admin
+same Priority optional
 if field Maintainer | grep -Eq '^.+ <[^ ]+@[^ ]+>$'; then ok "Maintainer: $(field Maintainer)"; else bad "Maintainer: '$(field Maintainer)'"; fi
 if [ -n "$(field Description)" ] && [ "$(field Description | wc -l)" -gt 2 ]; then
 	ok "Description: a summary and a long description"
@@ -200,11 +273,63 @@ while IFS= read -r f; do
 	grep -qx "$f" "$tmp/control/conffiles" 2>/dev/null || missing="$missing $f"
 done < <(awk '$1 !~ /^d/ { print $6 }' "$tmp/contents" | grep '^\./etc/' | sed 's|^\.||')
 if [ -z "$missing" ]; then ok "every file under /etc is a conffile"; else bad "not conffiles:$missing"; fi
+if grep -qx /etc/ansible/facts.d/conntrack.fact "$tmp/control/conffiles"; then
+	ok "the facts.d script is a conffile"
+else
+	bad "conffiles: $(cat "$tmp/control/conffiles" 2>&1)"
+fi
+if grep -Eq ' \./usr/local(/|$)' "$tmp/contents"; then
+	bad "the .deb has paths under /usr/local"
+else
+	ok "dpkg-deb -c: nothing under /usr/local"
+fi
+if grep -Eq ' \./usr/etc(/|$)' "$tmp/contents"; then bad "the .deb has /usr/etc"; else ok "dpkg-deb -c: no /usr/etc"; fi
+# md5sums: one line per regular file, each right (checked in section 6).
+if [ -f "$tmp/control/md5sums" ] &&
+	[ "$(wc -l <"$tmp/control/md5sums")" -eq "$(awk '$1 ~ /^-/' "$tmp/contents" | wc -l)" ]; then
+	ok "md5sums: one line per file ($(wc -l <"$tmp/control/md5sums"))"
+else
+	bad "md5sums: $(wc -l <"$tmp/control/md5sums" 2>&1) lines for $(awk '$1 ~ /^-/' "$tmp/contents" | wc -l) files"
+fi
+# Debian's documentation: copyright (DEP-5) and both changelogs, gzip -9n.
+for f in copyright changelog.gz changelog.Debian.gz; do
+	grep -q " \./usr/share/doc/ctune/$f\$" "$tmp/contents" && ok "usr/share/doc/ctune/$f" || bad "no usr/share/doc/ctune/$f"
+done
+if head -n 1 "$dest/usr/share/doc/ctune/copyright" | grep -qx 'Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/'; then
+	ok "copyright: machine-readable (DEP-5)"
+else
+	bad "copyright: $(head -n 1 "$dest/usr/share/doc/ctune/copyright")"
+fi
+if [ "$(gzip -dc "$dest/usr/share/doc/ctune/changelog.Debian.gz" | dpkg-parsechangelog -l - -S Version 2>/dev/null)" = "$version-$release" ]; then
+	ok "changelog.Debian.gz: its top entry is $version-$release"
+else
+	bad "changelog.Debian.gz: top entry $(gzip -dc "$dest/usr/share/doc/ctune/changelog.Debian.gz" | head -n 1)"
+fi
+if command -v readelf >/dev/null 2>&1; then
+	mkdir -p "$tmp/x"
+	dpkg-deb --fsys-tarfile "$deb" | tar -xf - -C "$tmp/x" ./usr/bin/ctune
+	if readelf -S "$tmp/x/usr/bin/ctune" | grep -q '\.symtab\|\.debug_'; then
+		bad "the packaged executable is not stripped"
+	else
+		ok "the packaged executable is stripped (no .symtab, no .debug_*)"
+	fi
+fi
+# The facts.d script runs the packaged executable.
+if grep -q '^bin=${CTUNE_BIN:-/usr/bin/ctune}$' "$dest/etc/ansible/facts.d/conntrack.fact"; then
+	ok "the facts.d script runs /usr/bin/ctune"
+else
+	bad "the facts.d script: $(grep '^bin=' "$dest/etc/ansible/facts.d/conntrack.fact")"
+fi
 
 # 6. Extracted into a scratch root: the installed binary runs.
 root=$tmp/root
 dpkg-deb -x "$deb" "$root"
 bin=$root/usr/bin/ctune
+if (cd "$root" && md5sum --quiet -c "$tmp/control/md5sums") >"$tmp/md5.out" 2>&1; then
+	ok "md5sums match the extracted files"
+else
+	bad "md5sums: $(head -n 3 "$tmp/md5.out")"
+fi
 if [ "$("$bin" --version)" = "ctune $version" ]; then ok "installed ctune --version: ctune $version"; else bad "installed ctune --version: $("$bin" --version)"; fi
 if "$bin" --help | grep -q -- '--format json|human|prometheus'; then ok "installed ctune --help"; else bad "installed ctune --help"; fi
 mkdir -p "$tmp/fx"
@@ -260,8 +385,8 @@ else
 	bad "dpkg --root -i"
 	tail -n 10 "$tmp/dpkg.out" | sed 's/^/     /'
 fi
-if [ "$(dpkg-query --root="$droot" -W -f='${Status} ${Version}' ctune 2>/dev/null)" = "install ok installed $version" ]; then
-	ok "dpkg-query --root: ctune $version installed"
+if [ "$(dpkg-query --root="$droot" -W -f='${Status} ${Version}' ctune 2>/dev/null)" = "install ok installed $version-$release" ]; then
+	ok "dpkg-query --root: ctune $version-$release installed"
 else
 	bad "dpkg-query --root: $(dpkg-query --root="$droot" -W -f='${Status} ${Version}' ctune 2>&1)"
 fi
