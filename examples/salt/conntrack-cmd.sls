@@ -4,13 +4,16 @@
     state's own report; ctune's exit status decides success.  In test mode
     Salt runs test_name instead, the same request with --check.
 
-    Pillar: ctune:root (optional), as in conntrack.sls.
+    Pillar: ctune:root (optional), as in conntrack.sls; ctune:bin, the
+    executable, read like the Salt modules read it (config.get: minion
+    config, grains, then pillar), else `ctune` from the minion's PATH.
 -#}
+{%- set bin = salt['config.get']('ctune:bin', 'ctune') %}
 {%- set root = salt['pillar.get']('ctune:root', '') %}
-{%- set args = 'max=1210856 tcp_timeout_established=12h --migrate --format json' %}
+{%- set args = 'max=1210856 buckets=1210880 tcp_timeout_established=12h --migrate --format json' %}
 {%- if root %}{% set args = args ~ ' --root ' ~ root %}{% endif %}
 conntrack-sized:
   cmd.run:
-    - name: ctune set {{ args }}
+    - name: {{ bin }} set {{ args }}
     - stateful:
-      - test_name: ctune set {{ args }} --check
+      - test_name: {{ bin }} set {{ args }} --check

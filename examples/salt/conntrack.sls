@@ -8,6 +8,7 @@
     Pillar (all optional):
       ctune:
         max: 1210856                  # nf_conntrack_max
+        buckets: 1210880              # the hash table, sized with max (one entry per bucket)
         tcp_timeout_established: 12h  # idle ESTABLISHED TCP connections
         file: /etc/sysctl.conf        # where the values persist
         root: /srv/image              # an offline image instead of this host
@@ -17,6 +18,7 @@ conntrack-sized:
   ctune.tuned:
     - tunables:
         max: {{ salt['pillar.get']('ctune:max', 1210856) }}
+        buckets: {{ salt['pillar.get']('ctune:buckets', 1210880) }}
         tcp_timeout_established: {{ salt['pillar.get']('ctune:tcp_timeout_established', '12h') }}
     - file: {{ salt['pillar.get']('ctune:file', '/etc/sysctl.conf') }}
     # Keys of the old ip_conntrack_* scheme left in the file become the

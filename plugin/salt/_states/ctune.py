@@ -41,16 +41,26 @@ def __virtual__():
 
 
 def _unified_diff(diff):
-    before = diff.get("before") or ""
-    after = diff.get("after") or ""
-    return "".join(
-        difflib.unified_diff(
-            before.splitlines(True),
-            after.splitlines(True),
-            fromfile=diff.get("before_header") or "before",
-            tofile=diff.get("after_header") or "after",
+    """ctune's diff - one {before, after, before_header, after_header} per
+    file, or a list of them when a request changes several files (a sysctl
+    file and modprobe.d for buckets) - as one unified diff text."""
+    if isinstance(diff, dict):
+        diff = [diff]
+    text = ""
+    for one in diff if isinstance(diff, list) else []:
+        if not isinstance(one, dict):
+            continue
+        before = one.get("before") or ""
+        after = one.get("after") or ""
+        text += "".join(
+            difflib.unified_diff(
+                before.splitlines(True),
+                after.splitlines(True),
+                fromfile=one.get("before_header") or "before",
+                tofile=one.get("after_header") or "after",
+            )
         )
-    )
+    return text
 
 
 def _changes(response):
@@ -90,6 +100,20 @@ def _comment(response):
     return comment
 
 
+def _error_message(exc):
+    """The message of a failed call, alone.  Salt's CommandExecutionError
+    makes str(exc) the message followed by its ``info`` (here ctune's whole
+    response, msg and comment included) as nested output; the message is
+    ``exc.error``, and ctune's own is the response's ``msg``."""
+    for info in (getattr(exc, "info", None), getattr(exc, "response", None)):
+        if isinstance(info, dict) and info.get("msg"):
+            return str(info["msg"])
+    error = getattr(exc, "error", None)
+    if isinstance(error, str) and error:
+        return error
+    return str(exc)
+
+
 def _run(name, request_kwargs, absent):
     ret = {"name": name, "changes": {}, "result": False, "comment": ""}
     test = bool(__opts__.get("test", False))
@@ -99,7 +123,7 @@ def _run(name, request_kwargs, absent):
         else:
             response = __salt__["ctune.set"](test=test, **request_kwargs)
     except Exception as exc:  # CommandExecutionError under Salt: ctune's own message
-        ret["comment"] = str(exc)
+        ret["comment"] = _error_message(exc)
         return ret
     ret["changes"] = _changes(response)
     ret["comment"] = _comment(response)

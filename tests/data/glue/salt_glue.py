@@ -296,6 +296,41 @@ check(t5["result"] is True and t5["changes"].get("udp_timeout", {}).get("live") 
 before = tree(r)
 t6 = state("tuned", "conntrack", tunables={"max": "lots"}, root=r)
 check(t6["result"] is False and "max: lots" in t6["comment"] and t6["changes"] == {}, "tuned with a bad value fails with ctune's message", t6)
+resp6 = json.loads(subprocess.run([CTUNE], input=json.dumps({"max": "lots", "root": r}), capture_output=True,
+                                  text=True, check=False).stdout)
+check(t6["comment"] == resp6["msg"], "tuned failing: the comment is ctune's message alone", (t6["comment"], resp6["msg"]))
+
+
+class CommandExecutionError(Exception):
+    """Salt's (salt/exceptions.py), as far as a state sees it: str() is the
+    message, then "Additional info follows:" and the info dict's nested
+    output; .error is the message, .info the dict."""
+
+    def __init__(self, message="", info=None):
+        self.error = message
+        self.info = info
+        text = message
+        if info:
+            text = message.rstrip(".") + ". Additional info follows:\n\n" + "\n".join(
+                "    {}:\n        {}".format(k, v) for k, v in info.items())
+        super().__init__(text)
+        self.message = self.strerror = text
+
+
+fake = type(sys)("salt.exceptions")
+fake.CommandExecutionError = CommandExecutionError
+sys.modules["salt"] = type(sys)("salt")
+sys.modules["salt.exceptions"] = fake
+try:
+    e = raises(salt["ctune.set"], max="lots", root=r)
+    check(isinstance(e, CommandExecutionError) and "Additional info" in str(e),
+          "under Salt the execution module raises CommandExecutionError with the response as info", repr(e))
+    t6s = state("tuned", "conntrack", tunables={"max": "lots"}, root=r)
+    check(t6s["result"] is False and t6s["comment"] == resp6["msg"],
+          "tuned failing under Salt's CommandExecutionError: the comment is the message once, not the whole response",
+          t6s["comment"])
+finally:
+    del sys.modules["salt.exceptions"], sys.modules["salt"]
 t7 = state("tuned", "conntrack", tunables={"max": 5}, root=r, max=6)
 check(t7["result"] is False and "twice" in t7["comment"], "tuned: a tunable given twice", t7)
 t8 = state("tuned", "conntrack", root=r)
@@ -325,6 +360,23 @@ check(gr.conntrack() == {}, "grain: ctune failing leaves the grain out")
 opts["ctune"] = {"bin": os.path.join(SCRATCH, "no-such-ctune")}
 check(gr.conntrack() == {}, "grain: no executable, no grain")
 del opts["ctune"]
+# From pillar: Salt's loader gives a grain module __pillar__ (from
+# __opts__["pillar"]) once the minion has compiled its pillar.
+gr.__pillar__ = {"ctune": {"bin": CTUNE, "grains": {"root": HOST}}}
+g = gr.conntrack()
+check(set(g) == {"conntrack"} and g["conntrack"].get("root") == HOST, "grain: ctune:bin and ctune:grains from pillar", g)
+opts["ctune"] = {"bin": os.path.join(SCRATCH, "no-such-ctune")}
+check(gr.conntrack() == {}, "grain: the minion config wins over pillar (config.get's order)")
+del opts["ctune"]
+gr.__pillar__ = {}
+g = gr.conntrack()
+check(g.get("conntrack", {}).get("root") != HOST, "grain: pillar emptied, its settings are gone", g)
+del gr.__pillar__
+opts["pillar"] = {"ctune": {"bin": CTUNE, "grains": {"root": HOST}}}
+g = gr.conntrack()
+check(set(g) == {"conntrack"} and g["conntrack"].get("root") == HOST, "grain: pillar from __opts__ when __pillar__ is not injected", g)
+del opts["pillar"]
+gr.__pillar__ = {}
 
 # -------------------------------------------- cmd.run with stateful: True
 def stateful_state(name, stdout, stderr, retcode, test):
@@ -453,9 +505,13 @@ def render_sls(path, pillar):
             cur = cur[part]
         return cur
 
+    def config_get_sls(key, default=""):
+        # config.get: the minion config (none here), grains, then pillar.
+        return pillar_get(key, default)
+
     env = jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
     with open(path) as f:
-        text = env.from_string(f.read()).render(salt={"pillar.get": pillar_get}, pillar=pillar,
+        text = env.from_string(f.read()).render(salt={"pillar.get": pillar_get, "config.get": config_get_sls}, pillar=pillar,
                                                 grains={"id": "minion1"}, opts=opts)
     return yaml.safe_load(text)
 
@@ -494,10 +550,31 @@ if jinja2:
               sls + ": applied", res)
         check(read(r, NF + "max").strip() == "1210856" and read(r, NF + "tcp_timeout_established").strip() == "43200",
               sls + ": live values", (read(r, NF + "max"), read(r, NF + "tcp_timeout_established")))
+        check(read(r, NF + "buckets").strip() == "1210880", sls + ": buckets sized with max", read(r, NF + "buckets"))
+        check(not any("set buckets to" in str(v.get("comment")) + str(v.get("changes")) for v in res.values()),
+              sls + ": the example draws no sizing warning from ctune", res)
         res = run_sls(data, test=False)
         check(all(v["result"] is True and not v["changes"] for v in res.values()), sls + " again: no changes", res)
         res = run_sls(data, test=True)
         check(all(v["result"] is True and not v["changes"] for v in res.values()), sls + " test=True afterwards: nothing pending", res)
+
+    # conntrack-cmd.sls runs the executable ctune:bin names (here through a
+    # link outside PATH), else ctune from PATH.
+    path = os.path.join(TOP, "examples", "salt", "conntrack-cmd.sls")
+    elsewhere = os.path.join(SCRATCH, "elsewhere")
+    os.makedirs(elsewhere, exist_ok=True)
+    os.symlink(CTUNE, os.path.join(elsewhere, "my-ctune"))
+    r = fresh_root()
+    data = render_sls(path, {"ctune": {"root": r, "bin": os.path.join(elsewhere, "my-ctune")}})
+    names = [a.get("name") for body in data.values() for args in body.values() for a in args if "name" in a]
+    check(names and all(n.startswith(os.path.join(elsewhere, "my-ctune") + " set ") for n in names),
+          "conntrack-cmd.sls runs ctune:bin", names)
+    res = run_sls(data, test=False)
+    check(all(v["result"] is True for v in res.values()) and read(r, NF + "max").strip() == "1210856",
+          "conntrack-cmd.sls with ctune:bin: applied", res)
+    data = render_sls(path, {"ctune": {"root": r}})
+    names = [a.get("name") for body in data.values() for args in body.values() for a in args if "name" in a]
+    check(names and all(n.startswith("ctune set ") for n in names), "conntrack-cmd.sls without ctune:bin: ctune from PATH", names)
 
 # --------------------------------------------------------- examples/json
 # Run as written, from a scratch copy of the tree's examples/host (the
