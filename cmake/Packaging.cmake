@@ -8,6 +8,7 @@
 #   <prefix>/share/ctune/lenses/*.aug           lenses/ (src/CMakeLists.txt)
 #   <prefix>/share/doc/ctune/                   facts.md, examples/, copyright,
 #                                               changelog.gz, changelog.Debian.gz
+#                                               (share/doc/ctune-static in the static flavour)
 #   <prefix>/libexec/ctune/ctune-textfile       contrib/systemd: the metrics, atomically,
 #   <prefix>/lib/systemd/system/ctune-textfile.{service,timer}   for node_exporter
 #   <prefix>/share/ansible/..., share/ctune/... the glue, installed by plugin/
@@ -31,6 +32,16 @@
 # extracted scratch root; tests/lintian.test.sh runs lintian on it.
 include(GNUInstallDirs)
 
+# The Debian package's name - ctune, or ctune-static for the static
+# flavour's .deb - and the documentation directory, named after it as Debian
+# policy wants (/usr/share/doc/<package>).
+if(CTUNE_STATIC)
+  set(ctune_deb_name ctune-static)
+else()
+  set(ctune_deb_name ctune)
+endif()
+set(ctune_docdir ${CMAKE_INSTALL_DATAROOTDIR}/doc/${ctune_deb_name})
+
 # Man page, compressed as Debian wants it; the source stays plain roff for
 # `man -l docs/ctune.1`.
 find_program(CTUNE_GZIP gzip)
@@ -49,7 +60,7 @@ endif()
 
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/schemas/ DESTINATION ${CMAKE_INSTALL_DATADIR}/ctune/schemas
         FILES_MATCHING PATTERN "*.json")
-install(FILES ${PROJECT_SOURCE_DIR}/docs/facts.md DESTINATION ${CMAKE_INSTALL_DOCDIR})
+install(FILES ${PROJECT_SOURCE_DIR}/docs/facts.md DESTINATION ${ctune_docdir})
 
 # Directories other work fills in: installed only once they exist (git keeps
 # no empty directory), lens tests and test data left out.
@@ -58,19 +69,19 @@ if(EXISTS ${PROJECT_SOURCE_DIR}/lenses)
           FILES_MATCHING PATTERN "*.aug" PATTERN "test_*" EXCLUDE PATTERN "tests" EXCLUDE)
 endif()
 if(EXISTS ${PROJECT_SOURCE_DIR}/examples)
-  install(DIRECTORY ${PROJECT_SOURCE_DIR}/examples/ DESTINATION ${CMAKE_INSTALL_DOCDIR}/examples)
+  install(DIRECTORY ${PROJECT_SOURCE_DIR}/examples/ DESTINATION ${ctune_docdir}/examples)
 endif()
 
 # The copyright file (machine-readable, DEP-5) and the changelogs, compressed
 # as Debian policy wants them (gzip -9n: no name, no time stamp).  The
 # upstream changelog is packaging/changelog; packaging/changelog.Debian's top
 # entry gives the packages' release (ctune_<version>-<release>).
-install(FILES ${PROJECT_SOURCE_DIR}/packaging/copyright DESTINATION ${CMAKE_INSTALL_DOCDIR})
+install(FILES ${PROJECT_SOURCE_DIR}/packaging/copyright DESTINATION ${ctune_docdir})
 if(CTUNE_STATIC)
   # The static executable carries Augeas (LGPL-2.1+): its license text goes
   # with it, for the hosts that have no /usr/share/common-licenses.
   install(FILES ${PROJECT_SOURCE_DIR}/packaging/LGPL-2.1 ${PROJECT_SOURCE_DIR}/LICENSE
-          DESTINATION ${CMAKE_INSTALL_DOCDIR})
+          DESTINATION ${ctune_docdir})
 endif()
 set(ctune_changelogs "")
 foreach(pair "changelog;changelog.gz" "changelog.Debian;changelog.Debian.gz")
@@ -84,12 +95,12 @@ foreach(pair "changelog;changelog.gz" "changelog.Debian;changelog.Debian.gz")
       VERBATIM)
     list(APPEND ctune_changelogs ${PROJECT_BINARY_DIR}/${out})
   else()
-    install(FILES ${PROJECT_SOURCE_DIR}/packaging/${in} DESTINATION ${CMAKE_INSTALL_DOCDIR})
+    install(FILES ${PROJECT_SOURCE_DIR}/packaging/${in} DESTINATION ${ctune_docdir})
   endif()
 endforeach()
 if(ctune_changelogs)
   add_custom_target(ctune-changelogs ALL DEPENDS ${ctune_changelogs})
-  install(FILES ${ctune_changelogs} DESTINATION ${CMAKE_INSTALL_DOCDIR})
+  install(FILES ${ctune_changelogs} DESTINATION ${ctune_docdir})
 endif()
 file(STRINGS ${PROJECT_SOURCE_DIR}/packaging/changelog.Debian ctune_deb_top LIMIT_COUNT 1)
 if(NOT ctune_deb_top MATCHES "^ctune \\(([^-)]+)-([^)]+)\\)")
@@ -101,13 +112,7 @@ if(NOT CTUNE_DEB_UPSTREAM VERSION_EQUAL PROJECT_VERSION)
   message(WARNING "packaging/changelog.Debian's top entry is ${CTUNE_DEB_UPSTREAM}, the project ${PROJECT_VERSION}: add an entry before packaging (cpack refuses)")
 endif()
 
-# Lintian overrides, named after the Debian package (ctune, or ctune-static
-# for the static flavour's .deb).
-if(CTUNE_STATIC)
-  set(ctune_deb_name ctune-static)
-else()
-  set(ctune_deb_name ctune)
-endif()
+# Lintian overrides, named after the Debian package.
 install(FILES ${PROJECT_SOURCE_DIR}/packaging/lintian-overrides
         DESTINATION ${CMAKE_INSTALL_DATADIR}/lintian/overrides RENAME ${ctune_deb_name})
 
@@ -162,6 +167,10 @@ set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION TRUE)
 # `cmake --install` uses; stripped (install(TARGETS) strips with
 # CMAKE_STRIP when CPack asks).
 set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
+# Every generator installs with the prefix /usr into a staging DESTDIR (the
+# archive generators would otherwise install to the staging directory as the
+# prefix, and the facts.d script and the service would name it).
+set(CPACK_SET_DESTDIR ON)
 set(CPACK_STRIP_FILES TRUE)
 # Run by cpack before it packages: the executable names its lens directory
 # by the prefix the build was configured for, so a package of a build

@@ -413,6 +413,34 @@ if command -v apt-get >/dev/null 2>&1; then
 	fi
 fi
 
+# 9. The static flavour's .deb (ctune-static), made from the build under
+# test: the tested executable, no dependency, in ctune's place; lintian-clean.
+if [ "${CTUNE_FLAVOUR:-}" = static ] && [ -n "${CTUNE_BUILD:-}" ]; then
+	if (cd "$CTUNE_BUILD" && cpack -G DEB -B "$tmp/static-pkg") >"$tmp/static-cpack.log" 2>&1 &&
+		sdeb=$(ls "$tmp"/static-pkg/ctune-static_*.deb 2>/dev/null) && [ -n "$sdeb" ]; then
+		ok "static flavour: cpack -G DEB makes $(basename "$sdeb")"
+		[ -z "$(dpkg-deb -f "$sdeb" Depends)" ] && ok "ctune-static depends on nothing" ||
+			bad "ctune-static Depends: $(dpkg-deb -f "$sdeb" Depends)"
+		[ "$(dpkg-deb -f "$sdeb" Provides) $(dpkg-deb -f "$sdeb" Conflicts) $(dpkg-deb -f "$sdeb" Replaces)" = "ctune ctune ctune" ] &&
+			ok "ctune-static provides, conflicts with and replaces ctune" || bad "ctune-static relations"
+		mkdir -p "$tmp/sx"
+		dpkg-deb -x "$sdeb" "$tmp/sx"
+		cmp -s "$tmp/sx/usr/bin/ctune" "$CTUNE_REAL" && ok "ctune-static carries the tested executable" ||
+			bad "ctune-static's usr/bin/ctune is not the tested executable"
+		[ -f "$tmp/sx/usr/share/doc/ctune-static/copyright" ] && [ -f "$tmp/sx/usr/share/doc/ctune-static/LGPL-2.1" ] &&
+			ok "ctune-static: copyright and the LGPL-2.1 text in usr/share/doc/ctune-static" || bad "ctune-static: no copyright or LGPL text"
+		if command -v lintian >/dev/null 2>&1; then
+			if lintian --fail-on error,warning "$sdeb" >"$tmp/slintian.out" 2>&1; then
+				ok "ctune-static: lintian --fail-on error,warning: clean"
+			else
+				bad "ctune-static: lintian: $(grep -v 'root privileges' "$tmp/slintian.out" | head -n 10)"
+			fi
+		fi
+	else
+		bad "static flavour: cpack -G DEB: $(tail -n 5 "$tmp/static-cpack.log")"
+	fi
+fi
+
 if [ "$(sha256sum /var/lib/dpkg/status 2>/dev/null)" = "$host_status" ]; then
 	ok "the host's dpkg database is unchanged"
 else
