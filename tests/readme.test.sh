@@ -92,16 +92,22 @@ fi
 [ "$(id -u)" = 0 ] || skip "needs root (namespaces, overlays)"
 [ -x "$py" ] || skip "needs $py"
 unshare -mn true 2>/dev/null || skip "unshare -mn is not permitted here"
-grep -qw overlay /proc/filesystems || modprobe overlay 2>/dev/null
-grep -qw overlay /proc/filesystems || skip "no overlayfs in this kernel"
 
-# What the README's commands must leave as it was on the host.
 exit_on_signals
 # /dev/shm: a tmpfs of the host no overlay below covers, so the sandbox
 # layers mounted there stay reachable after /var and the rest are overlaid.
 S=$(mktemp -d /dev/shm/ctune-readme.XXXXXX) || exit 1
 mkdir "$S/layers"
 trap 'rm -rf "$S"' EXIT
+# overlayfs (mounting one loads the module when it is one): probed on
+# scratch directories in a private mount namespace.
+mkdir -p "$S/probe/lower" "$S/probe/upper" "$S/probe/work" "$S/probe/merged"
+unshare -m mount -t overlay overlay \
+	-o "lowerdir=$S/probe/lower,upperdir=$S/probe/upper,workdir=$S/probe/work" "$S/probe/merged" 2>/dev/null ||
+	skip "no overlayfs here"
+rm -rf "$S/probe"
+
+# What the README's commands must leave as it was on the host.
 snapshot() {
 	for f in /proc/sys/net/netfilter/nf_conntrack_max /proc/sys/net/netfilter/nf_conntrack_buckets \
 		/proc/sys/net/netfilter/nf_conntrack_tcp_timeout_established /sys/module/nf_conntrack/parameters/hashsize; do
