@@ -7,7 +7,8 @@
 # changelogs, a stripped executable), then installed into scratch
 # roots (extracted with dpkg-deb -x, and installed by dpkg itself with --root
 # and a private database) where the installed binary runs against a fixture
-# root.  The host's dpkg database is never written: its status file is
+# root.  In the static flavour, also the build under test's ctune-static .deb
+# (no dependency, lintian-clean) and .tar.gz (no staging path inside).  The host's dpkg database is never written: its status file is
 # compared before and after.
 #
 # Environment (ctest, see tests/CMakeLists.txt): CTUNE_REAL (the built
@@ -416,7 +417,7 @@ fi
 # 9. The static flavour's .deb (ctune-static), made from the build under
 # test: the tested executable, no dependency, in ctune's place; lintian-clean.
 if [ "${CTUNE_FLAVOUR:-}" = static ] && [ -n "${CTUNE_BUILD:-}" ]; then
-	if (cd "$CTUNE_BUILD" && cpack -G DEB -B "$tmp/static-pkg") >"$tmp/static-cpack.log" 2>&1 &&
+	if (cd "$CTUNE_BUILD" && cpack -G "DEB;TGZ" -B "$tmp/static-pkg") >"$tmp/static-cpack.log" 2>&1 &&
 		sdeb=$(ls "$tmp"/static-pkg/ctune-static_*.deb 2>/dev/null) && [ -n "$sdeb" ]; then
 		ok "static flavour: cpack -G DEB makes $(basename "$sdeb")"
 		[ -z "$(dpkg-deb -f "$sdeb" Depends)" ] && ok "ctune-static depends on nothing" ||
@@ -429,6 +430,17 @@ if [ "${CTUNE_FLAVOUR:-}" = static ] && [ -n "${CTUNE_BUILD:-}" ]; then
 			bad "ctune-static's usr/bin/ctune is not the tested executable"
 		[ -f "$tmp/sx/usr/share/doc/ctune-static/copyright" ] && [ -f "$tmp/sx/usr/share/doc/ctune-static/LGPL-2.1" ] &&
 			ok "ctune-static: copyright and the LGPL-2.1 text in usr/share/doc/ctune-static" || bad "ctune-static: no copyright or LGPL text"
+		# The .tar.gz is a tree to unpack at /: staged with DESTDIR, so what
+		# names installed paths names /usr's, never the staging directory.
+		mkdir -p "$tmp/stgz"
+		tar -xzf "$tmp"/static-pkg/ctune-*-static-x86_64.tar.gz -C "$tmp/stgz"
+		fact=$(find "$tmp/stgz" -path '*/etc/ansible/facts.d/conntrack.fact' -not -path '*/usr/etc/*')
+		if [ -n "$fact" ] && grep -q '^bin=${CTUNE_BIN:-/usr/bin/ctune}$' "$fact" &&
+			! grep -rlq '_CPack_Packages' "$tmp/stgz"; then
+			ok "static .tar.gz: etc/ansible/facts.d/conntrack.fact runs /usr/bin/ctune; no staging path inside"
+		else
+			bad "static .tar.gz: facts.d script '${fact:-missing}' $(grep -rl '_CPack_Packages' "$tmp/stgz" | head -n 3)"
+		fi
 		if command -v lintian >/dev/null 2>&1; then
 			if lintian --fail-on error,warning "$sdeb" >"$tmp/slintian.out" 2>&1; then
 				ok "ctune-static: lintian --fail-on error,warning: clean"
