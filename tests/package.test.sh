@@ -8,8 +8,9 @@
 # roots (extracted with dpkg-deb -x, and installed by dpkg itself with --root
 # and a private database) where the installed binary runs against a fixture
 # root.  In the static flavour, also the build under test's ctune-static .deb
-# (no dependency, lintian-clean) and .tar.gz (no staging path inside).  The host's dpkg database is never written: its status file is
-# compared before and after.
+# (no dependency, lintian-clean) and .tar.gz (no staging path inside).  The
+# host's dpkg database is never written: its status file is compared before
+# and after.
 #
 # Environment (ctest, see tests/CMakeLists.txt): CTUNE_REAL (the built
 # executable, for its version), CTUNE_TESTS.  Exit 0 all passed, 1 a check
