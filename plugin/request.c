@@ -319,7 +319,10 @@ static int finish(ctune_request *req, ctune_error *err)
 	/* Text formats are other faces of the facts; Ansible reads only JSON. */
 	if (req->format == CTUNE_FORMAT_HUMAN || req->format == CTUNE_FORMAT_PROMETHEUS) {
 		const char *f = req->format == CTUNE_FORMAT_HUMAN ? "human" : "prometheus";
-		bool human_set = req->format == CTUNE_FORMAT_HUMAN && req->verb == CTUNE_VERB_SET;
+		/* set's summary is for a person at the command line; a JSON
+		 * request is a program's. */
+		bool human_set = req->format == CTUNE_FORMAT_HUMAN && req->verb == CTUNE_VERB_SET &&
+				 req->origin == CTUNE_ORIGIN_CLI;
 		if (req->verb != CTUNE_VERB_FACTS && !human_set)
 			return ctune_error_set(err, -EINVAL, "format: %s is for the facts verb only", f);
 		if (req->origin == CTUNE_ORIGIN_ANSIBLE)
