@@ -391,7 +391,7 @@ static int unknown_tunable(const char *name, ctune_error *err)
 /* "max=1210856" or, for state absent, "max". */
 static int cli_tunable(ctune_request *req, const char *arg, ctune_error *err)
 {
-	char name[64];
+	char name[96]; /* the longest /proc/sys path of a tunable is 75 bytes */
 	const char *eq = strchr(arg, '=');
 	size_t n = eq ? (size_t)(eq - arg) : strlen(arg);
 	if (n == 0 || n >= sizeof(name))
@@ -703,8 +703,11 @@ static int sysctl_form(ctune_request *req, json_t *doc, ctune_error *err)
 	if (file) {
 		const char *f = NULL;
 		r = json_to_string(file, "sysctl_file", &f, err);
-		if (r == 0)
-			r = set_file(req, f, err);
+		if (r == 0 && (r = set_file(req, f, err)) < 0 && err && strncmp(err->msg, "file:", 5) == 0) {
+			char why[sizeof(err->msg)];
+			snprintf(why, sizeof(why), "%s", err->msg + 5);
+			snprintf(err->msg, sizeof(err->msg), "sysctl_file:%.1000s", why);
+		}
 		if (r < 0)
 			return r;
 	}
