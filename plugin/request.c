@@ -590,8 +590,8 @@ static int unknown_key(const char *key, ctune_error *err)
 	char tun[300];
 	if (ctune_tunable_suggest(key, tun, sizeof(tun)))
 		return ctune_error_set(err, -EINVAL, "unknown tunable '%s' (did you mean '%s'?)", key, tun);
-	return ctune_error_set(err, -EINVAL, "unknown tunable or option '%s' (`ctune tunables` lists the tunables)",
-			       key);
+	return ctune_error_set(err, -EINVAL,
+			       "unknown tunable '%s' (nor is it an option; `ctune tunables` lists the tunables)", key);
 }
 
 static int apply_field(ctune_request *req, const char *key, json_t *v, ctune_error *err)
