@@ -432,6 +432,8 @@ static bool json_asked(int argc, char **argv)
 static int verb_help(int argc, char **argv)
 {
 	const char *verb = NULL;
+	if (argc < 2)
+		return -1;
 	if (strcmp(argv[1], "help") == 0 && argc >= 3)
 		verb = argv[2];
 	for (int i = 2; !verb && i < argc; i++)
