@@ -58,6 +58,12 @@ static void tunable_line(FILE *out, const char *name, json_t *j, int pad, bool a
 		return;
 	}
 	const char *old = value(json_object_get(j, lc ? "live_before" : "persisted_before"), a, sizeof(a));
+	if (!lc && strcmp(old, want) == 0) { /* the same value, its lines cleaned up */
+		fprintf(out, "%s  (%s in ", want, check ? "would be rewritten" : "rewritten");
+		text(out, file);
+		fputs(")\n", out);
+		return;
+	}
 	fprintf(out, "%s -> %s%s%s  (", old, color ? "\033[32m" : "", want, color ? "\033[0m" : "");
 	if (lc)
 		fputs("live", out);
@@ -106,8 +112,18 @@ int ctune_set_human_print(FILE *out, json_t *r, bool color)
 	json_object_foreach(tun, name, j)
 		if ((int)strlen(name) > pad)
 			pad = (int)strlen(name);
-	json_object_foreach(tun, name, j)
+	size_t moved = 0;
+	json_object_foreach(tun, name, j) {
 		tunable_line(out, name, j, pad, absent, check, color);
+		moved += json_is_true(json_object_get(j, "live_changed")) ||
+			 json_is_true(json_object_get(j, "persist_changed"));
+	}
+	/* Changed, and no value moved: the file was cleaned up; msg says how. */
+	if (changed && !moved) {
+		fputs("  ", out);
+		text(out, json_string_value(json_object_get(r, "msg")));
+		fputc('\n', out);
+	}
 
 	json_t *ml = json_object_get(r, "module_load");
 	if (json_is_true(json_object_get(ml, "changed"))) {
