@@ -486,9 +486,9 @@ int main(int argc, char **argv)
 		return run_json(STDIN_FILENO, "the request on standard input");
 	}
 
-	/* One argument that is not a verb or an option: Ansible's args file. */
-	if (argc == 2 && argv[1][0] != '-' && strcmp(argv[1], "facts") != 0 && strcmp(argv[1], "set") != 0 &&
-	    strcmp(argv[1], "tunables") != 0) {
+	/* One argument that is not a verb (of the usage text) or an option:
+	 * Ansible's args file. */
+	if (argc == 2 && argv[1][0] != '-' && !ctune_cli_is_verb(usage, argv[1])) {
 		/* A regular file, or a pipe (`ctune <(...)`): a FIFO without a
 		 * writer does not hang the open and reads as empty; a device
 		 * (/dev/zero), socket or directory is refused. */
