@@ -111,6 +111,16 @@ static void print_line(FILE *out, const op *o, bool color)
 		fputs("\\ No newline at end of file\n", out);
 }
 
+/* A hunk's range: its first line (1-based; the line before it when the
+ * hunk holds none of this text) and count. */
+static void range(FILE *out, size_t before, size_t count)
+{
+	if (count == 1)
+		fprintf(out, "%zu", before + 1);
+	else
+		fprintf(out, "%zu,%zu", before + (count > 0), count);
+}
+
 int ctune_unified_diff(FILE *out, const char *name, const char *before, const char *after, bool color)
 {
 	size_t n = 0, m = 0;
@@ -173,8 +183,12 @@ int ctune_unified_diff(FILE *out, const char *name, const char *before, const ch
 			oc += ops[j].kind != '+';
 			nc += ops[j].kind != '-';
 		}
-		fprintf(out, "%s@@ -%zu,%zu +%zu,%zu @@%s\n", color ? "\033[36m" : "", ops[start].old_no + (oc > 0),
-			oc, ops[start].new_no + (nc > 0), nc, color ? "\033[0m" : "");
+		/* As diff -u: a count of 1 is left out ("-5" for "-5,1"). */
+		fprintf(out, "%s@@ -", color ? "\033[36m" : "");
+		range(out, ops[start].old_no, oc);
+		fputs(" +", out);
+		range(out, ops[start].new_no, nc);
+		fprintf(out, " @@%s\n", color ? "\033[0m" : "");
 		for (size_t j = start; j < end; j++)
 			print_line(out, &ops[j], color);
 		i = end;
