@@ -64,10 +64,10 @@ PY
 	new=$((old == 4321 ? 4322 : 4321))
 	mark() { echo "MARK $1" >>"$tmp/syslog.txt"; }
 	mark set
-	"$CTUNE_REAL" set tcp_timeout_established=$new --file /etc/sysctl.d/90-ctune-test.conf >"$tmp/s1" 2>&1
+	"$CTUNE_REAL" set tcp_timeout_established=$new --file /etc/sysctl.d/90-ctune-test.conf --ensure-module no >"$tmp/s1" 2>&1
 	echo "RC1 $?" >>"$tmp/rcs"
 	mark again
-	"$CTUNE_REAL" set tcp_timeout_established=$new --file /etc/sysctl.d/90-ctune-test.conf >"$tmp/s2" 2>&1
+	"$CTUNE_REAL" set tcp_timeout_established=$new --file /etc/sysctl.d/90-ctune-test.conf --ensure-module no >"$tmp/s2" 2>&1
 	mark check
 	"$CTUNE_REAL" set tcp_timeout_established=$((new + 1)) --check >"$tmp/s3" 2>&1
 	mark root
