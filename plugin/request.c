@@ -399,6 +399,11 @@ static int cli_tunable(ctune_request *req, const char *arg, ctune_error *err)
 	memcpy(name, arg, n);
 	name[n] = '\0';
 	const ctune_tunable *t = ctune_tunable_resolve(name);
+	if (!t && (strcmp(name, "name") == 0 || strcmp(name, "key") == 0))
+		return ctune_error_set(err, -EINVAL,
+				       "%s= is ansible.posix.sysctl's form, for the Ansible module and JSON; on the "
+				       "command line give the key itself: ctune set %.200s=VALUE",
+				       name, eq && ctune_tunable_resolve(eq + 1) ? eq + 1 : "KEY");
 	if (!t)
 		return unknown_tunable(name, err);
 	return want_text(req, t, eq ? eq + 1 : NULL, err);

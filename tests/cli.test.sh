@@ -297,6 +297,11 @@ for case in \
 	has "sysctl form, $what: says '$want'" "$tmp/out" "$want"
 done
 
+run set name=net.netfilter.nf_conntrack_max value=5 --root "$R"
+rc_is "name=/value= on the command line" 2
+q "name=/value= on the command line: the spelling that works" "$tmp/out" \
+	"'ctune set net.netfilter.nf_conntrack_max=VALUE' in d['msg']"
+
 # A real Ansible loop over dict2items, as ansible.posix.sysctl users write it.
 lib=${CTUNE_BUILD:-/nonexistent}/plugin/ansible/library
 if command -v ansible-playbook >/dev/null && [ -x "$lib/ctune" ]; then
