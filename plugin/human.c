@@ -7,7 +7,9 @@
  * applies, and the warnings.  Every value comes from the facts object; a
  * value the object lacks or holds as null reads "unknown", never 0.  Lines
  * are plain ASCII, labels padded to one column so the values line up, and
- * long text is wrapped at WIDTH (a number is kept with its unit).
+ * long text is wrapped at the width of the terminal (a number is kept with
+ * its unit, a word is never split), or at 79 columns when stdout is not a
+ * terminal.
  */
 #include "human.h"
 
@@ -15,11 +17,18 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
 
 #include "duration.h"
 #include "json-util.h"
 
-#define WIDTH 78
+#define MIN_COLUMNS 40
+#define PIPE_COLUMNS 79
+
+/* The last column a line may use: one short of the screen's, so that a
+ * full line does not make the terminal wrap on its own. */
+static int WIDTH = PIPE_COLUMNS - 1;
 #define LABEL 23 /* "  " + the label column */
 
 /* The timeouts a person tunes, in the order the runbook talks about them;
@@ -559,10 +568,73 @@ void ctune_human_escape(FILE *out, const char *text, size_t n)
 	}
 }
 
+int ctune_human_columns(int fd)
+{
+	if (!isatty(fd))
+		return PIPE_COLUMNS;
+	struct winsize ws;
+	long cols = 0;
+	if (ioctl(fd, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+		cols = ws.ws_col;
+	const char *env = getenv("COLUMNS");
+	if (cols == 0 && env && *env) {
+		char *end;
+		cols = strtol(env, &end, 10);
+		if (*end || cols <= 0)
+			cols = 0;
+	}
+	if (cols == 0)
+		cols = 80;
+	return cols < MIN_COLUMNS ? MIN_COLUMNS : cols > 1000 ? 1000 : (int)cols;
+}
+
+/* Write the report escaped, any line still longer than WIDTH (a table row
+ * printed whole, a long name) broken at its last blank that fits and
+ * carried on under its own first word's column. */
+static void rewrap(FILE *out, const char *text, size_t len)
+{
+	const char *p = text, *end = text + len;
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+		size_t lead = strspn(p, " ");
+		if (lead >= n)
+			lead = 0;
+		size_t indent = lead + 2 < (size_t)WIDTH / 2 ? lead + 2 : lead;
+		bool first = true;
+		do {
+			size_t room = (size_t)WIDTH - (first ? 0 : indent), cut = n;
+			if (n > room) {
+				/* The last blank that fits; none: the whole word. */
+				cut = room;
+				while (cut > lead && p[cut] != ' ')
+					cut--;
+				if (cut <= lead) {
+					cut = lead + strcspn(p + lead, " ");
+					if (cut > n)
+						cut = n;
+				}
+			}
+			if (!first)
+				fprintf(out, "%*s", (int)indent, "");
+			ctune_human_escape(out, p, cut);
+			fputc('\n', out);
+			while (cut < n && p[cut] == ' ')
+				cut++;
+			p += cut;
+			n -= cut;
+			first = false;
+			lead = 0;
+		} while (n > 0);
+		p = nl ? nl + 1 : end;
+	}
+}
+
 int ctune_human_print(FILE *out, json_t *f)
 {
 	if (!json_is_object(f))
 		return -EINVAL;
+	WIDTH = ctune_human_columns(fileno(out)) - 1;
 	/* The report is made whole in memory, then written escaped. */
 	char *text = NULL;
 	size_t len = 0;
@@ -582,7 +654,7 @@ int ctune_human_print(FILE *out, json_t *f)
 		free(text);
 		return -ENOMEM;
 	}
-	ctune_human_escape(out, text, len);
+	rewrap(out, text, len);
 	free(text);
 	return fflush(out) == EOF || ferror(out) ? -EIO : 0;
 }

@@ -15,6 +15,11 @@
  * take the text. */
 int ctune_human_print(FILE *out, json_t *facts);
 
+/* The columns of the terminal on fd (TIOCGWINSZ, else $COLUMNS, else 80;
+ * at least 40), or 79 when fd is not a terminal.  The report's lines use
+ * one column less. */
+int ctune_human_columns(int fd);
+
 /* Write n bytes of text to out with control characters, DEL, C1 controls
  * and bytes that are not UTF-8 shown as \xNN (line ends kept). */
 void ctune_human_escape(FILE *out, const char *text, size_t n);

@@ -29,7 +29,10 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include "changelog.h"
 #include "cleanup.h"
+#include "cli-help.h"
+#include "cli-set.h"
 #include "facts.h"
 #include "lock.h"
 #include "textfile.h"
@@ -52,12 +55,12 @@ static const char usage[] =
 	"       ctune set NAME=VALUE... [--check|--dry-run] [--diff] [--file F] [--backup]\n"
 	"                 [--no-live] [--no-persist] [--absent] [--migrate] [--override warn|fix]\n"
 	"                 [--ensure-module yes|no] [--modules-load-file F] [--modprobe-file F]\n"
-	"                 [--lock-timeout 30s]\n"
+	"                 [--lock-timeout 30s] [--format json|human] [--color auto|always|never]\n"
 	"                 [--root DIR] [--scheme auto|legacy|modern]\n"
 	"       ctune tunables         (the table of tunables: names, units, ranges, keys)\n"
 	"       ctune ARGS_FILE        (Ansible binary-module convention)\n"
 	"       ctune < REQUEST.json   (one JSON object on stdin)\n"
-	"       ctune --help | --version\n"
+	"       ctune --help | --version | VERB --help | help VERB\n"
 	"\n"
 	"Reports and tunes the netfilter connection-tracking table.\n"
 	"  facts      print one JSON object: scheme, count, max, usage, buckets, every timeout,\n"
@@ -76,9 +79,16 @@ static const char usage[] =
 	"             /etc/modprobe.d/ctune.conf (options nf_conntrack hashsize=N); on systemd\n"
 	"             hosts the module is listed in /etc/modules-load.d/ctune.conf so the\n"
 	"             persisted keys exist when systemd-sysctl applies them.\n"
-	"  --root DIR read proc/, sys/ and etc/ under DIR (fixture trees, offline images).\n";
+	"  --root DIR read proc/, sys/ and etc/ under DIR (fixture trees, offline images).\n"
+	"\n"
+	"`ctune tunables` lists every tunable (names, units, ranges, sysctl keys); set also\n"
+	"takes their sysctl keys (net.netfilter.nf_conntrack_max=N, ip_conntrack_max=N).\n"
+	"`ctune VERB --help` shows a verb's options.  Manual: man ctune.\n";
 
 static char err_json_buf[PATH_MAX + 1024];
+/* A person reads stdout (a terminal, and JSON not asked for with --format
+ * json): an error goes to stderr alone, not also as JSON beside it. */
+static bool tty_errors;
 static volatile sig_atomic_t answering; /* the response is being written: a crash adds nothing */
 #define ANSWER(call) (answering = 1, (call))
 
@@ -98,7 +108,8 @@ static int fail(int status, const char *msg)
 	fputs("ctune: ", stderr);
 	ctune_human_escape(stderr, msg, strlen(msg));
 	fputc('\n', stderr);
-	ANSWER(ctune_response_print(o, false));
+	if (!tty_errors)
+		ANSWER(ctune_response_print(o, false));
 	return status;
 }
 
@@ -175,6 +186,20 @@ static int read_request(int fd, const char *what, char **out, size_t *len, ctune
 	*out = TAKE_PTR(buf);
 	*len = got;
 	return 0;
+}
+
+/* "unknown verb 'fact' — did you mean 'facts'?"; alone: the single
+ * argument was no file either (Ansible's arguments file convention). */
+static int unknown_verb(const char *word, bool alone)
+{
+	char near[32], verbs[256], msg[512];
+	if (ctune_cli_suggest_verb(usage, word, near, sizeof(near)))
+		snprintf(msg, sizeof(msg), "unknown verb '%.64s' \u2014 did you mean '%s'?", word, near);
+	else
+		snprintf(msg, sizeof(msg), "unknown verb '%.64s' (verbs: %s; see ctune --help)%s", word,
+			 ctune_cli_verbs(usage, verbs, sizeof(verbs)),
+			 alone ? "; nor is it an arguments file: no such file" : "");
+	return fail(EXIT_USAGE, msg);
 }
 
 static int run_facts(const ctune_request *req)
@@ -270,6 +295,10 @@ static int run_set(const ctune_request *req)
 		return fail(plan.bad_request ? EXIT_USAGE : EXIT_FAILED, err.msg);
 	}
 	bool changed = plan.changed && !req->plan.check_mode;
+	/* A record on the host of each change to it; an image or a fixture
+	 * under --root is not this host (changelog.h). */
+	if (changed && !req->root[0])
+		ctune_changelog_syslog(&plan, &req->plan);
 	_cleanup_json_ json_t *o = ctune_plan_to_json(&plan, &req->plan);
 	ctune_plan_free(&plan);
 	if (!o && changed)
@@ -278,6 +307,14 @@ static int run_set(const ctune_request *req)
 		return fail(EXIT_FAILED, "out of memory");
 	const char *msg = json_string_value(json_object_get(o, "msg"));
 	bool did = json_is_true(json_object_get(o, "changed")) && !req->plan.check_mode;
+	ctune_format format = req->format;
+	if (format == CTUNE_FORMAT_AUTO)
+		format = isatty(STDOUT_FILENO) ? CTUNE_FORMAT_HUMAN : CTUNE_FORMAT_JSON;
+	if (format == CTUNE_FORMAT_HUMAN) {
+		bool color = req->color == CTUNE_COLOR_ALWAYS ||
+			     (req->color == CTUNE_COLOR_AUTO && ctune_color_auto(STDOUT_FILENO));
+		return delivered(ANSWER(ctune_set_human_print(stdout, o, color)), did ? msg : NULL);
+	}
 	return delivered(ANSWER(ctune_response_print(o, req->origin == CTUNE_ORIGIN_CLI)), did ? msg : NULL);
 }
 
@@ -379,6 +416,37 @@ static void augeas_crash_guard(int sig)
 	_exit(EXIT_FAILED);
 }
 
+/* Did the command line ask for JSON (--format json), which then carries
+ * errors too? */
+static bool json_asked(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--format=json") == 0 ||
+		    (strcmp(argv[i], "--format") == 0 && i + 1 < argc && strcmp(argv[i + 1], "json") == 0))
+			return true;
+	return false;
+}
+
+/* `ctune VERB --help`, `ctune VERB -h`, `ctune help VERB`: the verb's help
+ * and exit 0; -1 when the command line asks for none. */
+static int verb_help(int argc, char **argv)
+{
+	const char *verb = NULL;
+	if (argc < 2)
+		return -1;
+	if (strcmp(argv[1], "help") == 0 && argc >= 3)
+		verb = argv[2];
+	for (int i = 2; !verb && i < argc; i++)
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+			verb = argv[1];
+	if (!verb)
+		return -1;
+	if (!ctune_cli_is_verb(usage, verb))
+		return unknown_verb(verb, false);
+	ctune_cli_verb_help(stdout, usage, verb);
+	return fflush(stdout) == 0 ? EXIT_OK : EXIT_FAILED;
+}
+
 int main(int argc, char **argv)
 {
 	/* First, before any open() could be given descriptor 1 and take the
@@ -394,25 +462,40 @@ int main(int argc, char **argv)
 	signal(SIGSEGV, augeas_crash_guard);
 	signal(SIGBUS, augeas_crash_guard);
 	signal(SIGABRT, augeas_crash_guard);
-	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+			  (strcmp(argv[1], "help") == 0 && argc == 2))) {
 		fputs(usage, stdout);
 		return EXIT_OK;
 	}
+	tty_errors = isatty(STDOUT_FILENO) && !json_asked(argc, argv);
+	int help = verb_help(argc, argv);
+	if (help >= 0)
+		return help;
 	if (argc >= 2 && strcmp(argv[1], "--version") == 0) {
 		printf("ctune %s\n", CTUNE_VERSION);
 		return EXIT_OK;
 	}
 
-	if (argc == 1)
+	if (argc == 1) {
+		/* A person who typed `ctune` alone; Ansible and Salt pipe. */
+		if (isatty(STDIN_FILENO))
+			fputs("ctune: reading one JSON request from standard input, e.g. {\"verb\": \"facts\"} or "
+			      "{\"max\": 1210856}, ended by Ctrl-D.\n"
+			      "       For the command line see `ctune --help` (ctune facts, ctune set max=N).\n",
+			      stderr);
 		return run_json(STDIN_FILENO, "the request on standard input");
+	}
 
-	/* One argument that is not a verb or an option: Ansible's args file. */
-	if (argc == 2 && argv[1][0] != '-' && strcmp(argv[1], "facts") != 0 && strcmp(argv[1], "set") != 0 &&
-	    strcmp(argv[1], "tunables") != 0) {
+	/* One argument that is not a verb (of the usage text) or an option:
+	 * Ansible's args file. */
+	if (argc == 2 && argv[1][0] != '-' && !ctune_cli_is_verb(usage, argv[1])) {
 		/* A regular file, or a pipe (`ctune <(...)`): a FIFO without a
 		 * writer does not hang the open and reads as empty; a device
 		 * (/dev/zero), socket or directory is refused. */
 		_cleanup_close_ int fd = ctune_file_open(argv[1], O_RDONLY, CTUNE_KIND_REG | CTUNE_KIND_PIPE);
+		/* No such file, and a word rather than a path: a mistyped verb. */
+		if (fd == -ENOENT && !strchr(argv[1], '/'))
+			return unknown_verb(argv[1], true);
 		if (fd < 0) {
 			char msg[512];
 			snprintf(msg, sizeof(msg), "cannot open the arguments file %s: %s", argv[1],
@@ -422,6 +505,8 @@ int main(int argc, char **argv)
 		return run_json(fd, "the arguments file");
 	}
 
+	if (argv[1][0] != '-' && !ctune_cli_is_verb(usage, argv[1]))
+		return unknown_verb(argv[1], false);
 	ctune_error err = { 0 };
 	ctune_request req;
 	int r = ctune_request_from_argv(argc, argv, &req, &err);

@@ -12,6 +12,7 @@
 
 #include "duration.h"
 #include "json-util.h"
+#include "suggest.h"
 
 static void request_init(ctune_request *req, ctune_origin origin)
 {
@@ -70,6 +71,19 @@ static int set_format(ctune_request *req, const char *v, ctune_error *err)
 			return 0;
 		}
 	return ctune_error_set(err, -EINVAL, "format: '%s' is not one of json, human, prometheus", v);
+}
+
+static int set_color(ctune_request *req, const char *v, ctune_error *err)
+{
+	if (strcmp(v, "auto") == 0)
+		req->color = CTUNE_COLOR_AUTO;
+	else if (strcmp(v, "always") == 0)
+		req->color = CTUNE_COLOR_ALWAYS;
+	else if (strcmp(v, "never") == 0)
+		req->color = CTUNE_COLOR_NEVER;
+	else
+		return ctune_error_set(err, -EINVAL, "color: '%s' is not one of auto, always, never", v);
+	return 0;
 }
 
 static int set_verb(ctune_request *req, const char *v, ctune_error *err)
@@ -305,7 +319,11 @@ static int finish(ctune_request *req, ctune_error *err)
 	/* Text formats are other faces of the facts; Ansible reads only JSON. */
 	if (req->format == CTUNE_FORMAT_HUMAN || req->format == CTUNE_FORMAT_PROMETHEUS) {
 		const char *f = req->format == CTUNE_FORMAT_HUMAN ? "human" : "prometheus";
-		if (req->verb != CTUNE_VERB_FACTS)
+		/* set's summary is for a person at the command line; a JSON
+		 * request is a program's. */
+		bool human_set = req->format == CTUNE_FORMAT_HUMAN && req->verb == CTUNE_VERB_SET &&
+				 req->origin == CTUNE_ORIGIN_CLI;
+		if (req->verb != CTUNE_VERB_FACTS && !human_set)
 			return ctune_error_set(err, -EINVAL, "format: %s is for the facts verb only", f);
 		if (req->origin == CTUNE_ORIGIN_ANSIBLE)
 			return ctune_error_set(err, -EINVAL, "format: %s cannot go to Ansible, which reads JSON", f);
@@ -341,6 +359,7 @@ static const struct {
 	{ "--source", set_source }, { "--modules-load-file", set_modules_load_file },
 	{ "--modprobe-file", set_modprobe_file }, { "--ensure-module", set_ensure_module },
 	{ "--lock-timeout", set_lock_timeout },
+	{ "--color", set_color },
 };
 
 static const struct {
@@ -359,19 +378,34 @@ static const struct {
 	{ "--no-boot", offsetof(ctune_request, boot), false },
 };
 
+/* "unknown tunable 'mx' (did you mean 'max'?)", with the pointer to the
+ * list when nothing is near. */
+static int unknown_tunable(const char *name, ctune_error *err)
+{
+	char near[300];
+	if (ctune_tunable_suggest(name, near, sizeof(near)))
+		return ctune_error_set(err, -EINVAL, "unknown tunable '%s' (did you mean '%s'?)", name, near);
+	return ctune_error_set(err, -EINVAL, "unknown tunable '%s' (`ctune tunables` lists them)", name);
+}
+
 /* "max=1210856" or, for state absent, "max". */
 static int cli_tunable(ctune_request *req, const char *arg, ctune_error *err)
 {
-	char name[64];
+	char name[96]; /* the longest /proc/sys path of a tunable is 75 bytes */
 	const char *eq = strchr(arg, '=');
 	size_t n = eq ? (size_t)(eq - arg) : strlen(arg);
 	if (n == 0 || n >= sizeof(name))
 		return ctune_error_set(err, -EINVAL, "'%s' is not NAME=VALUE", arg);
 	memcpy(name, arg, n);
 	name[n] = '\0';
-	const ctune_tunable *t = ctune_tunable_find(name);
+	const ctune_tunable *t = ctune_tunable_resolve(name);
+	if (!t && (strcmp(name, "name") == 0 || strcmp(name, "key") == 0))
+		return ctune_error_set(err, -EINVAL,
+				       "%s= is ansible.posix.sysctl's form, for the Ansible module and JSON; on the "
+				       "command line give the key itself: ctune set %.200s=VALUE",
+				       name, eq && ctune_tunable_resolve(eq + 1) ? eq + 1 : "KEY");
 	if (!t)
-		return ctune_error_set(err, -EINVAL, "unknown tunable '%s' (see ctune --help)", name);
+		return unknown_tunable(name, err);
 	return want_text(req, t, eq ? eq + 1 : NULL, err);
 }
 
@@ -402,7 +436,20 @@ static int cli_option(ctune_request *req, int argc, char **argv, int *i, ctune_e
 			return ctune_error_set(err, -EINVAL, "option %s needs a value", a);
 		return cli_valued[k].set(req, argv[++*i], err);
 	}
-	return ctune_error_set(err, -EINVAL, "unknown option '%s' (see ctune --help)", a);
+	/* --colour for --color, --dryrun for --dry-run: the nearest option. */
+	const char *names[ELEMENTSOF(cli_flags) + ELEMENTSOF(cli_valued) + 4] = { "--absent", "--check", "--dry-run",
+										   "--diff" };
+	size_t nn = 4;
+	for (size_t k = 0; k < ELEMENTSOF(cli_flags); k++)
+		names[nn++] = cli_flags[k].name;
+	for (size_t k = 0; k < ELEMENTSOF(cli_valued); k++)
+		names[nn++] = cli_valued[k].name;
+	char opt[64];
+	snprintf(opt, sizeof(opt), "%.*s", (int)(n < sizeof(opt) ? n : sizeof(opt) - 1), a);
+	const char *near = ctune_suggest(opt, names, nn, NULL);
+	if (near)
+		return ctune_error_set(err, -EINVAL, "unknown option '%s' (did you mean '%s'?)", a, near);
+	return ctune_error_set(err, -EINVAL, "unknown option '%s' (see ctune %s --help)", a, argv[1]);
 }
 
 int ctune_request_from_argv(int argc, char **argv, ctune_request *req, ctune_error *err)
@@ -524,6 +571,34 @@ static int json_tunable(ctune_request *req, const ctune_tunable *t, json_t *v, c
 	return 0;
 }
 
+/* The options of ansible.posix.sysctl that ctune maps (sysctl_form). */
+static const char *const sysctl_fields[] = { "name", "key", "value", "val", "sysctl_file", "reload", "sysctl_set",
+					     "ignoreerrors" };
+
+/* A key that is neither an option nor a tunable: said with the nearest
+ * option or tunable when one is near (an option first: "persistent"). */
+static int unknown_key(const char *key, ctune_error *err)
+{
+	const char *names[ELEMENTSOF(string_fields) + ELEMENTSOF(bool_fields) + ELEMENTSOF(sysctl_fields) + 4] = {
+		"check_mode", "diff", "ensure_module", "_ansible_check_mode"
+	};
+	size_t n = 4;
+	for (size_t i = 0; i < ELEMENTSOF(string_fields); i++)
+		names[n++] = string_fields[i].name;
+	for (size_t i = 0; i < ELEMENTSOF(bool_fields); i++)
+		names[n++] = bool_fields[i].name;
+	for (size_t i = 0; i < ELEMENTSOF(sysctl_fields); i++)
+		names[n++] = sysctl_fields[i];
+	const char *near = ctune_suggest(key, names, n, NULL);
+	if (near)
+		return ctune_error_set(err, -EINVAL, "unknown option '%s' (did you mean '%s'?)", key, near);
+	char tun[300];
+	if (ctune_tunable_suggest(key, tun, sizeof(tun)))
+		return ctune_error_set(err, -EINVAL, "unknown tunable '%s' (did you mean '%s'?)", key, tun);
+	return ctune_error_set(err, -EINVAL,
+			       "unknown tunable '%s' (nor is it an option; `ctune tunables` lists the tunables)", key);
+}
+
 static int apply_field(ctune_request *req, const char *key, json_t *v, ctune_error *err)
 {
 	if (strncmp(key, "_ansible_", 9) == 0) {
@@ -551,7 +626,10 @@ static int apply_field(ctune_request *req, const char *key, json_t *v, ctune_err
 	for (size_t i = 0; i < ELEMENTSOF(bool_fields); i++)
 		if (strcmp(key, bool_fields[i].name) == 0)
 			return json_to_bool(v, key, (bool *)((char *)req + bool_fields[i].offset), err);
-	const ctune_tunable *t = ctune_tunable_find(key);
+	for (size_t i = 0; i < ELEMENTSOF(sysctl_fields); i++)
+		if (strcmp(key, sysctl_fields[i]) == 0)
+			return 0; /* sysctl_form(), once every key is read */
+	const ctune_tunable *t = ctune_tunable_resolve(key);
 	if (t)
 		return json_tunable(req, t, v, err);
 	for (size_t i = 0; i < ELEMENTSOF(string_fields); i++) {
@@ -561,7 +639,97 @@ static int apply_field(ctune_request *req, const char *key, json_t *v, ctune_err
 		int r = json_to_string(v, key, &s, err);
 		return r < 0 ? r : string_fields[i].set(req, s, err);
 	}
-	return ctune_error_set(err, -EINVAL, "unknown option '%s'", key);
+	return unknown_key(key, err);
+}
+
+/* ---- ansible.posix.sysctl's form ---- */
+
+/* One of the two spellings of an option of ansible.posix.sysctl (name or
+ * key, value or val): NULL when neither is there, refused when both are. */
+static int sysctl_field(json_t *doc, const char *a, const char *b, json_t **out, ctune_error *err)
+{
+	json_t *va = json_object_get(doc, a), *vb = json_object_get(doc, b);
+	if (va && vb)
+		return ctune_error_set(err, -EINVAL, "%s and %s are the same option: give one", a, b);
+	*out = va ? va : vb;
+	return 0;
+}
+
+/* name/value with sysctl_file, reload, sysctl_set, ignoreerrors, as
+ * ansible.posix.sysctl takes them (docs/migration.md): one key, in any
+ * spelling ctune_tunable_resolve knows.  reload (default true: the module
+ * runs `sysctl -p` after writing the file) and sysctl_set (`sysctl -w`)
+ * both make the value live; with both false only the file changes.
+ * ignoreerrors is accepted either way: ctune persists a key the running
+ * kernel lacks with a warning (as `sysctl -e`), and refuses a name that is
+ * no conntrack tunable before anything changes. */
+static int sysctl_form(ctune_request *req, json_t *doc, ctune_error *err)
+{
+	json_t *name, *value;
+	int r = sysctl_field(doc, "name", "key", &name, err);
+	if (r == 0)
+		r = sysctl_field(doc, "value", "val", &value, err);
+	if (r < 0)
+		return r;
+	json_t *file = json_object_get(doc, "sysctl_file"), *reload = json_object_get(doc, "reload"),
+	       *set = json_object_get(doc, "sysctl_set"), *ignore = json_object_get(doc, "ignoreerrors");
+	const char *given = name ? (json_object_get(doc, "name") ? "name" : "key")
+			   : value ? (json_object_get(doc, "value") ? "value" : "val")
+			   : file ? "sysctl_file" : reload ? "reload" : set ? "sysctl_set" : ignore ? "ignoreerrors" : NULL;
+	if (!given)
+		return 0;
+	if (!name)
+		return ctune_error_set(err, -EINVAL,
+				       "%s is an option of the name/value form (ansible.posix.sysctl's): name is "
+				       "missing",
+				       given);
+	if (req->nwant > 0)
+		return ctune_error_set(err, -EINVAL,
+				       "name/value (ansible.posix.sysctl's form, one key) cannot be mixed with tunables "
+				       "given by name (%s): use one form",
+				       req->want[0].t->name);
+	const char *key = NULL;
+	r = json_to_string(name, "name", &key, err);
+	if (r < 0)
+		return r;
+	const ctune_tunable *t = ctune_tunable_resolve(key);
+	if (!t) {
+		char near[300];
+		if (ctune_tunable_suggest(key, near, sizeof(near)))
+			return ctune_error_set(err, -EINVAL, "name: unknown tunable '%s' (did you mean '%s'?)", key,
+					       near);
+		return ctune_error_set(err, -EINVAL,
+				       "name: '%s' is not a conntrack tunable (ctune sets net.netfilter.nf_conntrack_* "
+				       "and its legacy and short spellings: `ctune tunables` lists them)",
+				       key);
+	}
+	if (file && json_object_get(doc, "file"))
+		return ctune_error_set(err, -EINVAL, "sysctl_file and file are the same option: give one");
+	if (file) {
+		const char *f = NULL;
+		r = json_to_string(file, "sysctl_file", &f, err);
+		if (r == 0 && (r = set_file(req, f, err)) < 0 && err && strncmp(err->msg, "file:", 5) == 0) {
+			char why[sizeof(err->msg)];
+			snprintf(why, sizeof(why), "%s", err->msg + 5);
+			snprintf(err->msg, sizeof(err->msg), "sysctl_file:%.1000s", why);
+		}
+		if (r < 0)
+			return r;
+	}
+	bool b_reload = true, b_set = false, b_ignore = false;
+	if ((reload && (r = json_to_bool(reload, "reload", &b_reload, err)) < 0) ||
+	    (set && (r = json_to_bool(set, "sysctl_set", &b_set, err)) < 0) ||
+	    (ignore && (r = json_to_bool(ignore, "ignoreerrors", &b_ignore, err)) < 0))
+		return r;
+	if ((reload || set) && json_object_get(doc, "live"))
+		return ctune_error_set(err, -EINVAL, "live and %s both say whether to set the live value: give one",
+				       reload ? "reload" : "sysctl_set");
+	if (reload || set)
+		req->plan.live = b_reload || b_set;
+	/* ansible.posix.sysctl ignores value with state absent; so does ctune. */
+	if (req->plan.state == CTUNE_STATE_ABSENT || !value || json_is_null(value))
+		return want_text(req, t, NULL, err);
+	return json_tunable(req, t, value, err);
 }
 
 int ctune_request_from_json(const char *text, size_t len, ctune_request *req, ctune_error *err)
@@ -590,5 +758,8 @@ int ctune_request_from_json(const char *text, size_t len, ctune_request *req, ct
 		if (r < 0)
 			return r;
 	}
+	int r = sysctl_form(req, doc, err);
+	if (r < 0)
+		return r;
 	return finish(req, err);
 }

@@ -31,8 +31,15 @@ typedef enum ctune_origin {
 	CTUNE_ORIGIN_ANSIBLE, /* the JSON carried _ansible_* keys */
 } ctune_origin;
 
+typedef enum ctune_color {
+	CTUNE_COLOR_AUTO,   /* a terminal whose TERM is not dumb, and NO_COLOR unset */
+	CTUNE_COLOR_ALWAYS,
+	CTUNE_COLOR_NEVER,
+} ctune_color;
+
 typedef struct ctune_request {
 	ctune_verb verb;
+	ctune_color color; /* --color: the human output of set */
 	ctune_origin origin;
 	ctune_format format;
 	char root[4096]; /* "" for the real root */
