@@ -60,7 +60,10 @@ endif()
 
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/schemas/ DESTINATION ${CMAKE_INSTALL_DATADIR}/ctune/schemas
         FILES_MATCHING PATTERN "*.json")
-install(FILES ${PROJECT_SOURCE_DIR}/docs/facts.md DESTINATION ${ctune_docdir})
+# Every page under docs/ (facts, migration from ansible.posix.sysctl,
+# Prometheus...): the man page points at them by their installed path.
+file(GLOB ctune_doc_pages ${PROJECT_SOURCE_DIR}/docs/*.md)
+install(FILES ${ctune_doc_pages} DESTINATION ${ctune_docdir})
 
 # Directories other work fills in: installed only once they exist (git keeps
 # no empty directory), lens tests and test data left out.
