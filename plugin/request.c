@@ -354,7 +354,7 @@ static int finish(ctune_request *req, ctune_error *err)
 		return ctune_error_set(err, -EINVAL, "%s is for the watch verb only",
 				       req->interval_ms ? "interval" : req->origin == CTUNE_ORIGIN_CLI ? "count" : "samples");
 	/* The namespaces are the running kernel's; a root prefix is files. */
-	if (req->netns && req->root[0] && strspn(req->root, "/") != strlen(req->root))
+	if (req->netns && req->root[0] && strcmp(req->root, "/") != 0)
 		return ctune_error_set(err, -EINVAL,
 				       "netns lists the running host's network namespaces and cannot be combined with a "
 				       "root prefix (%s)",
@@ -602,6 +602,11 @@ static int apply_field(ctune_request *req, const char *key, json_t *v, ctune_err
 		if (r == 0)
 			req->plan.ensure_module = b;
 		return r;
+	}
+	if (strcmp(key, "samples") == 0 && json_is_integer(v)) {
+		char text[32];
+		snprintf(text, sizeof(text), "%lld", (long long)json_integer_value(v));
+		return set_samples(req, text, err);
 	}
 	for (size_t i = 0; i < ELEMENTSOF(bool_fields); i++)
 		if (strcmp(key, bool_fields[i].name) == 0)
