@@ -189,8 +189,10 @@ static int scan_mounts(const ctune_root *r, ctune_netns_list *l, uint64_t nsfs_d
 			continue;
 		struct stat st;
 		/* An entry off the nsfs device is no mounted namespace: the file
-		 * `ip netns add` left behind when the mount went away. */
-		if (fstatat(dirfd(d), de->d_name, &st, 0) < 0 || (uint64_t)st.st_dev != nsfs_dev)
+		 * `ip netns add` left behind when the mount went away, or anything
+		 * else put there.  Links are not followed (lstat still sees
+		 * through a bind mount, which is what a name is). */
+		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || (uint64_t)st.st_dev != nsfs_dev)
 			continue;
 		bool added;
 		ctune_netns *ns = netns_get(l, (uint64_t)st.st_dev, (uint64_t)st.st_ino, &added);

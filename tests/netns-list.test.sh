@@ -10,7 +10,8 @@
 #      order) and a sleeping process started in it (name and pid together)
 #   C  ip netns add, 3 entries, no process
 #   P  unshare -n with a sleeping process, 11 entries, no name
-# plus a stale file in /run/netns that is not a mount (ignored).  Entries are
+# plus a stale file in /run/netns that is not a mount and a symbolic link to
+# C's mount (both ignored: C keeps its own name).  Entries are
 # made with `conntrack -I` (ctnetlink) in each namespace; the expected
 # counts are those, checked against the namespace's own nf_conntrack_count.
 # It asserts: each of the four is listed exactly once (by inode, as `stat -L`
@@ -47,6 +48,7 @@ made=()
 pids=()
 bound=
 stale=
+link=
 cleanup() {
 	local p n
 	for p in "${pids[@]}"; do
@@ -54,7 +56,7 @@ cleanup() {
 		wait "$p" 2>/dev/null
 	done
 	[ -n "$bound" ] && { umount "$bound" 2>/dev/null; rm -f "$bound"; }
-	[ -n "$stale" ] && rm -f "$stale"
+	[ -n "$stale" ] && rm -f "$stale" "$link"
 	for n in "${made[@]}"; do ip netns del "$n" 2>/dev/null; done
 	rm -rf "$tmp"
 }
@@ -83,6 +85,9 @@ bound=/run/netns/$NS-b2
 touch "$bound" && mount --bind "/run/netns/$NS-b" "$bound" || skip "cannot bind-mount a namespace"
 stale=/run/netns/$NS-stale
 : >"$stale"
+# a link to C's mount: not followed, so C keeps its own name
+link=/run/netns/$NS-0link
+ln -s "/run/netns/$NS-c" "$link"
 ip netns exec "$NS-b" sleep 300 &
 pids+=($!)
 unshare -n sleep 300 &
