@@ -482,6 +482,14 @@ static void netns(FILE *out, json_t *f)
 			n += (size_t)snprintf(buf, sizeof(buf), "entries unknown: %s", str(ns, "error") ?: "?");
 		if (json_is_number(pc) && n < sizeof(buf))
 			n += (size_t)snprintf(buf + n, sizeof(buf) - n, " (%.1f%%)", json_number_value(pc));
+		long long drop = 0, early = 0, failed = 0;
+		num(ns, "drop", &drop);
+		num(ns, "early_drop", &early);
+		num(ns, "insert_failed", &failed);
+		if ((drop || early || failed) && n < sizeof(buf))
+			n += (size_t)snprintf(buf + n, sizeof(buf) - n,
+					      "; since boot drop %lld, early_drop %lld, insert_failed %lld", drop, early,
+					      failed);
 		if (num(ns, "pid", &pid) && n < sizeof(buf))
 			n += (size_t)snprintf(buf + n, sizeof(buf) - n, "; pid %lld (%s), cgroup %s", pid,
 					      str(ns, "comm") ?: "?", str(ns, "cgroup") ?: "?");

@@ -1,6 +1,7 @@
 /* netns-json.c - see netns-json.h.  One object per namespace, in the order
  * netns-list.c sorted them (largest count first):
- *   {"inode", "name", "count", "max", "usage_percent", "source", "pid",
+ *   {"inode", "name", "count", "max", "usage_percent", "source", "drop",
+ *    "early_drop", "insert_failed", "pid",
  *    "comm", "cgroup", "current", "error"}
  * with null for what is unknown, and "error" only when the count is. */
 #include "netns-json.h"
@@ -26,6 +27,9 @@ static json_t *netns_to_json(const ctune_netns *ns)
 					   100.0)
 			       : NULL);
 	ctune_json_set(o, "source", ns->source ? json_string(ns->source) : NULL);
+	ctune_json_set(o, "drop", ns->have_drops ? json_integer((json_int_t)ns->drop) : NULL);
+	ctune_json_set(o, "early_drop", ns->have_drops ? json_integer((json_int_t)ns->early_drop) : NULL);
+	ctune_json_set(o, "insert_failed", ns->have_drops ? json_integer((json_int_t)ns->insert_failed) : NULL);
 	ctune_json_set(o, "pid", ns->pid > 0 ? json_integer(ns->pid) : NULL);
 	ctune_json_set(o, "comm", ns->comm[0] ? ctune_json_text(ns->comm) : NULL);
 	ctune_json_set(o, "cgroup", ns->cgroup[0] ? ctune_json_text(ns->cgroup) : NULL);

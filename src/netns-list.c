@@ -217,6 +217,19 @@ struct worker {
 	ctune_error err;
 };
 
+/* The counters that say the namespace lost packets or entries. */
+static void take_drops(ctune_netns *ns, const ctune_stats *st)
+{
+	int d = ctune_stats_col(st, "drop"), e = ctune_stats_col(st, "early_drop"),
+	    f = ctune_stats_col(st, "insert_failed");
+	if (d < 0 || e < 0 || f < 0)
+		return;
+	ns->drop = st->total[d];
+	ns->early_drop = st->total[e];
+	ns->insert_failed = st->total[f];
+	ns->have_drops = true;
+}
+
 static void count_here(ctune_netns *ns)
 {
 	ctune_netlink *nl = NULL;
@@ -224,13 +237,19 @@ static void count_here(ctune_netns *ns)
 	int k = ctune_netlink_open(&nl, &e);
 	if (k == 0)
 		k = ctune_netlink_count(nl, &ns->count, &ns->max, &e);
-	ctune_netlink_close(nl);
 	if (k < 0) {
+		ctune_netlink_close(nl);
 		snprintf(ns->error, sizeof(ns->error), "%.200s", e.msg);
 		return;
 	}
 	ns->have_count = ns->have_max = true;
 	ns->source = "netlink";
+	ctune_stats st;
+	if (ctune_netlink_stats(nl, &st, NULL) == 0) {
+		take_drops(ns, &st);
+		ctune_stats_free(&st);
+	}
+	ctune_netlink_close(nl);
 }
 
 /* A descriptor of ns: its /run/netns mount when named (no pid to be
@@ -325,6 +344,7 @@ static void count_from_proc(int procfd, ctune_netns *ns)
 		ns->count = st.total[c];
 		ns->have_count = true;
 		ns->source = "proc";
+		take_drops(ns, &st);
 	} else {
 		snprintf(ns->error, sizeof(ns->error),
 			 "entering the namespace needs CAP_SYS_ADMIN, and /proc/%d/net/stat/nf_conntrack has no entries "
@@ -394,26 +414,31 @@ static void read_line(int procfd, pid_t pid, const char *file, char **out)
 		*out = NULL;
 }
 
-/* The cgroup of the process: the path of the v2 line ("0::/..."), else
- * of the first line (v1: "N:controllers:/path"). */
-static void pick_cgroup(const char *text, char *out, size_t size)
+void ctune_netns_cgroup_path(const char *text, char *out, size_t size)
 {
+	out[0] = '\0';
 	const char *line = NULL;
-	for (const char *p = text; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
+	for (const char *p = text; p && *p;) {
 		if (strncmp(p, "0::", 3) == 0) {
 			line = p + 3;
 			break;
 		}
+		p = strchr(p, '\n');
+		p = p ? p + 1 : NULL;
+	}
 	if (!line) {
+		const char *nl = strchr(text, '\n');
 		const char *c1 = strchr(text, ':');
 		const char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
-		const char *nl = strchr(text, '\n');
 		if (!c2 || (nl && c2 > nl))
 			return;
 		line = c2 + 1;
 	}
 	size_t n = strcspn(line, "\n");
-	snprintf(out, size, "%.*s", (int)(n < size ? n : size - 1), line);
+	if (n >= size)
+		n = size - 1;
+	memcpy(out, line, n);
+	out[n] = '\0';
 }
 
 static void describe_process(int procfd, ctune_netns *ns)
@@ -424,7 +449,7 @@ static void describe_process(int procfd, ctune_netns *ns)
 		snprintf(ns->comm, sizeof(ns->comm), "%.*s", (int)strcspn(comm, "\n"), comm);
 	read_line(procfd, ns->pid, "cgroup", &cgroup);
 	if (cgroup)
-		pick_cgroup(cgroup, ns->cgroup, sizeof(ns->cgroup));
+		ctune_netns_cgroup_path(cgroup, ns->cgroup, sizeof(ns->cgroup));
 }
 
 static int by_count(const void *a, const void *b)

@@ -30,6 +30,8 @@ typedef struct ctune_netns {
 	bool have_max;
 	uint64_t max;       /* the limit checked against count (global on current kernels) */
 	const char *source; /* "netlink" (setns + ctnetlink) or "proc" (/proc/PID/net/stat), NULL */
+	bool have_drops;    /* the three counters below known */
+	uint64_t drop, early_drop, insert_failed; /* the namespace's statistics since boot, summed over CPUs */
 	pid_t pid;          /* the lowest pid seen in it, 0 when only a /run/netns mount holds it */
 	char comm[32];      /* /proc/PID/comm, "" when unknown */
 	char cgroup[512];   /* the cgroup path of pid (the v2 line, else the first one), "" when unknown */
@@ -52,7 +54,8 @@ typedef struct ctune_netns_list {
  * root: a root prefix is refused with -EINVAL, since namespaces belong to
  * the running kernel, not to files).  Walks /proc once (one stat of
  * /proc/PID/ns/net per process), adds the bind mounts under /run/netns, and
- * reads each namespace's count from a ctnetlink socket opened inside it,
+ * reads each namespace's count (and its drop, early_drop and insert_failed
+ * counters) from a ctnetlink socket opened inside it,
  * entering each namespace once from a worker thread (see netns-list.c for
  * why a thread).  Without the right to enter a namespace (CAP_SYS_ADMIN),
  * a namespace held by a process gets its count from
@@ -61,6 +64,12 @@ typedef struct ctune_netns_list {
  * worker could not return to ctune's namespace); free with
  * ctune_netns_list_free, also after a failure. */
 int ctune_netns_list_gather(const ctune_root *r, ctune_netns_list *l, ctune_error *err);
+
+/* The cgroup path of a process from the text of /proc/PID/cgroup: the path
+ * of the cgroup v2 line ("0::/path"), else that of the first line
+ * ("N:controllers:/path"), cut to size - 1 bytes; "" when the text has
+ * neither.  out always ends with a NUL (size > 0). */
+void ctune_netns_cgroup_path(const char *text, char *out, size_t size);
 
 void ctune_netns_list_free(ctune_netns_list *l);
 

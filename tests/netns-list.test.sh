@@ -10,6 +10,8 @@
 #      order) and a sleeping process started in it (name and pid together)
 #   C  ip netns add, 3 entries, no process
 #   P  unshare -n with a sleeping process, 11 entries, no name
+# (and each namespace's drop, early_drop and insert_failed, compared with the
+# sums of its /proc/net/stat/nf_conntrack)
 # plus a stale file in /run/netns that is not a mount and a symbolic link to
 # C's mount (both ignored: C keeps its own name).  Entries are
 # made with `conntrack -I` (ctnetlink) in each namespace; the expected
@@ -103,14 +105,37 @@ for _ in $(seq 50); do # ip netns exec has become sleep
 	sleep 0.1
 done
 
-# what the kernel says, per namespace: inode count name pid
+# drops CMD...: "drop early_drop insert_failed" summed over the CPU lines of
+# the namespace's /proc/net/stat/nf_conntrack (a reference independent of
+# ctnetlink)
+drops() {
+	local -a hdr v
+	local d=0 e=0 f=0 i
+	{
+		read -r -a hdr
+		while read -r -a v; do
+			for i in "${!hdr[@]}"; do
+				case ${hdr[$i]} in
+				drop) d=$((d + 16#${v[$i]})) ;;
+				early_drop) e=$((e + 16#${v[$i]})) ;;
+				insert_failed) f=$((f + 16#${v[$i]})) ;;
+				esac
+			done
+		done
+	} < <("$@" cat /proc/net/stat/nf_conntrack)
+	echo "$d $e $f"
+}
+
+# what the kernel says, per namespace: inode count name pid drop early_drop insert_failed
 {
 	for x in a b c; do
-		printf '%s %s %s %s\n' "$(stat -L -c %i "/run/netns/$NS-$x")" \
-			"$(ip netns exec "$NS-$x" cat /proc/sys/net/netfilter/nf_conntrack_count)" "$NS-$x" "-"
+		printf '%s %s %s %s %s\n' "$(stat -L -c %i "/run/netns/$NS-$x")" \
+			"$(ip netns exec "$NS-$x" cat /proc/sys/net/netfilter/nf_conntrack_count)" "$NS-$x" "-" \
+			"$(drops ip netns exec "$NS-$x")"
 	done
-	printf '%s %s %s %s\n' "$(stat -L -c %i "/proc/$ppid/ns/net")" \
-		"$(nsenter -t "$ppid" -n cat /proc/sys/net/netfilter/nf_conntrack_count)" "-" "$ppid"
+	printf '%s %s %s %s %s\n' "$(stat -L -c %i "/proc/$ppid/ns/net")" \
+		"$(nsenter -t "$ppid" -n cat /proc/sys/net/netfilter/nf_conntrack_count)" "-" "$ppid" \
+		"$(drops nsenter -t "$ppid" -n)"
 } >"$tmp/want"
 bpid=${pids[0]}
 max=$(cat /proc/sys/net/netfilter/nf_conntrack_max)
@@ -137,12 +162,14 @@ cur = [e for e in lst if e["current"]]
 if len(cur) != 1 or cur[0]["inode"] != self_ino:
     bad.append("current: %s" % cur)
 by = {e["inode"]: e for e in lst}
-for ino, count, name, pid in want:
+for ino, count, name, pid, drop, early, failed in want:
     e = by.get(int(ino))
     if not e:
         bad.append("namespace %s (%s) missing" % (ino, name)); continue
     if e["count"] != int(count): bad.append("%s: count %s, want %s" % (name, e["count"], count))
     if e["max"] != gmax: bad.append("%s: max %s, want %s" % (name, e["max"], gmax))
+    if [e["drop"], e["early_drop"], e["insert_failed"]] != [int(drop), int(early), int(failed)]:
+        bad.append("%s: drops %s, /proc/net/stat says %s" % (name, [e["drop"], e["early_drop"], e["insert_failed"]], [drop, early, failed]))
     if e["source"] != "netlink": bad.append("%s: source %s" % (name, e["source"]))
     if e["current"]: bad.append("%s: current" % name)
     if "error" in e: bad.append("%s: error %s" % (name, e["error"]))
@@ -220,7 +247,7 @@ import json, sys
 d = json.load(open(sys.argv[1]))
 by = {e["inode"]: e for e in d["netns"]}
 bad = []
-for ino, count, name, pid in (l.split() for l in open(sys.argv[2])):
+for ino, count, name, pid, *_ in (l.split() for l in open(sys.argv[2])):
     e = by.get(int(ino))
     if pid != "-":   # held by a process: counted through /proc
         if not e or e["count"] != int(count) or e["source"] != "proc":
