@@ -19,8 +19,10 @@
  * {"failed": true, "msg": ...}, on a terminal the message on stderr.
  *
  * Cost: a sample through netlink is four small request/answer pairs on one
- * socket opened at the start (bench/run case 9 measures it on a 250,000
- * entry table); through /proc, two /proc/sys reads and the per-CPU file.
+ * socket opened at the start; through /proc, two /proc/sys reads and the
+ * per-CPU file.  bench/run case 9: about 83 us of CPU (utime + stime) per
+ * sample on a 250,000-entry table, the same as on an empty one: 0.008% of
+ * one core at the default 1 s interval.
  */
 #include "watch.h"
 

@@ -37,6 +37,11 @@
  * inode the scan saw, or the namespace gets an error instead of another
  * namespace's count.
  *
+ * Cost (bench/run case 9, 2-core VM under load, kernel 6.18): 201
+ * namespaces in 20 ms, about 90 us per namespace, half of it the per-CPU
+ * statistics dump that gives the drop counters, the rest the open, setns,
+ * socket and count request; the /proc walk is a few us per process.
+ *
  * Threads of one process in different namespaces (a thread that called
  * setns itself) are not seen: only /proc/PID/ns/net, the thread-group
  * leader's, is read, as `ip netns identify` and lsns do.
