@@ -220,8 +220,10 @@ static int run_facts(const ctune_request *req)
 	ctune_facts_free(&facts);
 	if (!f)
 		return fail(EXIT_FAILED, "out of memory");
+	/* A root prefix is refused with the request (request.c); what fails
+	 * here is the machine's. */
 	if (req->netns && ctune_netns_facts(f, &root, &err) < 0)
-		return fail(status_of(err.code), err.msg);
+		return fail(err.code == -EINVAL ? EXIT_USAGE : EXIT_FAILED, err.msg);
 	if (note[0])
 		json_array_append_new(json_object_get(f, "warnings"), ctune_json_text(note));
 
@@ -302,8 +304,9 @@ static int run(const ctune_request *req)
 		return run_set(req);
 	case CTUNE_VERB_WATCH: {
 		ctune_error err = { 0 };
-		int r = ctune_watch_main(req, &err);
-		return r >= 0 ? r : fail(status_of(r), err.msg[0] ? err.msg : strerror(-r));
+		bool wrong = false;
+		int r = ctune_watch_main(req, &err, &wrong);
+		return r >= 0 ? r : fail(wrong ? EXIT_USAGE : EXIT_FAILED, err.msg[0] ? err.msg : strerror(-r));
 	}
 	case CTUNE_VERB_TUNABLES: {
 		_cleanup_json_ json_t *o = ctune_tunables_to_json();

@@ -320,12 +320,15 @@ static bool wait_until(const struct timespec *deadline, const sigset_t *stop)
 	}
 }
 
-int ctune_watch_main(const ctune_request *req, ctune_error *err)
+int ctune_watch_main(const ctune_request *req, ctune_error *err, bool *wrong)
 {
 	ctune_root root;
+	*wrong = true;
 	int k = ctune_root_init(&root, req->root, err);
-	if (k < 0)
+	if (k < 0) {
+		*wrong = k != -ENOMEM && k != -EIO;
 		return k;
+	}
 	struct run run = { .req = req };
 	ctune_format format = req->format;
 	if (format == CTUNE_FORMAT_AUTO)
@@ -343,8 +346,10 @@ int ctune_watch_main(const ctune_request *req, ctune_error *err)
 	k = ctune_watch_open(&root, req->source, &run.w, err);
 	if (k < 0) {
 		sigprocmask(SIG_SETMASK, &old, NULL);
+		*wrong = k == -EINVAL;
 		return k;
 	}
+	*wrong = false;
 	int status = 0;
 	struct timespec deadline;
 	clock_gettime(CLOCK_MONOTONIC, &deadline);

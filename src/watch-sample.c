@@ -153,7 +153,10 @@ static int take_proc(ctune_watch *w, ctune_watch_sample *s, ctune_error *err)
 	ctune_procsys_reader rd;
 	ctune_procsys_reader_init(&rd, w->root);
 	long long c = 0, m = 0;
-	int k = ckey ? ctune_procsys_reader_get(&rd, ckey, &c, NULL, err) : -ENOENT;
+	ctune_error e = { 0 };
+	int k = ckey ? ctune_procsys_reader_get(&rd, ckey, &c, NULL, &e) : -ENOENT;
+	if (k < 0 && k != -ENOENT)
+		ctune_error_set(err, k, "%s", e.msg);
 	if (k == 0 && c < 0)
 		k = ctune_error_set(err, -EINVAL, "%s is negative (%lld)", ckey, c);
 	if (k == 0 && mkey && ctune_procsys_reader_get(&rd, mkey, &m, NULL, NULL) == 0 && m >= 0) {
@@ -162,7 +165,8 @@ static int take_proc(ctune_watch *w, ctune_watch_sample *s, ctune_error *err)
 	}
 	ctune_procsys_reader_done(&rd);
 	if (k < 0)
-		return k == -ENOENT ? ctune_error_set(err, k, "no %s: conntrack is not loaded", ckey ? ckey : "count")
+		return k == -ENOENT ? ctune_error_set(err, k, "no %s under %s/proc/sys: conntrack is not loaded",
+						      ckey ? ckey : "count", w->root->len ? w->root->dir : "")
 				    : k;
 	s->count = (uint64_t)c;
 	s->have_stats = ctune_stats_read(w->root, w->scheme, &s->stats, NULL) == 0;

@@ -211,6 +211,15 @@ else
 	bad "--root fixture (rc $rc): $why $(head -c 300 "$tmp/out") $(cat "$tmp/err")"
 fi
 
+# --- no conntrack under the root: the machine's answer, exit 1 ----------------------
+run watch --root "$CTUNE_TESTS/fixtures/unloaded" --count 1
+[ "$rc" -eq 1 ] && grep -q '"failed":true.*not loaded' "$tmp/out" && ok "a root without conntrack: exit 1, not loaded" ||
+	bad "unloaded root: rc $rc $(cat "$tmp/out")"
+mkdir "$tmp/empty"
+run watch --root "$tmp/empty" --count 1
+[ "$rc" -eq 1 ] && grep -q 'nothing to watch' "$tmp/out" && ok "an empty root: exit 1, nothing to watch" ||
+	bad "empty root: rc $rc $(cat "$tmp/out")"
+
 # --- bad input ----------------------------------------------------------------------
 refused() { # WHAT ARGS...: exit 2 and one JSON object with failed
 	local what=$1
