@@ -220,6 +220,25 @@ run watch --root "$tmp/empty" --count 1
 [ "$rc" -eq 1 ] && grep -q 'nothing to watch' "$tmp/out" && ok "an empty root: exit 1, nothing to watch" ||
 	bad "empty root: rc $rc $(cat "$tmp/out")"
 
+# --- the count going away mid-run: a last {"failed": true} line, exit 1 -------------
+cp -a "$CTUNE_TESTS/fixtures/debian12" "$tmp/root"
+"$REAL" watch --root "$tmp/root" --interval 20ms >"$tmp/late" 2>"$tmp/err" &
+w=$!
+for _ in $(seq 200); do
+	[ "$(wc -l <"$tmp/late")" -ge 3 ] && break
+	sleep 0.05
+done
+rm -f "$tmp/root/proc/sys/net/netfilter/nf_conntrack_count"
+rc=0
+wait "$w" || rc=$?
+why=$(validate "$tmp/late" 4)
+if [ "$rc" -eq 1 ] && [ -z "$why" ] && tail -1 "$tmp/late" | grep -q '^{"failed":true,"msg":".*not loaded' &&
+	[ "$(grep -c '"failed":true' "$tmp/late")" -eq 1 ] && grep -q "watch stopped" "$tmp/err"; then
+	ok "the count gone mid-run: a last failed line (valid), exit 1, a word on stderr"
+else
+	bad "mid-run failure: rc $rc $why $(tail -2 "$tmp/late") $(cat "$tmp/err")"
+fi
+
 # --- bad input ----------------------------------------------------------------------
 refused() { # WHAT ARGS...: exit 2 and one JSON object with failed
 	local what=$1
