@@ -66,11 +66,11 @@ int ctune_netns_facts(json_t *facts, const ctune_root *r, ctune_error *err)
 		ctune_netns_list_free(&l);
 		return ctune_error_set(err, -ENOMEM, "netns: out of memory");
 	}
-	char text[256];
+	char text[320];
 	if (l.hidden) {
 		snprintf(text, sizeof(text),
-			 "netns: %zu of %zu processes could not be looked at (refused, as another user's process is without CAP_SYS_PTRACE): "
-			 "namespaces held only by them are missing",
+			 "netns: %zu of %zu processes could not be looked at (refused, as another user's process is "
+			 "without CAP_SYS_PTRACE): namespaces held only by them are missing",
 			 l.hidden, l.processes);
 		warn(facts, text);
 	}

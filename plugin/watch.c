@@ -207,7 +207,10 @@ static void human_line(const struct run *run, const ctune_watch_sample *s, const
 	switch (d->state) {
 	case CTUNE_WATCH_GROWING:
 		rate_text(d->slope, r, sizeof(r));
-		if (s->have_max && d->to_full < 1e9 && ctune_duration_format((long long)d->to_full + (d->to_full > (double)(long long)d->to_full), t, sizeof(t)) > 0)
+		/* whole seconds, rounded up: "full in 0s" only when it is */
+		if (s->have_max && d->to_full < 1e9 &&
+		    ctune_duration_format((long long)d->to_full + (d->to_full > (double)(long long)d->to_full), t,
+					  sizeof(t)) > 0)
 			ADD("  full in %s at +%s/s", t, r);
 		else
 			ADD("  growing at +%s/s", r);
