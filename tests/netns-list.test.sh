@@ -10,6 +10,8 @@
 #      order) and a sleeping process started in it (name and pid together)
 #   C  ip netns add, 3 entries, no process
 #   P  unshare -n with a sleeping process, 11 entries, no name
+#   D  ip netns add, filled to the global max through ctnetlink, then sent
+#      new UDP flows: it evicts (early_drop) or drops, and is listed first
 # (and each namespace's drop, early_drop and insert_failed, compared with the
 # sums of its /proc/net/stat/nf_conntrack)
 # plus a stale file in /run/netns that is not a mount and a symbolic link to
@@ -105,6 +107,39 @@ for _ in $(seq 50); do # ip netns exec has become sleep
 	sleep 0.1
 done
 
+# D: a namespace filled to the global max through ctnetlink (bench/ct-fill.c,
+# built here with libmnl), then sent new UDP flows: the kernel must evict
+# (early_drop) or drop, and --netns must show it on D alone.  Skipped, with
+# a note, without cc, libmnl or nft.
+full=
+if command -v cc >/dev/null 2>&1 && command -v nft >/dev/null 2>&1 && pkg-config --exists libmnl 2>/dev/null &&
+	# shellcheck disable=SC2046 # the flags are words
+	cc -O2 -o "$tmp/ct-fill" "$CTUNE_TESTS/../bench/ct-fill.c" $(pkg-config --cflags --libs libmnl) 2>"$tmp/cc.err"; then
+	ip netns add "$NS-d" || skip "cannot create a network namespace"
+	made+=("$NS-d")
+	gmax=$(cat /proc/sys/net/netfilter/nf_conntrack_max)
+	if ip netns exec "$NS-d" "$tmp/ct-fill" 0 "$gmax" "$tmp/fill.json" 2>"$tmp/fill.err" &&
+		ip netns exec "$NS-d" ip link set lo up &&
+		ip netns exec "$NS-d" nft add table inet ctune_nsl &&
+		ip netns exec "$NS-d" nft add chain inet ctune_nsl out '{ type filter hook output priority 0; }' &&
+		ip netns exec "$NS-d" nft add rule inet ctune_nsl out ct state new,established accept; then
+		ip netns exec "$NS-d" "$PY" -c '
+import socket
+for p in range(64):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        s.sendto(b"x", ("127.0.0.1", 20000 + p))
+    except OSError:
+        pass  # a dropped packet is what this is for
+    s.close()'
+		full=$NS-d
+	else
+		echo "note: the full namespace could not be made: $(cat "$tmp/fill.err")"
+	fi
+else
+	echo "note: no cc, nft or libmnl: the full (dropping) namespace is not made"
+fi
+
 # drops CMD...: "drop early_drop insert_failed" summed over the CPU lines of
 # the namespace's /proc/net/stat/nf_conntrack (a reference independent of
 # ctnetlink)
@@ -133,6 +168,11 @@ drops() {
 			"$(ip netns exec "$NS-$x" cat /proc/sys/net/netfilter/nf_conntrack_count)" "$NS-$x" "-" \
 			"$(drops ip netns exec "$NS-$x")"
 	done
+	if [ -n "$full" ]; then
+		printf '%s %s %s %s %s\n' "$(stat -L -c %i "/run/netns/$full")" \
+			"$(ip netns exec "$full" cat /proc/sys/net/netfilter/nf_conntrack_count)" "$full" "-" \
+			"$(drops ip netns exec "$full")"
+	fi
 	printf '%s %s %s %s %s\n' "$(stat -L -c %i "/proc/$ppid/ns/net")" \
 		"$(nsenter -t "$ppid" -n cat /proc/sys/net/netfilter/nf_conntrack_count)" "-" "$ppid" \
 		"$(drops nsenter -t "$ppid" -n)"
@@ -198,6 +238,20 @@ if [ "$rc" -eq 0 ] && check_list "$tmp/out" >"$tmp/why"; then
 else
 	bad "facts --netns (rc $rc): $(cat "$tmp/why" "$tmp/err")"
 fi
+if [ -n "$full" ]; then
+	if "$PY" - "$tmp/out" "$(stat -L -c %i "/run/netns/$full")" <<'PY'; then
+import json, sys
+lst = json.load(open(sys.argv[1]))["netns"]
+d = [e for e in lst if e["inode"] == int(sys.argv[2])][0]
+print("full namespace: count %d, drop %d, early_drop %d" % (d["count"], d["drop"], d["early_drop"]))
+ok = lst[0] is d and d["count"] == d["max"] and d["drop"] + d["early_drop"] > 0
+sys.exit(0 if ok else 1)
+PY
+		ok "the full namespace: first, count == max, drop + early_drop > 0 (equal to its /proc/net/stat)"
+	else
+		bad "the full namespace: $(grep -o "\"inode\":$(stat -L -c %i "/run/netns/$full")[^}]*" "$tmp/out")"
+	fi
+fi
 grep -q "netns: .* processes could not be looked at" "$tmp/out" &&
 	echo "note: some processes are hidden from this test (the sandbox's own)"
 
@@ -218,7 +272,8 @@ run facts --format json
 
 run facts --netns --format human
 if [ "$rc" -eq 0 ] && grep -q "^Network namespaces (" "$tmp/out" && grep -q "^  $NS-b .*7 entries.*pid $bpid (sleep)" "$tmp/out" &&
-	grep -q "^  $NS-c .*3 entries.*no process" "$tmp/out" && grep -q "11 entries.*pid $ppid (sleep)" "$tmp/out"; then
+	grep -q "^  $NS-c .*3 entries.*no process" "$tmp/out" && grep -q "11 entries.*pid $ppid (sleep)" "$tmp/out" &&
+	{ [ -z "$full" ] || tr '\n' ' ' <"$tmp/out" | grep -q "$full .*since boot drop [0-9]*, early_drop [0-9]*"; }; then
 	ok "human report: the namespaces section"
 else
 	bad "human report: $(grep -A8 'Network namespaces' "$tmp/out")"
