@@ -11,7 +11,8 @@
 #   C  ip netns add, 3 entries, no process
 #   P  unshare -n with a sleeping process, 11 entries, no name
 #   D  ip netns add, filled to the global max through ctnetlink, then sent
-#      new UDP flows: it evicts (early_drop) or drops, and is listed first
+#      new UDP flows: it evicts (early_drop: the flows, or the kernel's GC,
+#      which trims unassured entries above 95%) or drops, and is listed first
 # (and each namespace's drop, early_drop and insert_failed, compared with the
 # sums of its /proc/net/stat/nf_conntrack)
 # plus a stale file in /run/netns that is not a mount and a symbolic link to
@@ -244,10 +245,12 @@ import json, sys
 lst = json.load(open(sys.argv[1]))["netns"]
 d = [e for e in lst if e["inode"] == int(sys.argv[2])][0]
 print("full namespace: count %d, drop %d, early_drop %d" % (d["count"], d["drop"], d["early_drop"]))
-ok = lst[0] is d and d["count"] == d["max"] and d["drop"] + d["early_drop"] > 0
+# The kernel's GC also evicts unassured entries once the table is above 95%
+# (counted as early_drop), so the count may be a little under max by now.
+ok = lst[0] is d and d["count"] >= 0.9 * d["max"] and d["drop"] + d["early_drop"] > 0
 sys.exit(0 if ok else 1)
 PY
-		ok "the full namespace: first, count == max, drop + early_drop > 0 (equal to its /proc/net/stat)"
+		ok "the full namespace: first, count near max, drop + early_drop > 0 (equal to its /proc/net/stat)"
 	else
 		bad "the full namespace: $(grep -o "\"inode\":$(stat -L -c %i "/run/netns/$full")[^}]*" "$tmp/out")"
 	fi

@@ -12,6 +12,9 @@
 #   - SIGINT and SIGTERM stop a run without --count: exit 0, every line
 #     whole (the output ends with a newline, every line parses);
 #   - a reader that goes away (| head -n 2): exit 0, nothing on stderr;
+#   - a namespace filled to the global max (bench/ct-fill.c) and sent new
+#     flows: "full" exactly on the lines whose count is at max, the drop and
+#     early_drop rates adding up to their counters' growth;
 #   - under a pseudo-terminal (script -qec) the human line: a header, then
 #     "HH:MM:SS  usage%  count/max ..." with "full in ... at +N/s";
 #   - --root on a fixture: the /proc files of that root (source proc);
@@ -47,6 +50,7 @@ bg=
 cleanup() {
 	[ -n "$bg" ] && { kill "$bg" 2>/dev/null; wait "$bg" 2>/dev/null; }
 	[ "$ns_made" -eq 1 ] && ip netns del "$NS" 2>/dev/null
+	[ -n "${FULL:-}" ] && ip netns del "$FULL" 2>/dev/null
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -209,6 +213,67 @@ sys.exit(not all(o["source"]=="proc" and o["count"]==int(sys.argv[2]) and o["sta
 	ok "--root fixture: the root's /proc files, source proc"
 else
 	bad "--root fixture (rc $rc): $why $(head -c 300 "$tmp/out") $(cat "$tmp/err")"
+fi
+
+# --- a full, dropping table ----------------------------------------------------------
+# The namespace filled to the global max through ctnetlink (bench/ct-fill.c,
+# built here with libmnl), then new UDP flows while watch runs: every line
+# says "full", and the rates show the evictions and drops.
+if command -v cc >/dev/null 2>&1 && command -v nft >/dev/null 2>&1 && pkg-config --exists libmnl 2>/dev/null &&
+	# shellcheck disable=SC2046 # the flags are words
+	cc -O2 -o "$tmp/ct-fill" "$CTUNE_TESTS/../bench/ct-fill.c" $(pkg-config --cflags --libs libmnl) 2>/dev/null; then
+	FULL=$NS-full
+	ip netns add "$FULL" && full_made=1
+	gmax=$(cat /proc/sys/net/netfilter/nf_conntrack_max)
+	if [ "${full_made:-0}" -eq 1 ] && ip netns exec "$FULL" "$tmp/ct-fill" 0 "$gmax" "$tmp/fill.json" 2>/dev/null &&
+		ip netns exec "$FULL" ip link set lo up &&
+		ip netns exec "$FULL" nft add table inet ctune_w &&
+		ip netns exec "$FULL" nft add chain inet ctune_w out '{ type filter hook output priority 0; }' &&
+		ip netns exec "$FULL" nft add rule inet ctune_w out ct state new,established accept; then
+		ip netns exec "$FULL" "$PY" -c '
+import socket, time
+for p in range(200):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        s.sendto(b"x", ("127.0.0.1", 20000 + p))
+    except OSError:
+        pass
+    s.close()
+    time.sleep(0.01)' &
+		bg=$!
+		ip netns exec "$FULL" "$REAL" watch --interval 100ms --count 25 >"$tmp/full" 2>&1
+		rc=$?
+		wait "$bg"
+		bg=
+		why=$(validate "$tmp/full" 25)
+		# The kernel's GC trims unassured entries above 95% (counted as
+		# early_drop), so how long the table stays at max is the kernel's
+		# business: what must hold is that every line's state follows its
+		# count, and that the rates add up to the counters' growth.
+		if [ "$rc" -eq 0 ] && [ -z "$why" ] && "$PY" -c '
+import json, sys
+L = [json.loads(l) for l in open(sys.argv[1])]
+bad = [o["sample"] for o in L if (o["state"] == "full") != (o["count"] >= o["max"])]
+for a, b in zip(L, L[1:]):
+    for c in ("drop", "early_drop"):
+        grew = b["totals"][c] - a["totals"][c]
+        if abs(b["rates"][c] * b["interval_s"] - grew) > 0.01 * grew + 0.5:
+            bad.append((b["sample"], c))
+lost = L[-1]["totals"]["drop"] + L[-1]["totals"]["early_drop"]
+if L[0]["count"] < 0.9 * L[0]["max"] or lost == 0:
+    bad.append("not full at the start, or nothing evicted: %d, %d" % (L[0]["count"], lost))
+print(bad)
+sys.exit(1 if bad else 0)' "$tmp/full" >"$tmp/why"; then
+			ok "a full table: state follows the count on every line, the drop and early_drop rates add up to their counters"
+		else
+			bad "a full table (rc $rc): $why $(cat "$tmp/why")"
+		fi
+	else
+		echo "note: the full namespace could not be made"
+	fi
+	[ "${full_made:-0}" -eq 1 ] && ip netns del "$FULL"
+else
+	echo "note: no cc, nft or libmnl: the full table is not watched"
 fi
 
 # --- no conntrack under the root: the machine's answer, exit 1 ----------------------
