@@ -458,6 +458,58 @@ static void table(FILE *out, json_t *f)
 	}
 }
 
+/* --netns: who holds the table, largest first (at most NETNS_SHOWN lines). */
+#define NETNS_SHOWN 20
+static void netns(FILE *out, json_t *f)
+{
+	json_t *a = json_object_get(f, "netns");
+	if (!json_is_array(a))
+		return;
+	char title[128], l[96], buf[1024];
+	snprintf(title, sizeof(title), "Network namespaces (%zu, most entries first)", json_array_size(a));
+	section(out, title);
+	size_t i;
+	json_t *ns;
+	json_array_foreach(a, i, ns)
+	{
+		if (i == NETNS_SHOWN) {
+			snprintf(buf, sizeof(buf), "%zu more (--format json lists them all)", json_array_size(a) - i);
+			value_line(out, "...", buf);
+			break;
+		}
+		long long ino = 0, count, pid;
+		num(ns, "inode", &ino);
+		if (str(ns, "name"))
+			snprintf(l, sizeof(l), "%s", str(ns, "name"));
+		else
+			snprintf(l, sizeof(l), "inode %lld", ino);
+		size_t n = 0;
+		json_t *pc = json_object_get(ns, "usage_percent");
+		if (num(ns, "count", &count))
+			n += (size_t)snprintf(buf, sizeof(buf), "%lld entries", count);
+		else
+			n += (size_t)snprintf(buf, sizeof(buf), "entries unknown: %s", str(ns, "error") ?: "?");
+		if (json_is_number(pc) && n < sizeof(buf))
+			n += (size_t)snprintf(buf + n, sizeof(buf) - n, " (%.1f%%)", json_number_value(pc));
+		long long drop = 0, early = 0, failed = 0;
+		num(ns, "drop", &drop);
+		num(ns, "early_drop", &early);
+		num(ns, "insert_failed", &failed);
+		if ((drop || early || failed) && n < sizeof(buf))
+			n += (size_t)snprintf(buf + n, sizeof(buf) - n,
+					      "; since boot drop %lld, early_drop %lld, insert_failed %lld", drop, early,
+					      failed);
+		if (num(ns, "pid", &pid) && n < sizeof(buf))
+			n += (size_t)snprintf(buf + n, sizeof(buf) - n, "; pid %lld (%s), cgroup %s", pid,
+					      str(ns, "comm") ?: "?", str(ns, "cgroup") ?: "?");
+		else if (n < sizeof(buf))
+			n += (size_t)snprintf(buf + n, sizeof(buf) - n, "; no process, only the mount");
+		if (json_is_true(json_object_get(ns, "current")) && n < sizeof(buf))
+			snprintf(buf + n, sizeof(buf) - n, "; ctune's own");
+		value_line(out, l, buf);
+	}
+}
+
 /* What the next boot applies, where a sysctl file assigns a tunable. */
 static void boot(FILE *out, json_t *f)
 {
@@ -643,6 +695,7 @@ int ctune_human_print(FILE *out, json_t *f)
 		return -ENOMEM;
 	identity(mem, f);
 	size(mem, f);
+	netns(mem, f);
 	timeouts(mem, f);
 	events(mem, f);
 	advice(mem, f);

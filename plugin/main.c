@@ -39,10 +39,12 @@
 #include "txlog.h"
 #include "human.h"
 #include "json-util.h"
+#include "netns-json.h"
 #include "prometheus.h"
 #include "request.h"
 #include "response.h"
 #include "root.h"
+#include "watch.h"
 
 #define MAX_REQUEST_BYTES (1u << 20)
 
@@ -51,13 +53,15 @@ enum { EXIT_OK = 0, EXIT_FAILED = 1, EXIT_USAGE = 2 };
 static const char usage[] =
 	"Usage: ctune facts [--root DIR] [--table] [--source auto|proc|netlink] [--log-events]\n"
 	"                   [--no-advice] [--no-boot] [--scheme auto|legacy|modern]\n"
-	"                   [--format json|human|prometheus]\n"
+	"                   [--format json|human|prometheus] [--netns]\n"
 	"       ctune set NAME=VALUE... [--check|--dry-run] [--diff] [--file F] [--backup]\n"
 	"                 [--no-live] [--no-persist] [--absent] [--migrate] [--override warn|fix]\n"
 	"                 [--ensure-module yes|no] [--modules-load-file F] [--modprobe-file F]\n"
 	"                 [--lock-timeout 30s] [--format json|human] [--color auto|always|never]\n"
 	"                 [--root DIR] [--scheme auto|legacy|modern]\n"
 	"       ctune tunables         (the table of tunables: names, units, ranges, keys)\n"
+	"       ctune watch [--interval 1s|500ms] [--count N] [--root DIR] [--source auto|proc|netlink]\n"
+	"                   [--format human|json]\n"
 	"       ctune ARGS_FILE        (Ansible binary-module convention)\n"
 	"       ctune < REQUEST.json   (one JSON object on stdin)\n"
 	"       ctune --help | --version | VERB --help | help VERB\n"
@@ -69,6 +73,8 @@ static const char usage[] =
 	"             protocol, TCP state, ASSURED, UNREPLIED and long remaining timeouts;\n"
 	"             --log-events adds the kernel log's \"table full, dropping packet\" lines\n"
 	"             (it reads the whole log: its cost grows with the log, so not by default).\n"
+	"             --netns adds every network namespace of the host with its entry count,\n"
+	"             its /run/netns name and one process in it (pid, comm, cgroup).\n"
 	"             --format: json (the default when stdout is not a terminal), human (a\n"
 	"             report, the default on a terminal) or prometheus (node_exporter's textfile\n"
 	"             collector; metrics named ctune_*).\n"
@@ -79,6 +85,10 @@ static const char usage[] =
 	"             /etc/modprobe.d/ctune.conf (options nf_conntrack hashsize=N); on systemd\n"
 	"             hosts the module is listed in /etc/modules-load.d/ctune.conf so the\n"
 	"             persisted keys exist when systemd-sysctl applies them.\n"
+	"  watch      sample count, max and the statistics every --interval (default 1s, 10ms..1d)\n"
+	"             until Ctrl-C or --count N samples: a line per sample with usage, change/s,\n"
+	"             drops/s and the time to a full table at the recent growth rate on a\n"
+	"             terminal, one JSON object per line otherwise.  Never walks the table.\n"
 	"  --root DIR read proc/, sys/ and etc/ under DIR (fixture trees, offline images).\n"
 	"\n"
 	"`ctune tunables` lists every tunable (names, units, ranges, sysctl keys); set also\n"
@@ -235,6 +245,10 @@ static int run_facts(const ctune_request *req)
 	ctune_facts_free(&facts);
 	if (!f)
 		return fail(EXIT_FAILED, "out of memory");
+	/* A root prefix is refused with the request (request.c); what fails
+	 * here is the machine's. */
+	if (req->netns && ctune_netns_facts(f, &root, &err) < 0)
+		return fail(err.code == -EINVAL ? EXIT_USAGE : EXIT_FAILED, err.msg);
 	if (note[0])
 		json_array_append_new(json_object_get(f, "warnings"), ctune_json_text(note));
 
@@ -325,6 +339,12 @@ static int run(const ctune_request *req)
 		return run_facts(req);
 	case CTUNE_VERB_SET:
 		return run_set(req);
+	case CTUNE_VERB_WATCH: {
+		ctune_error err = { 0 };
+		bool wrong = false;
+		int r = ctune_watch_main(req, &err, &wrong);
+		return r >= 0 ? r : fail(wrong ? EXIT_USAGE : EXIT_FAILED, err.msg[0] ? err.msg : strerror(-r));
+	}
 	case CTUNE_VERB_TUNABLES: {
 		_cleanup_json_ json_t *o = ctune_tunables_to_json();
 		return o ? delivered(ANSWER(ctune_response_print(o, req->origin == CTUNE_ORIGIN_CLI)), NULL) : EXIT_FAILED;

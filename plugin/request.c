@@ -13,6 +13,7 @@
 #include "duration.h"
 #include "json-util.h"
 #include "suggest.h"
+#include "watch-sample.h"
 
 static void request_init(ctune_request *req, ctune_origin origin)
 {
@@ -101,7 +102,11 @@ static int set_verb(ctune_request *req, const char *v, ctune_error *err)
 		req->verb = CTUNE_VERB_TUNABLES;
 		return 0;
 	}
-	return ctune_error_set(err, -EINVAL, "verb: '%s' is not one of: facts, set, tunables", v);
+	if (strcmp(v, "watch") == 0) {
+		req->verb = CTUNE_VERB_WATCH;
+		return 0;
+	}
+	return ctune_error_set(err, -EINVAL, "verb: '%s' is not one of: facts, set, tunables, watch", v);
 }
 
 static int set_source(ctune_request *req, const char *v, ctune_error *err)
@@ -186,6 +191,16 @@ static int set_lock_timeout(ctune_request *req, const char *v, ctune_error *err)
 		return ctune_error_set(err, -ERANGE, "lock_timeout: %lld s is outside 1..3600", secs);
 	req->plan.lock_wait_ms = (unsigned)(secs * 1000);
 	return 0;
+}
+
+static int set_interval(ctune_request *req, const char *v, ctune_error *err)
+{
+	return ctune_watch_parse_interval(v, &req->interval_ms, err);
+}
+
+static int set_samples(ctune_request *req, const char *v, ctune_error *err)
+{
+	return ctune_watch_parse_samples(v, req->origin == CTUNE_ORIGIN_CLI ? "count" : "samples", &req->samples, err);
 }
 
 static int set_override(ctune_request *req, const char *v, ctune_error *err)
@@ -290,6 +305,21 @@ static int json_mode(ctune_request *req, const char *key, json_t *v, ctune_error
 	return 0;
 }
 
+static const char *verb_name(ctune_verb v)
+{
+	switch (v) {
+	case CTUNE_VERB_FACTS:
+		return "facts";
+	case CTUNE_VERB_SET:
+		return "set";
+	case CTUNE_VERB_TUNABLES:
+		return "tunables";
+	case CTUNE_VERB_WATCH:
+		return "watch";
+	}
+	return "?";
+}
+
 /* Every tunable must have a value unless the request removes them; the verb
  * follows from the tunables when not given. */
 static int finish(ctune_request *req, ctune_error *err)
@@ -306,28 +336,50 @@ static int finish(ctune_request *req, ctune_error *err)
 					       req->want[0].t->name);
 		if (req->verb_given && req->verb != CTUNE_VERB_FACTS)
 			return ctune_error_set(err, -EINVAL, "ctune_facts only reports facts (verb %s given)",
-					       req->verb == CTUNE_VERB_SET ? "set" : "tunables");
+					       verb_name(req->verb));
 		req->verb = CTUNE_VERB_FACTS;
 	}
 	if (!req->verb_given && req->nwant > 0)
 		req->verb = CTUNE_VERB_SET;
 	if (req->verb != CTUNE_VERB_SET && req->nwant > 0)
-		return ctune_error_set(err, -EINVAL, "verb %s takes no tunables (%s given)",
-				       req->verb == CTUNE_VERB_FACTS ? "facts" : "tunables", req->want[0].t->name);
+		return ctune_error_set(err, -EINVAL, "verb %s takes no tunables (%s given%s)", verb_name(req->verb),
+				       req->want[0].t->name,
+				       req->verb == CTUNE_VERB_WATCH && strcmp(req->want[0].t->name, "count") == 0
+					       ? "; the number of samples is \"samples\" in JSON, --count on the command line"
+					       : "");
 	if (req->verb == CTUNE_VERB_SET && req->nwant == 0)
 		return ctune_error_set(err, -EINVAL, "verb set needs at least one tunable, e.g. max=1210856");
-	/* Text formats are other faces of the facts; Ansible reads only JSON. */
+	/* Text formats are other faces of the facts (and human of watch's
+	 * lines); Ansible reads only JSON. */
 	if (req->format == CTUNE_FORMAT_HUMAN || req->format == CTUNE_FORMAT_PROMETHEUS) {
 		const char *f = req->format == CTUNE_FORMAT_HUMAN ? "human" : "prometheus";
 		/* set's summary is for a person at the command line; a JSON
 		 * request is a program's. */
 		bool human_set = req->format == CTUNE_FORMAT_HUMAN && req->verb == CTUNE_VERB_SET &&
 				 req->origin == CTUNE_ORIGIN_CLI;
-		if (req->verb != CTUNE_VERB_FACTS && !human_set)
+		bool human_watch = req->verb == CTUNE_VERB_WATCH && req->format == CTUNE_FORMAT_HUMAN;
+		if (req->verb != CTUNE_VERB_FACTS && !human_set && !human_watch)
 			return ctune_error_set(err, -EINVAL, "format: %s is for the facts verb only", f);
 		if (req->origin == CTUNE_ORIGIN_ANSIBLE)
 			return ctune_error_set(err, -EINVAL, "format: %s cannot go to Ansible, which reads JSON", f);
 	}
+	/* watch prints until stopped: one JSON line per sample, which Ansible
+	 * (one object, once) cannot take. */
+	if (req->verb == CTUNE_VERB_WATCH && (req->origin == CTUNE_ORIGIN_ANSIBLE || req->facts_only))
+		return ctune_error_set(err, -EINVAL,
+				       "verb watch prints a line per sample until stopped: run it from a terminal or a "
+				       "script, not as an Ansible task");
+	if (req->verb != CTUNE_VERB_WATCH && (req->interval_ms || req->samples))
+		return ctune_error_set(err, -EINVAL, "%s is for the watch verb only",
+				       req->interval_ms ? "interval" : req->origin == CTUNE_ORIGIN_CLI ? "count" : "samples");
+	/* The namespaces are the running kernel's; a root prefix is files. */
+	if (req->netns && req->root[0] && strcmp(req->root, "/") != 0)
+		return ctune_error_set(err, -EINVAL,
+				       "netns lists the running host's network namespaces and cannot be combined with a "
+				       "root prefix (%s)",
+				       req->root);
+	if (req->netns && req->verb != CTUNE_VERB_FACTS)
+		return ctune_error_set(err, -EINVAL, "netns is for the facts verb only");
 	/* state absent removes keys from the file and leaves live values alone:
 	 * without persist it would do nothing and report success. */
 	if (req->verb == CTUNE_VERB_SET && req->plan.state == CTUNE_STATE_ABSENT && !req->plan.persist)
@@ -360,6 +412,7 @@ static const struct {
 	{ "--modprobe-file", set_modprobe_file }, { "--ensure-module", set_ensure_module },
 	{ "--lock-timeout", set_lock_timeout },
 	{ "--color", set_color },
+	{ "--interval", set_interval }, { "--count", set_samples },
 };
 
 static const struct {
@@ -376,6 +429,7 @@ static const struct {
 	{ "--no-log-events", offsetof(ctune_request, events), false },
 	{ "--no-advice", offsetof(ctune_request, advice), false },
 	{ "--no-boot", offsetof(ctune_request, boot), false },
+	{ "--netns", offsetof(ctune_request, netns), true },
 };
 
 /* "unknown tunable 'mx' (did you mean 'max'?)", with the pointer to the
@@ -522,6 +576,7 @@ static const struct {
 	{ "source", set_source }, { "format", set_format },
 	{ "modules_load_file", set_modules_load_file }, { "modprobe_file", set_modprobe_file },
 	{ "lock_timeout", set_lock_timeout },
+	{ "interval", set_interval }, { "samples", set_samples },
 };
 
 static const struct {
@@ -532,6 +587,7 @@ static const struct {
 	{ "log_events", offsetof(ctune_request, events) },
 	{ "advice", offsetof(ctune_request, advice) },
 	{ "boot", offsetof(ctune_request, boot) },
+	{ "netns", offsetof(ctune_request, netns) },
 	{ "live", offsetof(ctune_request, plan.live) },
 	{ "persist", offsetof(ctune_request, plan.persist) },
 	{ "backup", offsetof(ctune_request, plan.backup) },
@@ -622,6 +678,11 @@ static int apply_field(ctune_request *req, const char *key, json_t *v, ctune_err
 		if (r == 0)
 			req->plan.ensure_module = b;
 		return r;
+	}
+	if (strcmp(key, "samples") == 0 && json_is_integer(v)) {
+		char text[32];
+		snprintf(text, sizeof(text), "%lld", (long long)json_integer_value(v));
+		return set_samples(req, text, err);
 	}
 	for (size_t i = 0; i < ELEMENTSOF(bool_fields); i++)
 		if (strcmp(key, bool_fields[i].name) == 0)

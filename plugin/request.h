@@ -16,6 +16,7 @@ typedef enum ctune_verb {
 	CTUNE_VERB_FACTS,
 	CTUNE_VERB_SET,      /* tunables given: bring them to the wanted state */
 	CTUNE_VERB_TUNABLES, /* the table of tunables: names, units, ranges, keys */
+	CTUNE_VERB_WATCH,    /* sample count, max and statistics every interval (plugin/watch.c) */
 } ctune_verb;
 
 typedef enum ctune_format {
@@ -48,7 +49,11 @@ typedef struct ctune_request {
 	bool events;
 	bool advice;
 	bool boot;
+	bool netns; /* facts: every network namespace with its count (netns-json.h) */
 	ctune_source source;
+	/* watch */
+	unsigned long long interval_ms; /* 0: the default */
+	unsigned long long samples;     /* 0: until stopped */
 	bool check_mode; /* any spelling asked for it (request.c: ask_check_mode) */
 	const char *check_on_key, *check_off_key; /* the first spelling for and against */
 	bool diff;
