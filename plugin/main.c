@@ -219,7 +219,7 @@ static int run_facts(const ctune_request *req)
 	if (format == CTUNE_FORMAT_HUMAN)
 		return delivered(ANSWER(ctune_human_print(stdout, f)), NULL);
 	if (format == CTUNE_FORMAT_PROMETHEUS)
-		return delivered(ANSWER(ctune_prometheus_print(stdout, f)), NULL);
+		return delivered(ANSWER(ctune_prometheus_print(stdout, f, req->per_cpu)), NULL);
 	if (req->origin == CTUNE_ORIGIN_CLI)
 		return delivered(ANSWER(ctune_response_print(f, true)), NULL);
 

@@ -322,6 +322,12 @@ static int finish(ctune_request *req, ctune_error *err)
 			if (!req->want_has_value[i])
 				return ctune_error_set(err, -EINVAL, "%s: needs a value (or state: absent)",
 						       req->want[i].t->name);
+	if (req->per_cpu && (req->verb != CTUNE_VERB_FACTS || req->format != CTUNE_FORMAT_PROMETHEUS))
+		return ctune_error_set(err, -EINVAL,
+				       "per_cpu: only for facts in format prometheus (the JSON facts always hold "
+				       "stats.per_cpu)");
+	if (req->plan.force && req->verb != CTUNE_VERB_SET)
+		return ctune_error_set(err, -EINVAL, "force: only for set (it overrides set's guards)");
 	req->plan.scheme = req->scheme;
 	req->plan.check_mode = req->check_mode;
 	req->plan.diff = req->diff;
@@ -357,6 +363,8 @@ static const struct {
 	{ "--no-log-events", offsetof(ctune_request, events), false },
 	{ "--no-advice", offsetof(ctune_request, advice), false },
 	{ "--no-boot", offsetof(ctune_request, boot), false },
+	{ "--per-cpu", offsetof(ctune_request, per_cpu), true },
+	{ "--force", offsetof(ctune_request, plan.force), true },
 };
 
 /* "max=1210856" or, for state absent, "max". */
@@ -485,6 +493,8 @@ static const struct {
 	{ "log_events", offsetof(ctune_request, events) },
 	{ "advice", offsetof(ctune_request, advice) },
 	{ "boot", offsetof(ctune_request, boot) },
+	{ "per_cpu", offsetof(ctune_request, per_cpu) },
+	{ "force", offsetof(ctune_request, plan.force) },
 	{ "live", offsetof(ctune_request, plan.live) },
 	{ "persist", offsetof(ctune_request, plan.persist) },
 	{ "backup", offsetof(ctune_request, plan.backup) },

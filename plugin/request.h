@@ -41,6 +41,7 @@ typedef struct ctune_request {
 	bool events;
 	bool advice;
 	bool boot;
+	bool per_cpu; /* format prometheus: the statistics per CPU too */
 	ctune_source source;
 	bool check_mode; /* any spelling asked for it (request.c: ask_check_mode) */
 	const char *check_on_key, *check_off_key; /* the first spelling for and against */
