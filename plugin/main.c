@@ -48,11 +48,11 @@ enum { EXIT_OK = 0, EXIT_FAILED = 1, EXIT_USAGE = 2 };
 static const char usage[] =
 	"Usage: ctune facts [--root DIR] [--table] [--source auto|proc|netlink] [--log-events]\n"
 	"                   [--no-advice] [--no-boot] [--scheme auto|legacy|modern]\n"
-	"                   [--format json|human|prometheus]\n"
+	"                   [--format json|human|prometheus] [--per-cpu]\n"
 	"       ctune set NAME=VALUE... [--check|--dry-run] [--diff] [--file F] [--backup]\n"
 	"                 [--no-live] [--no-persist] [--absent] [--migrate] [--override warn|fix]\n"
 	"                 [--ensure-module yes|no] [--modules-load-file F] [--modprobe-file F]\n"
-	"                 [--lock-timeout 30s]\n"
+	"                 [--lock-timeout 30s] [--force]\n"
 	"                 [--root DIR] [--scheme auto|legacy|modern]\n"
 	"       ctune tunables         (the table of tunables: names, units, ranges, keys)\n"
 	"       ctune ARGS_FILE        (Ansible binary-module convention)\n"
@@ -75,7 +75,9 @@ static const char usage[] =
 	"             Timeouts take seconds or durations: 90s, 30m, 12h, 3d.  buckets goes to\n"
 	"             /etc/modprobe.d/ctune.conf (options nf_conntrack hashsize=N); on systemd\n"
 	"             hosts the module is listed in /etc/modules-load.d/ctune.conf so the\n"
-	"             persisted keys exist when systemd-sysctl applies them.\n"
+	"             persisted keys exist when systemd-sysctl applies them.  It refuses a max\n"
+	"             below the live count and timeouts that would cut live connections\n"
+	"             (tcp_timeout_established < 7200 s, udp_timeout_stream < 120 s) unless --force.\n"
 	"  --root DIR read proc/, sys/ and etc/ under DIR (fixture trees, offline images).\n";
 
 static char err_json_buf[PATH_MAX + 1024];
