@@ -15,8 +15,8 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "advise.h"
 #include "duration.h"
 #include "json-util.h"
 
@@ -174,11 +174,10 @@ static void drop_status(FILE *out, json_t *f)
 		value_line(out, "drops", "unknown (no statistics)");
 		return;
 	}
-	time_t t;
-	struct tm tm;
-	char when[32];
-	if (num(d, "boot_time", &boot) && (t = (time_t)boot, gmtime_r(&t, &tm)) &&
-	    strftime(when, sizeof(when), "%Y-%m-%d %H:%M UTC", &tm))
+	char when[32] = "";
+	if (num(d, "boot_time", &boot))
+		ctune_utc_minute(boot, when, sizeof(when));
+	if (when[0])
 		snprintf(since, sizeof(since), "since boot (%s)", when);
 	bool full = json_is_true(json_object_get(a, "table_full_seen"));
 	long long rec, max;

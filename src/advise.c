@@ -403,13 +403,31 @@ static const char *plural(uint64_t n, const char *one, const char *many)
 	return n == 1 ? one : many;
 }
 
+void ctune_utc_minute(int64_t t, char *buf, size_t size)
+{
+	if (size)
+		buf[0] = '\0';
+	if (t < 0 || t > 253402300799LL) /* 9999-12-31 23:59:59 */
+		return;
+	int64_t days = t / 86400, secs = t % 86400;
+	/* The proleptic Gregorian calendar from the day number, in eras of
+	 * 400 years (146097 days) starting on March 1st, so the leap day is
+	 * the last of its year. */
+	int64_t z = days + 719468, era = z / 146097, doe = z - era * 146097;
+	int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100), mp = (5 * doy + 2) / 153;
+	int64_t day = doy - (153 * mp + 2) / 5 + 1, month = mp < 10 ? mp + 3 : mp - 9;
+	int64_t year = yoe + era * 400 + (month <= 2);
+	snprintf(buf, size, "%04" PRId64 "-%02" PRId64 "-%02" PRId64 " %02" PRId64 ":%02" PRId64 " UTC", year, month,
+		 day, secs / 3600, secs / 60 % 60);
+}
+
 /* "since boot (2026-12-03 09:12 UTC)", or "since boot" when its time is unknown. */
 static const char *since_boot(int64_t boot, char *buf, size_t size)
 {
-	time_t t = (time_t)boot;
-	struct tm tm;
 	char when[32];
-	if (boot >= 0 && gmtime_r(&t, &tm) && strftime(when, sizeof(when), "%Y-%m-%d %H:%M UTC", &tm))
+	ctune_utc_minute(boot, when, sizeof(when));
+	if (when[0])
 		snprintf(buf, size, "since boot (%s)", when);
 	else
 		snprintf(buf, size, "since boot");

@@ -194,6 +194,12 @@ typedef struct ctune_advice {
  * or sane (after 1970-01-02, not in the future). */
 int64_t ctune_boot_time(const ctune_root *r);
 
+/* "2026-12-03 08:03 UTC" of t seconds since the epoch (0 .. year 9999) into
+ * buf (at least 24 bytes); "" when t is outside.  Plain arithmetic: glibc's
+ * gmtime_r() reads /etc/localtime on first use, eight system calls the
+ * default facts do not need. */
+void ctune_utc_minute(int64_t t, char *buf, size_t size);
+
 /* Gather what in leaves open from the root and fill out.  Returns 0;
  * -ENOENT when MemTotal or the kernel release cannot be read (err names the
  * file); -EINVAL when they make no sense; -ERANGE when MemTotal is outside

@@ -19,6 +19,7 @@
 #include <check.h>
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -201,6 +202,36 @@ END_TEST
 /* The drop counters (advise.h, Drops): a host 18% full by its count whose
  * statistics show drops and early drops since boot has been full: demand
  * is the max, and the recommendation doubles it, as with the log's events. */
+/* The date arithmetic against glibc's gmtime on dates across leap years,
+ * century rules and the ends of the range. */
+START_TEST(test_utc_minute)
+{
+	static const int64_t ts[] = { 0, 59, 86399, 86400, 951782400 /* 2000-02-29 */, 951868800, 1709164800,
+				      4107542400LL /* 2100-03-01 */, 1764745920, 1796285006, 253402300799LL };
+	char got[32], want[32];
+	for (size_t i = 0; i < sizeof(ts) / sizeof(ts[0]); i++) {
+		time_t t = (time_t)ts[i];
+		struct tm tm;
+		ck_assert_ptr_nonnull(gmtime_r(&t, &tm));
+		strftime(want, sizeof(want), "%Y-%m-%d %H:%M UTC", &tm);
+		ctune_utc_minute(ts[i], got, sizeof(got));
+		ck_assert_str_eq(got, want);
+	}
+	for (int64_t t = 0; t < 4102444800LL; t += 86400 * 7 + 3607) {
+		time_t tt = (time_t)t;
+		struct tm tm;
+		gmtime_r(&tt, &tm);
+		strftime(want, sizeof(want), "%Y-%m-%d %H:%M UTC", &tm);
+		ctune_utc_minute(t, got, sizeof(got));
+		ck_assert_str_eq(got, want);
+	}
+	ctune_utc_minute(-1, got, sizeof(got));
+	ck_assert_str_eq(got, "");
+	ctune_utc_minute(253402300800LL, got, sizeof(got));
+	ck_assert_str_eq(got, "");
+}
+END_TEST
+
 START_TEST(test_drops_full)
 {
 	ctune_advise_input in;
@@ -306,6 +337,25 @@ START_TEST(test_boot_time_root)
 	EQ(ctune_boot_time(&r), -1);
 	tl_write(dir, "proc/stat", "btime 12\n");
 	tl_write(dir, "proc/uptime", "99999999999999 1\n");
+	EQ(ctune_boot_time(&r), -1);
+	/* Hostile images: a number past 64 bits, a btime line without a
+	 * number, btime inside another word, a file past the read limit. */
+	tl_write(dir, "proc/uptime", "nan 1\n");
+	tl_write(dir, "proc/stat", "btime 18446744073709551616\n");
+	EQ(ctune_boot_time(&r), -1);
+	tl_write(dir, "proc/stat", "btime\nbtime \n");
+	EQ(ctune_boot_time(&r), -1);
+	tl_write(dir, "proc/stat", "xbtime 1700000000\nbtimes 1700000000\n");
+	EQ(ctune_boot_time(&r), -1);
+	size_t big = (5u << 20) + 100;
+	char *huge = malloc(big + 1);
+	ck_assert_ptr_nonnull(huge);
+	memset(huge, 'x', big);
+	memcpy(huge + big - 19, "\nbtime 1700000000\n", 18);
+	huge[big - 1] = '\n';
+	huge[big] = '\0';
+	tl_write(dir, "proc/stat", huge);
+	free(huge);
 	EQ(ctune_boot_time(&r), -1);
 	tl_rmrf(dir);
 
@@ -590,6 +640,7 @@ int main(void)
 	tcase_add_test(tc, test_missing_things);
 	tcase_add_test(tc, test_odd_proc);
 	tcase_add_test(tc, test_absurd_numbers);
+	tcase_add_test(tc, test_utc_minute);
 	tcase_add_test(tc, test_drops_full);
 	tcase_add_test(tc, test_drops_races_and_none);
 	tcase_add_test(tc, test_boot_time_root);
