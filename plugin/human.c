@@ -20,6 +20,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "advise.h"
 #include "duration.h"
 #include "json-util.h"
 
@@ -168,11 +169,55 @@ static void bytes_text(long long b, char *buf, size_t size)
 		snprintf(buf, size, "%.1f %s", v, unit[u]);
 }
 
+/* The first thing an operator in an incident needs: is it dropping?  From
+ * the advice's verdicts (advice.drops, docs/facts.md), else the bare
+ * counters of the statistics. */
+static void drop_status(FILE *out, json_t *f)
+{
+	json_t *a = json_object_get(f, "advice"), *d = json_object_get(a, "drops");
+	json_t *total = json_object_get(json_object_get(f, "stats"), "total");
+	long long drop = 0, early = 0, failed = 0, boot;
+	char since[64] = "since boot", buf[512];
+	json_t *src = json_is_object(d) ? d : total;
+	if (!num(src, "drop", &drop) || !num(src, "early_drop", &early) || !num(src, "insert_failed", &failed)) {
+		value_line(out, "drops", "unknown (no statistics)");
+		return;
+	}
+	char when[32] = "";
+	if (num(d, "boot_time", &boot))
+		ctune_utc_minute(boot, when, sizeof(when));
+	if (when[0])
+		snprintf(since, sizeof(since), "since boot (%s)", when);
+	bool full = json_is_true(json_object_get(a, "table_full_seen"));
+	long long rec, max;
+	char advice[128] = "";
+	if (full && num(a, "recommended_max", &rec) && num(f, "max", &max) && rec != max)
+		snprintf(advice, sizeof(advice), "; recommended max %lld (now %lld)", rec, max);
+	if (full && (drop > 0 || early > 0))
+		snprintf(buf, sizeof(buf),
+			 "TABLE FULL %s: %lld packet%s dropped, %lld entr%s evicted early, %lld insert failure%s%s",
+			 since, drop, drop == 1 ? "" : "s", early, early == 1 ? "y" : "ies", failed, failed == 1 ? "" : "s",
+			 advice);
+	else if (full)
+		snprintf(buf, sizeof(buf), "TABLE FULL (kernel log): no drops in this namespace's statistics %s%s",
+			 since, advice);
+	else if (drop > 0 || early > 0)
+		snprintf(buf, sizeof(buf),
+			 "%lld packet%s dropped %s, %s (insert_failed %lld)", drop, drop == 1 ? "" : "s", since,
+			 json_is_object(a) ? "races of one flow's packets on two CPUs, not a full table"
+					   : "no advice to tell why",
+			 failed);
+	else
+		snprintf(buf, sizeof(buf), "none %s", since);
+	value_line(out, "drops", buf);
+}
+
 static void identity(FILE *out, json_t *f)
 {
 	const char *kr = str(f, "kernel_release");
 	fprintf(out, "ctune %s: conntrack on %s (kernel %s)\n\n", str(f, "ctune_version") ?: "?",
 		str(f, "root") ?: "/", kr ?: "unknown");
+	drop_status(out, f);
 
 	char buf[1024];
 	snprintf(buf, sizeof(buf), "%s (detected from %s)", str(f, "scheme") ?: "unknown",

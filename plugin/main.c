@@ -53,11 +53,12 @@ enum { EXIT_OK = 0, EXIT_FAILED = 1, EXIT_USAGE = 2 };
 static const char usage[] =
 	"Usage: ctune facts [--root DIR] [--table] [--source auto|proc|netlink] [--log-events]\n"
 	"                   [--no-advice] [--no-boot] [--scheme auto|legacy|modern]\n"
-	"                   [--format json|human|prometheus] [--netns]\n"
+	"                   [--format json|human|prometheus] [--per-cpu] [--netns]\n"
 	"       ctune set NAME=VALUE... [--check|--dry-run] [--diff] [--file F] [--backup]\n"
 	"                 [--no-live] [--no-persist] [--absent] [--migrate] [--override warn|fix]\n"
 	"                 [--ensure-module yes|no] [--modules-load-file F] [--modprobe-file F]\n"
-	"                 [--lock-timeout 30s] [--format json|human] [--color auto|always|never]\n"
+	"                 [--lock-timeout 30s] [--force] [--format json|human]\n"
+	"                 [--color auto|always|never]\n"
 	"                 [--root DIR] [--scheme auto|legacy|modern]\n"
 	"       ctune tunables         (the table of tunables: names, units, ranges, keys)\n"
 	"       ctune watch [--interval 1s|500ms] [--count N] [--root DIR] [--source auto|proc|netlink]\n"
@@ -84,7 +85,9 @@ static const char usage[] =
 	"             Timeouts take seconds or durations: 90s, 30m, 12h, 3d.  buckets goes to\n"
 	"             /etc/modprobe.d/ctune.conf (options nf_conntrack hashsize=N); on systemd\n"
 	"             hosts the module is listed in /etc/modules-load.d/ctune.conf so the\n"
-	"             persisted keys exist when systemd-sysctl applies them.\n"
+	"             persisted keys exist when systemd-sysctl applies them.  It refuses a max\n"
+	"             below the live count and timeouts that would cut live connections\n"
+	"             (tcp_timeout_established < 7200 s, udp_timeout_stream < 120 s) unless --force.\n"
 	"  watch      sample count, max and the statistics every --interval (default 1s, 10ms..1d)\n"
 	"             until Ctrl-C or --count N samples: a line per sample with usage, change/s,\n"
 	"             drops/s and the time to a full table at the recent growth rate on a\n"
@@ -258,7 +261,7 @@ static int run_facts(const ctune_request *req)
 	if (format == CTUNE_FORMAT_HUMAN)
 		return delivered(ANSWER(ctune_human_print(stdout, f)), NULL);
 	if (format == CTUNE_FORMAT_PROMETHEUS)
-		return delivered(ANSWER(ctune_prometheus_print(stdout, f)), NULL);
+		return delivered(ANSWER(ctune_prometheus_print(stdout, f, req->per_cpu)), NULL);
 	if (req->origin == CTUNE_ORIGIN_CLI)
 		return delivered(ANSWER(ctune_response_print(f, true)), NULL);
 

@@ -9,10 +9,12 @@
  * dashboard would believe; a family with no samples is left out.
  *
  * What node_exporter's conntrack collector lacks and ctune adds: every
- * timeout and setting, the statistics per counter and per CPU under names
+ * timeout and setting, the statistics per counter (per CPU with per_cpu) under names
  * that cannot collide, the table summary by family, protocol and TCP state
  * (with --table), the table-full messages of the kernel log, the usage
- * ratio, the sizing advice and the effective-at-boot mismatch.
+ * ratio, the sizing advice with its drop verdicts, and the effective-at-boot
+ * mismatch.  docs/prometheus.md says which series overlap node_exporter's
+ * and which to alert on.
  *
  * effective_at_boot (docs/facts.md, when the facts carry it): for every
  * tunable some sysctl file assigns, ctune_conntrack_effective_at_boot_mismatch
@@ -163,9 +165,10 @@ static void size(FILE *out, json_t *f)
 		  json_object_get(f, "settings"));
 }
 
-/* The statistics file's counters, summed and per CPU; "entries" is the
- * count again and is left out. */
-static void stats(FILE *out, json_t *f)
+/* The statistics file's counters, summed, and per CPU when asked for
+ * (per_cpu: 14 series a CPU on a current kernel, 3584 on 256 CPUs);
+ * "entries" is the count again and is left out. */
+static void stats(FILE *out, json_t *f, bool per_cpu)
 {
 	json_t *s = json_object_get(f, "stats");
 	if (!json_is_object(s))
@@ -184,6 +187,8 @@ static void stats(FILE *out, json_t *f)
 		any = true;
 		sample(out, "ctune_conntrack_stat_total", (long long)json_integer_value(v), "counter", k, NULL);
 	}
+	if (!per_cpu)
+		return;
 	size_t i;
 	json_t *row;
 	any = false;
@@ -218,10 +223,12 @@ static void table(FILE *out, json_t *f)
 		  "protocol", json_object_get(t, "protocol"));
 	gauge_map(out, "ctune_conntrack_table_entries_by_tcp_state", "TCP entries of the table walk by TCP state.",
 		  "state", json_object_get(t, "tcp_state"));
-	gauge(out, "ctune_conntrack_assured", "Entries marked ASSURED (seen traffic both ways).", t, "assured");
-	gauge(out, "ctune_conntrack_unreplied", "Entries marked UNREPLIED (no reply seen yet).", t, "unreplied");
-	gauge(out, "ctune_conntrack_offload", "Entries offloaded to a flowtable.", t, "offload");
-	gauge(out, "ctune_conntrack_long_timeout", "Entries whose remaining timeout is above one day.", t,
+	gauge(out, "ctune_conntrack_assured_entries", "Entries marked ASSURED (seen traffic both ways).", t,
+	      "assured");
+	gauge(out, "ctune_conntrack_unreplied_entries", "Entries marked UNREPLIED (no reply seen yet).", t,
+	      "unreplied");
+	gauge(out, "ctune_conntrack_offload_entries", "Entries offloaded to a flowtable.", t, "offload");
+	gauge(out, "ctune_conntrack_long_timeout_entries", "Entries whose remaining timeout is above one day.", t,
 	      "long_timeout");
 	gauge(out, "ctune_conntrack_table_malformed_lines", "Table lines ctune could not parse.", t, "malformed");
 }
@@ -280,6 +287,26 @@ static void events(FILE *out, json_t *f)
 	}
 }
 
+/* What a drop alert needs beside the counters of ctune_conntrack_stat_total
+ * (drop, early_drop, insert_failed): the verdicts of the advice and since
+ * when the counters run (docs/prometheus.md). */
+static void drops(FILE *out, json_t *a)
+{
+	family(out, "ctune_conntrack_table_full_seen", "gauge",
+	       "1 when the table has been full since boot (early drops, drops beyond insert_failed races, or "
+	       "table-full messages in the kernel log), else 0.");
+	sample(out, "ctune_conntrack_table_full_seen", json_is_true(json_object_get(a, "table_full_seen")), NULL);
+	json_t *d = json_object_get(a, "drops");
+	if (!json_is_object(d))
+		return;
+	family(out, "ctune_conntrack_drops_seen", "gauge",
+	       "1 when conntrack dropped packets or evicted entries early in this network namespace since boot, "
+	       "else 0.");
+	sample(out, "ctune_conntrack_drops_seen", json_is_true(json_object_get(a, "drops_seen")), NULL);
+	gauge(out, "ctune_conntrack_drops_since_timestamp_seconds",
+	      "When the drop counters started counting: the boot (Unix time).", d, "boot_time");
+}
+
 static void advice(FILE *out, json_t *f)
 {
 	json_t *a = json_object_get(f, "advice");
@@ -296,6 +323,7 @@ static void advice(FILE *out, json_t *f)
 	gauge(out, "ctune_conntrack_advice_memory_at_max_bytes",
 	      "Kernel memory a full table takes at the current max, with its buckets.", a, "memory_at_max_bytes");
 	gauge(out, "ctune_conntrack_advice_peak_entries", "The highest table use known to ctune.", a, "peak");
+	drops(out, a);
 	family(out, "ctune_conntrack_advice_change", "gauge",
 	       "1 when ctune advises changing the tunable (max or buckets), else 0.");
 	sample(out, "ctune_conntrack_advice_change", json_is_true(json_object_get(a, "change_max")), "name", "max",
@@ -342,13 +370,13 @@ static void effective_at_boot(FILE *out, json_t *f)
 	}
 }
 
-int ctune_prometheus_print(FILE *out, json_t *f)
+int ctune_prometheus_print(FILE *out, json_t *f, bool per_cpu)
 {
 	if (!json_is_object(f))
 		return -EINVAL;
 	info(out, f);
 	size(out, f);
-	stats(out, f);
+	stats(out, f, per_cpu);
 	table(out, f);
 	events(out, f);
 	advice(out, f);

@@ -10,13 +10,14 @@
 #ifndef CTUNE_PROMETHEUS_H
 #define CTUNE_PROMETHEUS_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 #include <jansson.h>
 
-/* Write the metrics of facts (the object of docs/facts.md) to out.
- * Returns 0, -EINVAL when facts is not an object, or -EIO when out cannot
- * take the text. */
-int ctune_prometheus_print(FILE *out, json_t *facts);
+/* Write the metrics of facts (the object of docs/facts.md) to out, the
+ * statistics per CPU too when per_cpu.  Returns 0, -EINVAL when facts is
+ * not an object, or -EIO when out cannot take the text. */
+int ctune_prometheus_print(FILE *out, json_t *facts, bool per_cpu);
 
 #endif

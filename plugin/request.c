@@ -392,6 +392,12 @@ static int finish(ctune_request *req, ctune_error *err)
 			if (!req->want_has_value[i])
 				return ctune_error_set(err, -EINVAL, "%s: needs a value (or state: absent)",
 						       req->want[i].t->name);
+	if (req->per_cpu && (req->verb != CTUNE_VERB_FACTS || req->format != CTUNE_FORMAT_PROMETHEUS))
+		return ctune_error_set(err, -EINVAL,
+				       "per_cpu: only for facts in format prometheus (the JSON facts always hold "
+				       "stats.per_cpu)");
+	if (req->plan.force && req->verb != CTUNE_VERB_SET)
+		return ctune_error_set(err, -EINVAL, "force: only for set (it overrides set's guards)");
 	req->plan.scheme = req->scheme;
 	req->plan.check_mode = req->check_mode;
 	req->plan.diff = req->diff;
@@ -430,6 +436,8 @@ static const struct {
 	{ "--no-advice", offsetof(ctune_request, advice), false },
 	{ "--no-boot", offsetof(ctune_request, boot), false },
 	{ "--netns", offsetof(ctune_request, netns), true },
+	{ "--per-cpu", offsetof(ctune_request, per_cpu), true },
+	{ "--force", offsetof(ctune_request, plan.force), true },
 };
 
 /* "unknown tunable 'mx' (did you mean 'max'?)", with the pointer to the
@@ -588,6 +596,8 @@ static const struct {
 	{ "advice", offsetof(ctune_request, advice) },
 	{ "boot", offsetof(ctune_request, boot) },
 	{ "netns", offsetof(ctune_request, netns) },
+	{ "per_cpu", offsetof(ctune_request, per_cpu) },
+	{ "force", offsetof(ctune_request, plan.force) },
 	{ "live", offsetof(ctune_request, plan.live) },
 	{ "persist", offsetof(ctune_request, plan.persist) },
 	{ "backup", offsetof(ctune_request, plan.backup) },

@@ -50,6 +50,7 @@ typedef struct ctune_request {
 	bool advice;
 	bool boot;
 	bool netns; /* facts: every network namespace with its count (netns-json.h) */
+	bool per_cpu; /* format prometheus: the statistics per CPU too */
 	ctune_source source;
 	/* watch */
 	unsigned long long interval_ms; /* 0: the default */

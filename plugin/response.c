@@ -143,6 +143,17 @@ static json_t *advice_to_json(const ctune_advice *a)
 	ctune_json_set(o, "peak", a->peak >= 0 ? json_integer(a->peak) : NULL);
 	ctune_json_set(o, "peak_source", a->peak_source ? json_string(a->peak_source) : NULL);
 	json_object_set_new(o, "table_full_seen", json_boolean(a->table_full));
+	json_object_set_new(o, "drops_seen", json_boolean(a->drops_seen));
+	json_t *drops = NULL;
+	if (a->have_drops) {
+		drops = json_object();
+		json_object_set_new(drops, "drop", json_integer((json_int_t)a->drop));
+		json_object_set_new(drops, "early_drop", json_integer((json_int_t)a->early_drop));
+		json_object_set_new(drops, "insert_failed", json_integer((json_int_t)a->insert_failed));
+		json_object_set_new(drops, "since_boot", json_true());
+		ctune_json_set(drops, "boot_time", a->boot_time >= 0 ? json_integer(a->boot_time) : NULL);
+	}
+	ctune_json_set(o, "drops", drops);
 	json_object_set_new(o, "recommended_max", json_integer((json_int_t)a->recommended_max));
 	json_object_set_new(o, "recommended_buckets", json_integer((json_int_t)a->recommended_buckets));
 	json_object_set_new(o, "recommended_memory_bytes", json_integer((json_int_t)a->recommended_memory));

@@ -11,8 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "cleanup.h"
+#include "events.h"
 #include "procsys.h"
 #include "sane.h"
 
@@ -141,6 +143,64 @@ void ctune_advise_input_init(ctune_advise_input *in)
 	in->tcp_timeout_established = -1;
 	in->bytes_per_entry = -1;
 	in->peak = -1;
+	in->boot_time = -1;
+}
+
+#define BOOT_TIME_MIN 86400 /* 1970-01-02: an earlier one is a clock never set */
+
+static bool boot_time_sane(int64_t t)
+{
+	time_t now = time(NULL);
+	return t >= BOOT_TIME_MIN && now != (time_t)-1 && t <= (int64_t)now;
+}
+
+/* "btime 1764751234" of /proc/stat under the root, or -1. */
+static int64_t read_btime(const ctune_root *r)
+{
+	_cleanup_free_ char *text = NULL;
+	if (ctune_root_read_all(r, "/proc/stat", 4u << 20, &text, NULL) < 0)
+		return -1;
+	for (char *line = text; line && *line; line = strchr(line, '\n'), line = line ? line + 1 : NULL) {
+		if (strncmp(line, "btime ", 6) != 0)
+			continue;
+		char *eol = strchr(line, '\n');
+		if (eol)
+			*eol = '\0';
+		uint64_t v;
+		return ctune_sane_parse_u64(line + 6, INT64_MAX, &v) == 0 ? (int64_t)v : -1;
+	}
+	return -1;
+}
+
+/* The root's /proc/uptime against the current time, or -1. */
+static int64_t uptime_boot(const ctune_root *r)
+{
+	char buf[64];
+	if (ctune_root_read_small(r, "/proc/uptime", buf, sizeof(buf)) <= 0)
+		return -1;
+	buf[strcspn(buf, ". \n")] = '\0';
+	uint64_t up;
+	time_t now = time(NULL);
+	if (ctune_sane_parse_u64(buf, 1ull << 40, &up) < 0 || now == (time_t)-1 || (int64_t)up > (int64_t)now)
+		return -1;
+	return (int64_t)now - (int64_t)up;
+}
+
+int64_t ctune_boot_time(const ctune_root *r)
+{
+	int64_t t = -1;
+	if (r->len == 0) {
+		/* What the kernel prints as btime, without making it print
+		 * every CPU's and interrupt's counters. */
+		int64_t usec = ctune_events_boot_wall_usec();
+		if (usec >= 0)
+			t = (usec + 500000) / 1000000;
+	}
+	if (!boot_time_sane(t))
+		t = read_btime(r);
+	if (!boot_time_sane(t))
+		t = uptime_boot(r);
+	return boot_time_sane(t) ? t : -1;
 }
 
 /* ---- reading the root ------------------------------------------------------ */
@@ -338,6 +398,82 @@ static uint64_t round_up(uint64_t v, uint64_t m)
 	return (v + m - 1) / m * m;
 }
 
+static const char *plural(uint64_t n, const char *one, const char *many)
+{
+	return n == 1 ? one : many;
+}
+
+void ctune_utc_minute(int64_t t, char *buf, size_t size)
+{
+	if (size)
+		buf[0] = '\0';
+	if (t < 0 || t > 253402300799LL) /* 9999-12-31 23:59:59 */
+		return;
+	int64_t days = t / 86400, secs = t % 86400;
+	/* The proleptic Gregorian calendar from the day number, in eras of
+	 * 400 years (146097 days) starting on March 1st, so the leap day is
+	 * the last of its year. */
+	int64_t z = days + 719468, era = z / 146097, doe = z - era * 146097;
+	int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100), mp = (5 * doy + 2) / 153;
+	int64_t day = doy - (153 * mp + 2) / 5 + 1, month = mp < 10 ? mp + 3 : mp - 9;
+	int64_t year = yoe + era * 400 + (month <= 2);
+	snprintf(buf, size, "%04" PRId64 "-%02" PRId64 "-%02" PRId64 " %02" PRId64 ":%02" PRId64 " UTC", year, month,
+		 day, secs / 3600, secs / 60 % 60);
+}
+
+/* "since boot (2026-12-03 09:12 UTC)", or "since boot" when its time is unknown. */
+static const char *since_boot(int64_t boot, char *buf, size_t size)
+{
+	char when[32];
+	ctune_utc_minute(boot, when, sizeof(when));
+	if (when[0])
+		snprintf(buf, size, "since boot (%s)", when);
+	else
+		snprintf(buf, size, "since boot");
+	return buf;
+}
+
+/* What the drop counters and the log's table-full events say (advise.h, Drops). */
+static void drop_sentences(ctune_advice *a, uint64_t events)
+{
+	char since[64], dropped[160] = "", evicted[160] = "";
+	since_boot(a->boot_time, since, sizeof(since));
+	if (a->full_from_stats) {
+		if (a->drop > 0 && a->insert_failed > 0)
+			snprintf(dropped, sizeof(dropped),
+				 "dropped %" PRIu64 " %s it could not track (at most %" PRIu64 " of them lost races, "
+				 "insert_failed)",
+				 a->drop, plural(a->drop, "packet", "packets"), a->insert_failed);
+		else if (a->drop > 0)
+			snprintf(dropped, sizeof(dropped), "dropped %" PRIu64 " %s it could not track", a->drop,
+				 plural(a->drop, "packet", "packets"));
+		if (a->early_drop > 0)
+			snprintf(evicted, sizeof(evicted),
+				 "evicted %" PRIu64 " not yet assured %s early to make room, which it only does at the max",
+				 a->early_drop, plural(a->early_drop, "entry", "entries"));
+		say(a,
+		    "The table has been full %s: the kernel %s%s%s; connections were lost, so real demand is above "
+		    "the max of that time by an unknown amount.",
+		    since, dropped, dropped[0] && evicted[0] ? " and " : "", evicted);
+	} else if (a->drops_seen) {
+		say(a,
+		    "The kernel dropped %" PRIu64 " %s %s, no more than its %" PRIu64 " insert_failed: two packets "
+		    "of one new flow met on two CPUs (parallel DNS queries over UDP are the usual case); a larger "
+		    "table does not prevent that, so the max is not raised for them.",
+		    a->drop, plural(a->drop, "packet", "packets"), since, a->insert_failed);
+	} else if (a->have_drops) {
+		say(a, "No packet was dropped and no entry evicted early %s: the drop and early_drop statistics "
+		       "are 0, so the table has not been full in this network namespace.",
+		    since);
+	}
+	if (events > 0)
+		say(a,
+		    "The kernel log shows %" PRIu64 " table-full %s%s: the table has been full and new connections "
+		    "were dropped, so real demand is above the max by an unknown amount.",
+		    events, plural(events, "event", "events"), a->full_from_stats ? " as well" : "");
+}
+
 /* ---- the advice --------------------------------------------------------------- */
 
 int ctune_advise(const ctune_root *r, const ctune_advise_input *in_, ctune_advice *a, ctune_error *err)
@@ -433,7 +569,18 @@ int ctune_advise(const ctune_root *r, const ctune_advise_input *in_, ctune_advic
 		a->peak = a->count;
 		a->peak_source = "count";
 	}
-	a->table_full = in->table_full_events > 0;
+	if (in->have_drops) {
+		a->have_drops = true;
+		a->drop = in->drop;
+		a->early_drop = in->early_drop;
+		a->insert_failed = in->insert_failed;
+		a->drops_seen = in->drop > 0 || in->early_drop > 0;
+		a->full_from_stats = in->early_drop > 0 || in->drop > in->insert_failed;
+		a->boot_time = in->boot_time == -1 ? ctune_boot_time(r) : in->boot_time >= 0 ? in->boot_time : -1;
+	} else {
+		a->boot_time = -1;
+	}
+	a->table_full = in->table_full_events > 0 || a->full_from_stats;
 
 	a->memory_cap = a->mem_total_bytes / MEMORY_CAP_DIVISOR;
 	uint64_t cap_entries = a->memory_cap / a->bytes_per_entry;
@@ -493,12 +640,8 @@ int ctune_advise(const ctune_root *r, const ctune_advise_input *in_, ctune_advic
 	else
 		say(a, "No conntrack sysctls could be read (conntrack not loaded, or another scheme), so the "
 		       "kernel default stands for the current max.");
-	if (a->table_full)
-		say(a,
-		    "The kernel log shows %" PRIu64 " table-full events: the table has been full and new "
-		    "connections were dropped, so real demand is above the max by an unknown amount.",
-		    in->table_full_events);
-	else if (a->peak_source && strcmp(a->peak_source, "count") != 0)
+	drop_sentences(a, in->table_full_events);
+	if (!a->table_full && a->peak_source && strcmp(a->peak_source, "count") != 0)
 		say(a, "The highest use known is %" PRId64 " entries (%s).", a->peak,
 		    strcmp(a->peak_source, "caller") == 0
 			    ? "as given"

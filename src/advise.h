@@ -53,9 +53,25 @@
  * kernels with one table for all namespaces it counts every namespace); and
  * the current count.  The advice names which one it used.
  *
+ * Drops: the statistics every facts run reads count, per network namespace
+ * and since boot (or since the namespace was made), the packets conntrack
+ * dropped (drop), the entries it evicted to make room (early_drop: only
+ * ever done when the table is at its max) and the entries it could not
+ * insert (insert_failed: two packets of one new flow racing on two CPUs).
+ * Since 5.x a lost race counts in drop and insert_failed alike, so:
+ *   - drops_seen: drop or early_drop above 0;
+ *   - the table was full (table_full, as the log's messages say it) when
+ *     early_drop > 0 or drop > insert_failed: drops the races do not
+ *     explain are entries that could not be allocated, which is the
+ *     table at its max (or, rarely, the kernel out of memory);
+ *   - drops no larger than insert_failed are races, which a larger table
+ *     does not cure: said, and the max is not raised for them.
+ * The counters have no time stamp; the boot time (ctune_boot_time) says
+ * since when they run, which is as much as can be known without sampling.
+ *
  * The recommendation rule:
- *   1. demand = the peak; if the log shows the table full, at least the
- *      current max (the table was full; true demand is higher).
+ *   1. demand = the peak; if the log or the statistics show the table full,
+ *      at least the current max (the table was full; true demand is higher).
  *   2. The table should be at most half full at that demand: need = 2 x
  *      demand.  Half leaves room for the burst that was not seen and for
  *      the early-drop logic, which only starts evicting when the table is
@@ -122,11 +138,15 @@ typedef struct ctune_advise_input {
 	int64_t bytes_per_entry;         /* -1: /proc/slabinfo, else the era's estimate */
 	int64_t peak;                    /* -1: none known; else the caller's high-water mark */
 	uint64_t table_full_events;      /* events.h count; 0 when none or not looked */
+	bool have_drops;                 /* the statistics were read: the three counters below */
+	uint64_t drop, early_drop, insert_failed; /* summed over CPUs, this namespace, since boot */
+	int64_t boot_time;               /* -1: read it (ctune_boot_time); else epoch seconds, or
+					    -2 for unknown */
 } ctune_advise_input;
 
 void ctune_advise_input_init(ctune_advise_input *in);
 
-#define CTUNE_ADVICE_MAX_REASONS 8
+#define CTUNE_ADVICE_MAX_REASONS 10
 #define CTUNE_ADVICE_REASON_LEN 400
 
 typedef struct ctune_advice {
@@ -144,7 +164,12 @@ typedef struct ctune_advice {
 	double usage_percent;        /* 100 * count / max, -1 when unknown */
 	int64_t peak;                /* best known peak, -1 when nothing is known */
 	const char *peak_source;     /* "caller", "slab", "count", or NULL */
-	bool table_full;             /* the log shows the table full */
+	bool table_full;             /* the log or the statistics show the table full */
+	bool have_drops;             /* the drop counters were known (statistics read) */
+	uint64_t drop, early_drop, insert_failed;
+	bool drops_seen;             /* drop or early_drop above 0 since boot */
+	bool full_from_stats;        /* the statistics alone prove the table reached its max */
+	int64_t boot_time;           /* epoch seconds the counters run from, -1 when unknown */
 	uint64_t memory_at_max;      /* bytes a full table takes at the current max, 0 when unknown */
 	uint64_t memory_cap;         /* 1/8 of RAM */
 
@@ -161,6 +186,19 @@ typedef struct ctune_advice {
 	size_t nreasons; /* the reasoning, as sentences, in order */
 	char reasons[CTUNE_ADVICE_MAX_REASONS][CTUNE_ADVICE_REASON_LEN];
 } ctune_advice;
+
+/* When the root booted, in seconds since the epoch: for the running system
+ * (empty root) CLOCK_REALTIME - CLOCK_BOOTTIME, the figure the kernel prints
+ * as btime in /proc/stat; under a root prefix its /proc/stat btime, else its
+ * /proc/uptime against the current time.  -1 when none of them is readable
+ * or sane (after 1970-01-02, not in the future). */
+int64_t ctune_boot_time(const ctune_root *r);
+
+/* "2026-12-03 08:03 UTC" of t seconds since the epoch (0 .. year 9999) into
+ * buf (at least 24 bytes); "" when t is outside.  Plain arithmetic: glibc's
+ * gmtime_r() reads /etc/localtime on first use, eight system calls the
+ * default facts do not need. */
+void ctune_utc_minute(int64_t t, char *buf, size_t size);
 
 /* Gather what in leaves open from the root and fill out.  Returns 0;
  * -ENOENT when MemTotal or the kernel release cannot be read (err names the

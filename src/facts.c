@@ -176,6 +176,19 @@ static void read_advice(const ctune_root *r, ctune_facts *f)
 		in.tcp_timeout_established = v->value;
 	if (f->have_events)
 		in.table_full_events = f->events.count;
+	/* The drop counters every run reads anyway: drops since boot are the
+	 * table-full events without reading the log (advise.h, Drops).  A
+	 * statistics table without one of the columns (ip_conntrack's has all
+	 * three) gives no drop facts rather than a made-up 0. */
+	int cd = f->have_stats ? ctune_stats_col(&f->stats, "drop") : -1;
+	int ce = f->have_stats ? ctune_stats_col(&f->stats, "early_drop") : -1;
+	int ci = f->have_stats ? ctune_stats_col(&f->stats, "insert_failed") : -1;
+	if (cd >= 0 && ce >= 0 && ci >= 0) {
+		in.have_drops = true;
+		in.drop = f->stats.total[cd];
+		in.early_drop = f->stats.total[ce];
+		in.insert_failed = f->stats.total[ci];
+	}
 	ctune_error e = { 0 };
 	if (ctune_advise(r, &in, &f->advice, &e) == 0)
 		f->have_advice = true;

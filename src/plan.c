@@ -19,6 +19,7 @@
 #include "bootmodel.h"
 #include "cleanup.h"
 #include "detect.h"
+#include "guard.h"
 #include "lock.h"
 #include "persist.h"
 #include "procsys.h"
@@ -783,6 +784,11 @@ int ctune_plan_run(const ctune_root *r, const ctune_plan_opts *o, const ctune_wa
 		}
 		if ((rr = plan_keys(r, it->t->modparam ? NULL : ps, d.scheme, p, it, err)) < 0)
 			return rr;
+	}
+	/* The guards see the live values just read, in check mode too. */
+	if ((rr = ctune_guard_check(r, d.scheme, o, p, err)) < 0) {
+		p->bad_request = rr == -EPERM;
+		return rr;
 	}
 	if (ps && o->state == CTUNE_STATE_PRESENT && (rr = plan_stale(o, ps, d.scheme, p, err)) < 0)
 		return rr;

@@ -48,6 +48,7 @@ typedef struct ctune_plan_opts {
 	bool check_mode;     /* compute and report, touch nothing */
 	bool diff;           /* keep before/after text */
 	bool migrate;        /* rewrite keys of the other scheme found in the file */
+	bool force;          /* go past the guards (guard.h) that refuse a harmful value */
 	ctune_override override;
 	unsigned lock_wait_ms; /* how long to wait for another run's lock; 0: 30 s */
 	int ensure_module;     /* load the module early at boot: 1 yes, 0 no, -1 auto (systemd

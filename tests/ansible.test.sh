@@ -146,10 +146,11 @@ schema = json.load(open(sys.argv[2]))
 tunables = json.load(open(sys.argv[3]))
 errors = []
 opts = set(docs["ctune"]["doc"]["options"])
-# "format" picks ctune's face for people and Prometheus; Ansible reads JSON only.
+# "format" picks ctune's face for people and Prometheus (and "per_cpu" that
+# face's per-CPU series); Ansible reads JSON only.
 # check_mode and diff are the protocol's plain spellings of Ansible's own
 # --check and --diff, which reach the module as _ansible_check_mode/_diff.
-protocol = {k for k in schema["properties"] if not k.startswith("_ansible_")} - {"format", "check_mode", "diff"}
+protocol = {k for k in schema["properties"] if not k.startswith("_ansible_")} - {"format", "per_cpu", "check_mode", "diff"}
 if opts != protocol:
     errors.append(f"ctune's options differ from schemas/request.json: documented only {sorted(opts - protocol)}, "
                   f"undocumented {sorted(protocol - opts)}")

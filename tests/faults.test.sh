@@ -154,7 +154,7 @@ PY
 	sleep 0.2
 	before "$lr" lock-held
 	lock_start=$(date +%s)
-	"$CTUNE" set udp_timeout=46 tcp_timeout_established=1h --root "$lr" >"$tmp/lock-held.json" 2>/dev/null </dev/null &
+	"$CTUNE" set udp_timeout=46 tcp_timeout_established=3h --root "$lr" >"$tmp/lock-held.json" 2>/dev/null </dev/null &
 	lock_run=$!
 
 	# --- read-only mounts ---------------------------------------------------
@@ -353,7 +353,7 @@ PY
 		before "$r" kernel
 		# JSON, as Ansible sends it: the order of the keys is the order of
 		# the writes.
-		printf '{"udp_timeout": 77, "frag6_high_thresh": %d, "tcp_timeout_established": "1h", "file": "/etc/sysctl.d/90-ct.conf", "backup": true, "root": "%s"}' \
+		printf '{"udp_timeout": 77, "frag6_high_thresh": %d, "tcp_timeout_established": "3h", "file": "/etc/sysctl.d/90-ct.conf", "backup": true, "root": "%s"}' \
 			$((low - 1)) "$r" | "$CTUNE" >"$tmp/o.json" 2>"$tmp/o.err"
 		rc=$?
 		failed "kernel refuses the second key" "$tmp/o.json" nf_conntrack_frag6_high_thresh "Invalid argument"

@@ -123,7 +123,7 @@ PY
 	untouched "again" "$r/etc" "$tmp/snap"
 
 	# --- check mode: live values identical ---
-	run_json "$out" '{"tcp_timeout_established": "1h", "udp_timeout": 60, "_ansible_check_mode": true, "_ansible_diff": true, "root": "'"$r"'"}'
+	run_json "$out" '{"tcp_timeout_established": "3h", "udp_timeout": 60, "_ansible_check_mode": true, "_ansible_diff": true, "root": "'"$r"'"}'
 	rc_is "check mode" 0
 	q "check mode" "$out" "d['changed'] and d['check_mode'] and d['tunables']['udp_timeout']['live_after'] == 60 and 'nf_conntrack_udp_timeout = 60' in d['diff']['after']"
 	if [ "$(live tcp_timeout_established udp_timeout)" = "tcp_timeout_established=43200 udp_timeout=45" ]; then ok; else
@@ -164,7 +164,7 @@ PY
 	state0=$(live tcp_timeout_established frag6_low_thresh frag6_high_thresh udp_timeout)
 	cp -p "$r/etc/sysctl.conf" "$tmp/file.before"
 	snap "$r/etc" >"$tmp/snap"
-	run "$out" tcp_timeout_established=3600 frag6_low_thresh=$((high + 1)) udp_timeout=77
+	run "$out" tcp_timeout_established=10800 frag6_low_thresh=$((high + 1)) udp_timeout=77
 	# Exit 1 or 2: the request failed (main.c maps EINVAL to 2).
 	[ "$rc" = 1 ] || [ "$rc" = 2 ] && ok || bad "kernel refusal: exit $rc"
 	q "kernel refusal" "$out" "d['failed'] and d['changed'] is False and 'frag6_low_thresh' in d['msg'] and 'Invalid argument' in d['msg']"
@@ -204,7 +204,7 @@ PY
 	cp -p "$tmp/file.before" "$r/etc/sysctl.conf"
 	mount -o remount,ro "$r/etc" || bad "remount ro"
 	state0=$(live tcp_timeout_established udp_timeout)
-	run "$out" tcp_timeout_established=3600 udp_timeout=77
+	run "$out" tcp_timeout_established=10800 udp_timeout=77
 	rc_is "read-only etc" 1
 	q "read-only etc" "$out" "d['failed'] and '/etc/sysctl.conf' in d['msg'] and 'Read-only file system' in d['msg']"
 	state1=$(live tcp_timeout_established udp_timeout)
@@ -215,7 +215,7 @@ PY
 	mount -o remount,rw "$r/etc" || bad "remount rw"
 	dd if=/dev/zero of="$r/etc/filler" bs=4096 2>/dev/null
 	for backup in "" --backup; do
-		run "$out" tcp_timeout_established=3600 udp_timeout=77 $backup
+		run "$out" tcp_timeout_established=10800 udp_timeout=77 $backup
 		rc_is "full etc $backup" 1
 		q "full etc $backup" "$out" "d['failed'] and '/etc/sysctl.conf' in d['msg'] and 'No space left on device' in d['msg']"
 		state1=$(live tcp_timeout_established udp_timeout)

@@ -760,7 +760,7 @@ if $can_chattr; then
 	chattr +i "$r/proc/sys/net/netfilter/nf_conntrack_icmp_timeout"
 	cp -a "$r/proc" "$tmp/proc.before"
 	cp -a "$r/etc" "$tmp/etc.before"
-	run "$tmp/rb.json" tcp_timeout_established=3600 max=1210856 icmp_timeout=20 udp_timeout=77 --root "$r" --backup
+	run "$tmp/rb.json" tcp_timeout_established=10800 max=1210856 icmp_timeout=20 udp_timeout=77 --root "$r" --backup
 	rc_is "refused live write" 1
 	q "refused live write" "$tmp/rb.json" "d['failed'] and 'net.netfilter.nf_conntrack_icmp_timeout' in d['msg'] and 'Operation not permitted' in d['msg']"
 	if diff -r "$tmp/proc.before" "$r/proc" >/dev/null; then ok; else bad "refused live write: live values not rolled back: $(diff -r "$tmp/proc.before" "$r/proc" | head -5)"; fi
@@ -768,7 +768,7 @@ if $can_chattr; then
 	chattr -i "$r/proc/sys/net/netfilter/nf_conntrack_icmp_timeout"
 	# The save fails after every live write: the target cannot be replaced.
 	chattr +i "$r/etc/sysctl.conf"
-	run "$tmp/rb.json" tcp_timeout_established=3600 max=1210856 udp_timeout=77 --root "$r" --backup
+	run "$tmp/rb.json" tcp_timeout_established=10800 max=1210856 udp_timeout=77 --root "$r" --backup
 	rc_is "failed save" 1
 	q "failed save" "$tmp/rb.json" "d['failed'] and '/etc/sysctl.conf' in d['msg']"
 	if diff -r "$tmp/proc.before" "$r/proc" >/dev/null; then ok; else bad "failed save: live values not rolled back: $(diff -r "$tmp/proc.before" "$r/proc" | head -5)"; fi
@@ -776,7 +776,7 @@ if $can_chattr; then
 	chattr -i "$r/etc/sysctl.conf"
 	# Nothing can be created in etc/.
 	chattr +i "$r/etc"
-	run "$tmp/rb.json" tcp_timeout_established=3600 udp_timeout=77 --root "$r"
+	run "$tmp/rb.json" tcp_timeout_established=10800 udp_timeout=77 --root "$r"
 	rc_is "no temporary file possible" 1
 	if diff -r "$tmp/proc.before" "$r/proc" >/dev/null; then ok; else bad "no temporary file possible: live values not rolled back"; fi
 	chattr -i "$r/etc"

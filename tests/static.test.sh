@@ -123,13 +123,13 @@ PY
 sys.stdout.write("# big\n" + "".join("net.ipv4.conf.x%d.forwarding = 0\n" % i for i in range(3000)))' >"$c/etc/sysctl.conf"
 	tree >"$tmp/tree.before-kill"
 	start=$(date +%s%N)
-	in_chroot "$tmp/big.json" set tcp_timeout_established=1h --check
+	in_chroot "$tmp/big.json" set tcp_timeout_established=3h --check
 	ms=$((($(date +%s%N) - start) / 1000000))
 	[ "$rc" = 0 ] && ok "big file: check mode works (${ms} ms)" || bad "big file: exit $rc: $(head -c 500 "$tmp/big.json")"
 	killed=0
 	for frac in 10 25 40 55 70; do
 		delay_ms=$((ms * frac / 100))
-		chroot "$c" /ctune set tcp_timeout_established=1h udp_timeout=60 >/dev/null 2>&1 </dev/null &
+		chroot "$c" /ctune set tcp_timeout_established=3h udp_timeout=60 >/dev/null 2>&1 </dev/null &
 		pid=$!
 		sleep "$(awk -v ms="$delay_ms" 'BEGIN { printf "%.3f", ms / 1000 }')"
 		if kill -0 "$pid" 2>/dev/null; then

@@ -19,7 +19,9 @@
 #include <check.h>
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "advise.h"
 #include "root.h"
@@ -194,6 +196,174 @@ START_TEST(test_el5_1g_full)
 	SAID(&a, "Recommended max 65536");
 	SAID(&a, "Recommended buckets 8192: the max divided by 8");
 	SAID(&a, "net.ipv4.netfilter.ip_conntrack_tcp_timeout_established is 432000 s");
+}
+END_TEST
+
+/* The drop counters (advise.h, Drops): a host 18% full by its count whose
+ * statistics show drops and early drops since boot has been full: demand
+ * is the max, and the recommendation doubles it, as with the log's events. */
+/* The date arithmetic against glibc's gmtime on dates across leap years,
+ * century rules and the ends of the range. */
+START_TEST(test_utc_minute)
+{
+	static const int64_t ts[] = { 0, 59, 86399, 86400, 951782400 /* 2000-02-29 */, 951868800, 1709164800,
+				      4107542400LL /* 2100-03-01 */, 1764745920, 1796285006, 253402300799LL };
+	char got[32], want[32];
+	for (size_t i = 0; i < sizeof(ts) / sizeof(ts[0]); i++) {
+		time_t t = (time_t)ts[i];
+		struct tm tm;
+		ck_assert_ptr_nonnull(gmtime_r(&t, &tm));
+		strftime(want, sizeof(want), "%Y-%m-%d %H:%M UTC", &tm);
+		ctune_utc_minute(ts[i], got, sizeof(got));
+		ck_assert_str_eq(got, want);
+	}
+	for (int64_t t = 0; t < 4102444800LL; t += 86400 * 7 + 3607) {
+		time_t tt = (time_t)t;
+		struct tm tm;
+		gmtime_r(&tt, &tm);
+		strftime(want, sizeof(want), "%Y-%m-%d %H:%M UTC", &tm);
+		ctune_utc_minute(t, got, sizeof(got));
+		ck_assert_str_eq(got, want);
+	}
+	ctune_utc_minute(-1, got, sizeof(got));
+	ck_assert_str_eq(got, "");
+	ctune_utc_minute(253402300800LL, got, sizeof(got));
+	ck_assert_str_eq(got, "");
+}
+END_TEST
+
+START_TEST(test_drops_full)
+{
+	ctune_advise_input in;
+	ctune_advise_input_init(&in);
+	in.have_drops = true;
+	in.drop = 295;
+	in.early_drop = 5;
+	in.boot_time = 1764745920; /* 2025-12-03 07:12:00 UTC */
+	ctune_advice a;
+	advise("el5-2g", &in, &a);
+	ck_assert(a.have_drops && a.drops_seen && a.full_from_stats && a.table_full);
+	EQ(a.drop, 295);
+	EQ(a.early_drop, 5);
+	EQ(a.insert_failed, 0);
+	EQ(a.boot_time, 1764745920);
+	EQ(a.max, 65536);
+	EQ(a.recommended_max, 131072);
+	ck_assert(a.change_max);
+	SAID(&a, "The table has been full since boot (2025-12-03 07:12 UTC)");
+	SAID(&a, "dropped 295 packets it could not track and evicted 5 not yet assured entries early");
+	SAID(&a, "Recommended max 131072: twice the demand of 65536");
+
+	/* Early drops alone: the table reached its max, nothing was lost yet. */
+	in.drop = 0;
+	in.early_drop = 1;
+	advise("el5-2g", &in, &a);
+	ck_assert(a.drops_seen && a.table_full);
+	SAID(&a, "the kernel evicted 1 not yet assured entry early");
+	EQ(a.recommended_max, 131072);
+
+	/* Drops beyond the races: full; the races are named. */
+	in.drop = 500;
+	in.early_drop = 0;
+	in.insert_failed = 20;
+	in.boot_time = -2; /* unknown */
+	advise("el5-2g", &in, &a);
+	ck_assert(a.table_full);
+	EQ(a.boot_time, -1);
+	SAID(&a, "The table has been full since boot: the kernel dropped 500 packets it could not track (at most "
+		 "20 of them lost races, insert_failed)");
+}
+END_TEST
+
+/* Drops no larger than insert_failed are clash races: seen, said, and no
+ * larger max for them; zero counters say the table has not been full. */
+START_TEST(test_drops_races_and_none)
+{
+	ctune_advise_input in;
+	ctune_advise_input_init(&in);
+	in.have_drops = true;
+	in.drop = 40;
+	in.insert_failed = 40;
+	in.boot_time = 1764745920;
+	ctune_advice a;
+	advise("el5-2g", &in, &a);
+	ck_assert(a.drops_seen && !a.full_from_stats && !a.table_full);
+	EQ(a.recommended_max, 65536);
+	ck_assert(!a.change_max);
+	SAID(&a, "The kernel dropped 40 packets since boot (2025-12-03 07:12 UTC), no more than its 40 insert_failed");
+
+	in.drop = in.insert_failed = 0;
+	advise("el5-2g", &in, &a);
+	ck_assert(a.have_drops && !a.drops_seen && !a.table_full);
+	SAID(&a, "No packet was dropped and no entry evicted early since boot (2025-12-03 07:12 UTC)");
+
+	/* Without statistics nothing is said about drops. */
+	ctune_advise_input_init(&in);
+	advise("el5-2g", &in, &a);
+	ck_assert(!a.have_drops && !a.drops_seen);
+	EQ(a.boot_time, -1);
+	ck_assert(!said(&a, "dropped") && !said(&a, "No packet"));
+
+	/* The log's events and the statistics together. */
+	ctune_advise_input_init(&in);
+	in.have_drops = true;
+	in.drop = 7;
+	in.table_full_events = 3;
+	in.boot_time = -2;
+	advise("el5-2g", &in, &a);
+	ck_assert(a.table_full);
+	SAID(&a, "The kernel log shows 3 table-full events as well");
+}
+END_TEST
+
+/* Boot time under a root: /proc/stat's btime, else /proc/uptime against
+ * the clock, else unknown; nonsense (the future, 1970, text) is unknown. */
+START_TEST(test_boot_time_root)
+{
+	const char *dir = tl_mkroot();
+	tl_write(dir, "proc/stat", "cpu  1 2 3\nintr 5 6\nbtime 1700000000\nprocesses 4\n");
+	ctune_root r;
+	ck_assert_int_eq(ctune_root_init(&r, dir, NULL), 0);
+	EQ(ctune_boot_time(&r), 1700000000);
+
+	tl_write(dir, "proc/stat", "cpu  1 2 3\nbtime 99999999999\n");
+	tl_write(dir, "proc/uptime", "3600.25 7000.10\n");
+	time_t now = time(NULL);
+	int64_t t = ctune_boot_time(&r);
+	ck_assert(t >= (int64_t)now - 3600 - 2 && t <= (int64_t)now - 3600 + 2);
+
+	tl_write(dir, "proc/stat", "btime x\n");
+	tl_write(dir, "proc/uptime", "-5 1\n");
+	EQ(ctune_boot_time(&r), -1);
+	tl_write(dir, "proc/stat", "btime 12\n");
+	tl_write(dir, "proc/uptime", "99999999999999 1\n");
+	EQ(ctune_boot_time(&r), -1);
+	/* Hostile images: a number past 64 bits, a btime line without a
+	 * number, btime inside another word, a file past the read limit. */
+	tl_write(dir, "proc/uptime", "nan 1\n");
+	tl_write(dir, "proc/stat", "btime 18446744073709551616\n");
+	EQ(ctune_boot_time(&r), -1);
+	tl_write(dir, "proc/stat", "btime\nbtime \n");
+	EQ(ctune_boot_time(&r), -1);
+	tl_write(dir, "proc/stat", "xbtime 1700000000\nbtimes 1700000000\n");
+	EQ(ctune_boot_time(&r), -1);
+	size_t big = (5u << 20) + 100;
+	char *huge = malloc(big + 1);
+	ck_assert_ptr_nonnull(huge);
+	memset(huge, 'x', big);
+	memcpy(huge + big - 19, "\nbtime 1700000000\n", 18);
+	huge[big - 1] = '\n';
+	huge[big] = '\0';
+	tl_write(dir, "proc/stat", huge);
+	free(huge);
+	EQ(ctune_boot_time(&r), -1);
+	tl_rmrf(dir);
+
+	/* The running system's: its clocks, as /proc/stat's btime. */
+	ctune_root host;
+	ck_assert_int_eq(ctune_root_init(&host, "", NULL), 0);
+	t = ctune_boot_time(&host);
+	ck_assert(t > 86400 && t <= (int64_t)time(NULL));
 }
 END_TEST
 
@@ -470,6 +640,10 @@ int main(void)
 	tcase_add_test(tc, test_missing_things);
 	tcase_add_test(tc, test_odd_proc);
 	tcase_add_test(tc, test_absurd_numbers);
+	tcase_add_test(tc, test_utc_minute);
+	tcase_add_test(tc, test_drops_full);
+	tcase_add_test(tc, test_drops_races_and_none);
+	tcase_add_test(tc, test_boot_time_root);
 	suite_add_tcase(s, tc);
 	return tl_run(s);
 }

@@ -927,7 +927,7 @@ START_TEST(test_live_refused_rolls_back)
 	/* Rolled-back proc files are rewritten: compare contents, not times. */
 	char *before = snapshot_at(false);
 	ctune_plan_opts o = opts();
-	ctune_want w[] = { want("tcp_timeout_established", 3600), want("max", 1210856), want("icmp_timeout", 20),
+	ctune_want w[] = { want("tcp_timeout_established", 10800), want("max", 1210856), want("icmp_timeout", 20),
 			   want("udp_timeout", 77) };
 	ctune_plan p;
 	ctune_error err = { 0 };
@@ -956,7 +956,7 @@ START_TEST(test_save_fails_rolls_back)
 	mount_or_fail(NULL, "/etc", NULL, MS_REMOUNT | MS_RDONLY, "size=64k,mode=0755");
 	char *before = snapshot_at(false);
 	ctune_plan_opts o = opts();
-	ctune_want w[] = { want("tcp_timeout_established", 3600), want("udp_timeout", 77) };
+	ctune_want w[] = { want("tcp_timeout_established", 10800), want("udp_timeout", 77) };
 	ctune_plan p;
 	ctune_error err = { 0 };
 	int r = ctune_plan_run(&root, &o, w, 2, &p, &err);
@@ -993,7 +993,7 @@ START_TEST(test_rename_fails_removes_backup)
 	char *before = snapshot_at(false);
 	ctune_plan_opts o = opts();
 	o.backup = true;
-	ctune_want w[] = { want("tcp_timeout_established", 3600), want("udp_timeout", 77) };
+	ctune_want w[] = { want("tcp_timeout_established", 10800), want("udp_timeout", 77) };
 	ctune_plan p;
 	ctune_error err = { 0 };
 	int r = ctune_plan_run(&root, &o, w, 2, &p, &err);
