@@ -220,10 +220,11 @@ for name, t in tun.items():
     for sp in spellings(t) + [name]:
         for face in ("argv", "json"):
             if face == "argv":
-                cmd, stdin = [ctune, "set", f"{sp}={value}", "--check", "--no-persist", "--root", root], b""
+                cmd, stdin = [ctune, "set", f"{sp}={value}", "--check", "--no-persist", "--force", "--root", root], b""
             else:
                 cmd = [ctune]
-                stdin = json.dumps({sp: int(value), "check_mode": True, "persist": False, "root": root}).encode()
+                stdin = json.dumps({sp: int(value), "check_mode": True, "persist": False, "force": True,
+                                    "root": root}).encode()
             p = subprocess.run(cmd, input=stdin, capture_output=True)
             try:
                 d = json.loads(p.stdout)

@@ -147,7 +147,7 @@ def main():
             continue
         try:
             proc = subprocess.run(["bash", "-c", c["cmd"]], cwd=tree, env=env, stdin=subprocess.DEVNULL,
-                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=1200)
+                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=240)
             rc, out = proc.returncode, proc.stdout.decode("utf-8", "replace")
         except subprocess.TimeoutExpired as exc:
             rc, out = "timeout", (exc.stdout or b"").decode("utf-8", "replace")
