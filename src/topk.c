@@ -1,0 +1,362 @@
+/* topk.c - Space-Saving heavy hitters with a stream-summary order (topk.h).
+ *
+ * Layout (all allocated by ctune_topk_new, nothing afterwards but a merge's
+ * scratch):
+ *
+ *   item[id]    key, count, error, bucket of counter id (0..n-1);
+ *   order[i]    the ids sorted by count, largest first; pos[id] is the
+ *               inverse.  The smallest count is order[n-1];
+ *   bucket[b]   a run [first, last] of positions with one count;
+ *   slot[h]     the hash index: id + 1, or 0 for an empty slot; linear
+ *               probing over a power of two at least twice the capacity,
+ *               deletion by backward shift (no tombstones, so a look-up
+ *               never walks more than the live cluster).
+ *
+ * An increment moves the counter to the first position of its run (a swap
+ * with whoever stands there), shrinks the run by one from the front, and
+ * the counter joins the run just before it when that run has the new
+ * count, else opens a one-position run of its own: O(1), and the order
+ * stays sorted.
+ */
+#include "topk.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct item {
+	ctune_topk_key key;
+	uint64_t count, error;
+	uint32_t bucket;
+};
+
+struct bucket {
+	uint32_t first, last;
+};
+
+struct ctune_topk {
+	unsigned cap;
+	uint32_t n;         /* counters in use */
+	uint32_t mask;      /* slots - 1 */
+	uint32_t nfree;     /* free buckets on the stack */
+	bool exact;
+	uint64_t total;
+	struct item *item;
+	uint32_t *order, *pos;
+	struct bucket *bucket;
+	uint32_t *free_bucket;
+	uint32_t *slot;
+};
+
+static inline uint64_t key_hash(const ctune_topk_key *k)
+{
+	uint64_t h = k->a * UINT64_C(0x9e3779b97f4a7c15);
+	h ^= (k->b + (uint64_t)k->c * UINT64_C(0x100000001b3) + k->d) * UINT64_C(0xc2b2ae3d27d4eb4f);
+	h ^= h >> 31;
+	h *= UINT64_C(0x94d049bb133111eb);
+	return h ^ (h >> 29);
+}
+
+static inline bool key_eq(const ctune_topk_key *x, const ctune_topk_key *y)
+{
+	return ((x->a ^ y->a) | (x->b ^ y->b) | ((uint64_t)(x->c ^ y->c) << 32 | (x->d ^ y->d))) == 0;
+}
+
+ctune_topk *ctune_topk_new(unsigned capacity)
+{
+	if (capacity == 0 || capacity > CTUNE_TOPK_CAPACITY_MAX)
+		return NULL;
+	uint32_t slots = 1;
+	while (slots < 2u * capacity)
+		slots <<= 1;
+	ctune_topk *t = calloc(1, sizeof(*t));
+	if (!t)
+		return NULL;
+	t->cap = capacity;
+	t->mask = slots - 1;
+	t->item = malloc(capacity * sizeof(*t->item));
+	t->order = malloc(capacity * sizeof(*t->order));
+	t->pos = malloc(capacity * sizeof(*t->pos));
+	t->bucket = malloc(capacity * sizeof(*t->bucket));
+	t->free_bucket = malloc(capacity * sizeof(*t->free_bucket));
+	t->slot = malloc(slots * sizeof(*t->slot));
+	if (!t->item || !t->order || !t->pos || !t->bucket || !t->free_bucket || !t->slot) {
+		ctune_topk_free(t);
+		return NULL;
+	}
+	ctune_topk_reset(t);
+	return t;
+}
+
+void ctune_topk_free(ctune_topk *t)
+{
+	if (!t)
+		return;
+	free(t->item);
+	free(t->order);
+	free(t->pos);
+	free(t->bucket);
+	free(t->free_bucket);
+	free(t->slot);
+	free(t);
+}
+
+void ctune_topk_reset(ctune_topk *t)
+{
+	t->n = 0;
+	t->exact = true;
+	t->total = 0;
+	t->nfree = t->cap;
+	for (uint32_t i = 0; i < t->cap; i++)
+		t->free_bucket[i] = t->cap - 1 - i;
+	memset(t->slot, 0, ((size_t)t->mask + 1) * sizeof(*t->slot));
+}
+
+/* ---- the hash index ---------------------------------------------------- */
+
+/* The slot holding k, or the empty slot where it would go. */
+static inline uint32_t slot_find(const ctune_topk *t, const ctune_topk_key *k, uint64_t h)
+{
+	uint32_t i = (uint32_t)h & t->mask;
+	for (;;) {
+		uint32_t s = t->slot[i];
+		if (s == 0 || key_eq(&t->item[s - 1].key, k))
+			return i;
+		i = (i + 1) & t->mask;
+	}
+}
+
+/* Empty slot i and shift the rest of its cluster back, so that every key
+ * stays reachable from its home slot without tombstones. */
+static void slot_delete(ctune_topk *t, uint32_t i)
+{
+	uint32_t j = i;
+	for (;;) {
+		t->slot[i] = 0;
+		for (;;) {
+			j = (j + 1) & t->mask;
+			uint32_t s = t->slot[j];
+			if (s == 0)
+				return;
+			uint32_t home = (uint32_t)key_hash(&t->item[s - 1].key) & t->mask;
+			/* s may move to i when its home is not in (i, j] cyclically */
+			bool stays = i <= j ? (i < home && home <= j) : (i < home || home <= j);
+			if (!stays) {
+				t->slot[i] = s;
+				i = j;
+				break;
+			}
+		}
+	}
+}
+
+/* ---- the order ---------------------------------------------------------- */
+
+static inline uint32_t bucket_new(ctune_topk *t, uint32_t first, uint32_t last)
+{
+	uint32_t b = t->free_bucket[--t->nfree];
+	t->bucket[b].first = first;
+	t->bucket[b].last = last;
+	return b;
+}
+
+/* Put counter id (its count already set) at position p = n - 1, the end
+ * of the order, as the smallest count. */
+static inline void order_append(ctune_topk *t, uint32_t id)
+{
+	uint32_t p = t->n++;
+	t->order[p] = id;
+	t->pos[id] = p;
+	if (p > 0 && t->item[t->order[p - 1]].count == t->item[id].count) {
+		uint32_t b = t->item[t->order[p - 1]].bucket;
+		t->bucket[b].last = p;
+		t->item[id].bucket = b;
+	} else {
+		t->item[id].bucket = bucket_new(t, p, p);
+	}
+}
+
+/* count of id += 1, keeping the order sorted. */
+static inline void increment(ctune_topk *t, uint32_t id)
+{
+	struct item *it = &t->item[id];
+	uint32_t b = it->bucket;
+	uint32_t f = t->bucket[b].first;
+	uint32_t i = t->pos[id];
+	if (i != f) {
+		uint32_t other = t->order[f];
+		t->order[i] = other;
+		t->pos[other] = i;
+		t->order[f] = id;
+		t->pos[id] = f;
+	}
+	if (t->bucket[b].first == t->bucket[b].last)
+		t->free_bucket[t->nfree++] = b;
+	else
+		t->bucket[b].first = f + 1;
+	it->count++;
+	if (f > 0 && t->item[t->order[f - 1]].count == it->count) {
+		uint32_t nb = t->item[t->order[f - 1]].bucket;
+		t->bucket[nb].last = f;
+		it->bucket = nb;
+	} else {
+		it->bucket = bucket_new(t, f, f);
+	}
+}
+
+void ctune_topk_add(ctune_topk *t, const ctune_topk_key *k)
+{
+	t->total++;
+	uint64_t h = key_hash(k);
+	uint32_t i = slot_find(t, k, h);
+	uint32_t s = t->slot[i];
+	if (s) {
+		increment(t, s - 1);
+		return;
+	}
+	if (t->n < t->cap) {
+		uint32_t id = t->n;
+		t->item[id] = (struct item){ .key = *k, .count = 1, .error = 0 };
+		t->slot[i] = id + 1;
+		order_append(t, id);
+		return;
+	}
+	/* full: the smallest counter goes to k, with its count as the error */
+	uint32_t id = t->order[t->n - 1];
+	struct item *it = &t->item[id];
+	slot_delete(t, slot_find(t, &it->key, key_hash(&it->key)));
+	it->key = *k;
+	it->error = it->count;
+	t->slot[slot_find(t, k, h)] = id + 1;
+	t->exact = false;
+	increment(t, id);
+}
+
+/* ---- results ------------------------------------------------------------- */
+
+static int item_cmp(const void *pa, const void *pb)
+{
+	const ctune_topk_item *a = pa, *b = pb;
+	if (a->count != b->count)
+		return a->count > b->count ? -1 : 1;
+	if (a->error != b->error)
+		return a->error < b->error ? -1 : 1;
+	return memcmp(&a->key, &b->key, sizeof(a->key));
+}
+
+size_t ctune_topk_top(const ctune_topk *t, ctune_topk_item *out, size_t n)
+{
+	if (n == 0 || t->n == 0)
+		return 0;
+	/* the first n of the order, and every counter tied with the n-th
+	 * (which of them is listed is decided by the full comparison) */
+	size_t want = n < t->n ? n : t->n;
+	uint64_t edge = t->item[t->order[want - 1]].count;
+	size_t m = want;
+	while (m < t->n && t->item[t->order[m]].count == edge)
+		m++;
+	ctune_topk_item *tmp = m > n ? malloc(m * sizeof(*tmp)) : out;
+	if (!tmp) {
+		/* no room to break the ties: the first n as they stand */
+		m = want;
+		tmp = out;
+	}
+	for (size_t i = 0; i < m; i++) {
+		const struct item *it = &t->item[t->order[i]];
+		tmp[i] = (ctune_topk_item){ it->key, it->count, it->error };
+	}
+	qsort(tmp, m, sizeof(*tmp), item_cmp);
+	if (tmp != out) {
+		memcpy(out, tmp, want * sizeof(*out));
+		free(tmp);
+	}
+	return want;
+}
+
+unsigned ctune_topk_capacity(const ctune_topk *t)
+{
+	return t->cap;
+}
+
+size_t ctune_topk_size(const ctune_topk *t)
+{
+	return t->n;
+}
+
+uint64_t ctune_topk_total(const ctune_topk *t)
+{
+	return t->total;
+}
+
+bool ctune_topk_exact(const ctune_topk *t)
+{
+	return t->exact;
+}
+
+uint64_t ctune_topk_unheld_max(const ctune_topk *t)
+{
+	return t->n == t->cap && !t->exact ? t->item[t->order[t->n - 1]].count : 0;
+}
+
+/* ---- merge ------------------------------------------------------------------
+ *
+ * Every key of either summary, with the other summary's bound for a key it
+ * does not hold (unheld_max) added to both its count and its error: the
+ * count stays an upper bound and count - error a lower one.  Each merged
+ * count is at least the sum of the two bounds, so a key kept by neither
+ * summary stays below the smallest count kept, as Space-Saving needs.  The
+ * largest capacity of them are kept, in order. */
+
+static const struct item *held(const ctune_topk *t, const ctune_topk_key *k)
+{
+	uint32_t s = t->slot[slot_find(t, k, key_hash(k))];
+	return s ? &t->item[s - 1] : NULL;
+}
+
+static int merged_cmp(const void *pa, const void *pb)
+{
+	const struct item *a = pa, *b = pb;
+	if (a->count != b->count)
+		return a->count > b->count ? -1 : 1;
+	if (a->error != b->error)
+		return a->error < b->error ? -1 : 1;
+	return memcmp(&a->key, &b->key, sizeof(a->key));
+}
+
+int ctune_topk_merge(ctune_topk *to, const ctune_topk *from)
+{
+	if (to->cap != from->cap)
+		return -EINVAL;
+	size_t nall = (size_t)to->n + from->n;
+	struct item *all = malloc((nall ? nall : 1) * sizeof(*all));
+	if (!all)
+		return -ENOMEM;
+	uint64_t bt = ctune_topk_unheld_max(to), bf = ctune_topk_unheld_max(from);
+	size_t m = 0;
+	for (uint32_t i = 0; i < to->n; i++) {
+		const struct item *x = &to->item[to->order[i]];
+		const struct item *y = held(from, &x->key);
+		all[m++] = (struct item){ x->key, x->count + (y ? y->count : bf), x->error + (y ? y->error : bf), 0 };
+	}
+	for (uint32_t i = 0; i < from->n; i++) {
+		const struct item *y = &from->item[from->order[i]];
+		if (!held(to, &y->key))
+			all[m++] = (struct item){ y->key, y->count + bt, y->error + bt, 0 };
+	}
+	qsort(all, m, sizeof(*all), merged_cmp);
+
+	bool exact = to->exact && from->exact && m <= to->cap;
+	uint64_t total = to->total + from->total;
+	ctune_topk_reset(to);
+	to->exact = exact;
+	to->total = total;
+	size_t keep = m < to->cap ? m : to->cap;
+	for (size_t i = 0; i < keep; i++) {
+		uint32_t id = (uint32_t)i;
+		to->item[id] = all[i];
+		to->slot[slot_find(to, &all[i].key, key_hash(&all[i].key))] = id + 1;
+		order_append(to, id);
+	}
+	free(all);
+	return 0;
+}
