@@ -20,6 +20,7 @@ static void request_init(ctune_request *req, ctune_origin origin)
 	req->origin = origin;
 	req->format = origin == CTUNE_ORIGIN_CLI ? CTUNE_FORMAT_AUTO : CTUNE_FORMAT_JSON;
 	req->scheme = CTUNE_SCHEME_NONE;
+	req->top = CTUNE_TOP_LIMIT_DEFAULT;
 	req->events = false; /* O(kernel log): asked for, never by default */
 	req->advice = true;
 	req->boot = true;
@@ -100,6 +101,24 @@ static int set_source(ctune_request *req, const char *v, ctune_error *err)
 		req->source = CTUNE_SOURCE_NETLINK;
 	else
 		return ctune_error_set(err, -EINVAL, "source: '%s' is not one of auto, proc, netlink", v);
+	return 0;
+}
+
+/* top: how many groups each top-talker dimension lists (table.h). */
+static int set_top(ctune_request *req, const char *v, ctune_error *err)
+{
+	unsigned long n = 0;
+	size_t len = strlen(v);
+	bool ok = len > 0 && len <= 7;
+	for (size_t i = 0; ok && i < len; i++) {
+		ok = v[i] >= '0' && v[i] <= '9';
+		n = n * 10 + (unsigned long)(v[i] - '0');
+	}
+	if (!ok || n > CTUNE_TOP_LIMIT_MAX)
+		return ctune_error_set(err, -EINVAL, "top: '%.32s' is not a number of groups from 0 (off) to %u", v,
+				       CTUNE_TOP_LIMIT_MAX);
+	req->top = (unsigned)n;
+	req->top_given = true;
 	return 0;
 }
 
@@ -285,6 +304,10 @@ static int finish(ctune_request *req, ctune_error *err)
 				       "%s: false conflicts with %s: true: check mode cannot be switched off once asked "
 				       "for (in Ansible, use the task keyword check_mode, not a module option)",
 				       req->check_off_key, req->check_on_key);
+	if (req->top_given && req->top > 0 && !req->table)
+		return ctune_error_set(err, -EINVAL,
+				       "top: lists the table's top talkers, so it needs the table (--table, \"table\": "
+				       "true)");
 	if (req->facts_only) {
 		if (req->nwant > 0)
 			return ctune_error_set(err, -EINVAL,
@@ -340,7 +363,7 @@ static const struct {
 	{ "--file", set_file },   { "--state", set_state },   { "--override", set_override },
 	{ "--source", set_source }, { "--modules-load-file", set_modules_load_file },
 	{ "--modprobe-file", set_modprobe_file }, { "--ensure-module", set_ensure_module },
-	{ "--lock-timeout", set_lock_timeout },
+	{ "--lock-timeout", set_lock_timeout }, { "--top", set_top },
 };
 
 static const struct {
@@ -541,6 +564,23 @@ static int apply_field(ctune_request *req, const char *key, json_t *v, ctune_err
 	}
 	if (strcmp(key, "check_mode") == 0 || strcmp(key, "diff") == 0)
 		return json_mode(req, key, v, err);
+	if (strcmp(key, "top") == 0) {
+		if (json_is_integer(v)) {
+			json_int_t n = json_integer_value(v);
+			if (n < 0 || n > CTUNE_TOP_LIMIT_MAX)
+				return ctune_error_set(err, -EINVAL, "top: %lld is not a number of groups from 0 (off) to %u",
+						       (long long)n, CTUNE_TOP_LIMIT_MAX);
+			req->top = (unsigned)n;
+			req->top_given = true;
+			return 0;
+		}
+		const char *s = NULL;
+		int r = json_to_string(v, key, &s, err);
+		if (r < 0)
+			return ctune_error_set(err, -EINVAL, "top: expected a number of groups from 0 (off) to %u",
+					       CTUNE_TOP_LIMIT_MAX);
+		return set_top(req, s, err);
+	}
 	if (strcmp(key, "ensure_module") == 0) {
 		bool b;
 		int r = json_to_bool(v, key, &b, err);

@@ -231,6 +231,14 @@ int ctune_facts_gather(const ctune_root *r, const ctune_facts_opts *opts, ctune_
 	}
 
 	if (opts->table) {
+		ctune_table_summary_init(&f->table);
+		if (opts->top > 0 && !(f->table.top = ctune_table_top_new(opts->top))) {
+			ctune_netlink_close(nl);
+			ctune_facts_free(f);
+			return ctune_error_set(err, opts->top > CTUNE_TOP_LIMIT_MAX ? -EINVAL : -ENOMEM,
+					       "top talkers: %s", opts->top > CTUNE_TOP_LIMIT_MAX ? "too many groups"
+												   : "out of memory");
+		}
 		if (nl) {
 			rr = ctune_netlink_summarize(nl, &f->table, NULL, err);
 			f->table_file = NULL;
@@ -238,7 +246,6 @@ int ctune_facts_gather(const ctune_root *r, const ctune_facts_opts *opts, ctune_
 			/* No table file (a kernel without CONFIG_NF_CONNTRACK_PROCFS, or
 			 * no conntrack at all) is an answer: table null and why. */
 			ctune_error e = { 0 };
-			ctune_table_summary_init(&f->table);
 			rr = ctune_table_summarize(r, f->detect.scheme, &f->table, &f->table_file, &e);
 			if (rr == -ENOENT) {
 				warn(f, "no table summary: %s%s", e.msg,
@@ -286,6 +293,8 @@ const ctune_fact_value *ctune_facts_get(const ctune_facts *f, const char *name)
 
 void ctune_facts_free(ctune_facts *f)
 {
+	ctune_table_top_free(f->table.top);
+	f->table.top = NULL;
 	if (f->have_stats)
 		ctune_stats_free(&f->stats);
 	f->have_stats = false;

@@ -94,7 +94,7 @@ typedef struct ctune_netlink_dump_info {
 #define CTUNE_NETLINK_DUMP_RETRIES 3
 
 /* Summarise the conntrack table of the caller's namespace into s (which is
- * zeroed first) from one IPCTNL_MSG_CT_GET dump of both families.
+ * zeroed first; s->top is kept, reset and filled) from one IPCTNL_MSG_CT_GET dump of both families.
  *
  * HOT PATH: a busy table has a million entries and the kernel spends about
  * 2 us on each; this side must add next to nothing.  One fixed receive
@@ -126,7 +126,13 @@ typedef struct ctune_netlink_dump_info {
  *   long_timeout  CTA_TIMEOUT > CTUNE_LONG_TIMEOUT_SECONDS, except on
  *              IPS_OFFLOAD entries, whose timeout /proc leaves out;
  *   malformed  a message without a protocol number or status (counted there
- *              only, not in total).
+ *              only, not in total); with top talkers on, also one whose
+ *              original tuple lacks its addresses, or a port protocol's
+ *              destination port, or an ICMP entry's type;
+ *   top        (s->top) source and destination of CTA_TUPLE_ORIG, its
+ *              CTA_PROTO_DST_PORT / CTA_PROTO_ICMP(V6)_TYPE, CTA_ZONE (else
+ *              a tuple's CTA_TUPLE_ZONE, else 0) and CTA_MARK (else 0): the
+ *              keys the /proc line of the same entry gives.
  *
  * A socket buffer overrun (ENOBUFS) or a dump the kernel flags as
  * interrupted never yields a short count: the dump is restarted on a fresh

@@ -17,7 +17,8 @@
  *            and feeds it to the carry logic the read() path uses
  *            (table.c's stream: a line cut by a buffer's end is carried
  *            into the next);
- *   add      the threads' summaries are added.
+ *   add      the threads' summaries are added (and their top talkers
+ *            merged: topk.h).
  *
  * The live /proc file never comes here: it has size 0 and its text is
  * generated as it is read, so table.c reads it sequentially as before.
@@ -225,7 +226,12 @@ int table_summarize_file(int fd, uint64_t size, ctune_table_summary *s)
 		}
 		jobs[i] = (struct job){ .fd = fd, .start = start, .end = end };
 		ctune_table_summary_init(&jobs[i].s);
+		/* each range its own top talkers, merged below */
+		if (s->top && !(jobs[i].s.top = ctune_table_top_new(s->top->limit)))
+			r = -ENOMEM;
 		start = end;
+		if (r < 0)
+			break;
 	}
 
 	if (r == 0) {
@@ -255,7 +261,11 @@ int table_summarize_file(int fd, uint64_t size, ctune_table_summary *s)
 			if (jobs[i].r < 0 && r == 0)
 				r = jobs[i].r;
 			ctune_table_summary_add(s, &jobs[i].s);
+			if (s->top && r == 0)
+				r = ctune_table_top_merge(s->top, jobs[i].s.top);
 		}
 	}
+	for (unsigned i = 0; i < n; i++)
+		ctune_table_top_free(jobs[i].s.top);
 	return r;
 }

@@ -964,11 +964,30 @@ static __attribute__((noinline)) void end_line_slow(const char *p, const char *n
 		s->malformed++;
 }
 
+/* A line with top talkers on: its keys first (a line whose addresses,
+ * ports, zone or mark do not read is malformed), then the summary's own
+ * parse, and the keys count only when that accepts the line too. */
+static __attribute__((noinline)) void end_line_top(const char *p, const char *nl, unsigned flags,
+						   const char *first_br, struct tally *t, ctune_table_summary *s)
+{
+	ctune_top_keys k;
+	if (nl - p > CTUNE_TABLE_LINE_MAX || !ctune_top_parse_line(p, nl, &k)) {
+		s->malformed++;
+		return;
+	}
+	if (parse_line_fast(p, nl, flags, first_br, t) || parse_line(p, nl, s))
+		ctune_table_top_add(s->top, &k);
+	else
+		s->malformed++;
+}
+
 static inline __attribute__((always_inline)) void end_line(struct line_state *ls, const char *nl, struct tally *t,
 							   ctune_table_summary *s)
 {
 	const char *p = ls->start;
-	if (__builtin_expect(!parse_line_fast(p, nl, ls->flags, ls->first_br, t), 0))
+	if (__builtin_expect(s->top != NULL, 0))
+		end_line_top(p, nl, ls->flags, ls->first_br, t, s);
+	else if (__builtin_expect(!parse_line_fast(p, nl, ls->flags, ls->first_br, t), 0))
 		end_line_slow(p, nl, s);
 	ls->start = nl + 1;
 	ls->first_br = NULL;
@@ -1192,7 +1211,11 @@ int ctune_table_summarize(const ctune_root *r, ctune_scheme scheme, ctune_table_
 		order[0] = CTUNE_SCHEME_MODERN;
 		order[1] = CTUNE_SCHEME_LEGACY;
 	}
+	struct ctune_table_top *top = s->top;
 	ctune_table_summary_init(s);
+	s->top = top;
+	if (top)
+		ctune_table_top_reset(top);
 	if (path_used)
 		*path_used = NULL;
 
