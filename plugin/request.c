@@ -574,12 +574,12 @@ static int apply_field(ctune_request *req, const char *key, json_t *v, ctune_err
 			req->top_given = true;
 			return 0;
 		}
-		const char *s = NULL;
-		int r = json_to_string(v, key, &s, err);
-		if (r < 0)
+		if (!json_is_string(v))
 			return ctune_error_set(err, -EINVAL, "top: expected a number of groups from 0 (off) to %u",
 					       CTUNE_TOP_LIMIT_MAX);
-		return set_top(req, s, err);
+		const char *s = NULL;
+		int r = json_to_string(v, key, &s, err);
+		return r < 0 ? r : set_top(req, s, err);
 	}
 	if (strcmp(key, "ensure_module") == 0) {
 		bool b;
