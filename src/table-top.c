@@ -273,8 +273,10 @@ static bool parse_v6(const char *p, const char *te, unsigned char out[16])
 			const char *q = p + 5 * g;
 			int h0 = hex_val(q[0]), h1 = hex_val(q[1]), h2 = hex_val(q[2]), h3 = hex_val(q[3]);
 			ok = (h0 | h1 | h2 | h3) >= 0 && (g == 7 || q[4] == ':');
-			out[2 * g] = (unsigned char)(h0 << 4 | h1);
-			out[2 * g + 1] = (unsigned char)(h2 << 4 | h3);
+			if (ok) {
+				out[2 * g] = (unsigned char)(h0 << 4 | h1);
+				out[2 * g + 1] = (unsigned char)(h2 << 4 | h3);
+			}
 		}
 		if (ok)
 			return true;
