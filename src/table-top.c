@@ -16,6 +16,7 @@
  * by the line's end, and nothing is allocated.
  */
 #include "table.h"
+#include "table-internal.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -69,8 +70,12 @@ void ctune_table_top_reset(ctune_table_top *t)
 
 void ctune_table_top_add(ctune_table_top *t, const ctune_top_keys *k)
 {
+	/* the five summaries' cache lines are loaded side by side */
+	uint32_t h[CTUNE_TOP_DIM_COUNT];
 	for (int d = 0; d < CTUNE_TOP_DIM_COUNT; d++)
-		ctune_topk_add(t->dim[d], &k->k[d]);
+		h[d] = ctune_topk_prefetch(t->dim[d], &k->k[d]);
+	for (int d = 0; d < CTUNE_TOP_DIM_COUNT; d++)
+		ctune_topk_add_hashed(t->dim[d], &k->k[d], h[d]);
 }
 
 int ctune_table_top_merge(ctune_table_top *to, const ctune_table_top *from)
@@ -213,74 +218,64 @@ static inline const char *token_end(const char *p, const char *e)
 
 #define STARTS_WITH(p, e, lit) ((size_t)((e) - (p)) >= sizeof(lit) - 1 && memcmp((p), (lit), sizeof(lit) - 1) == 0)
 
-/* A decimal of at most max filling [p, te) exactly. */
-static bool number_is(const char *p, const char *te, uint32_t max, uint32_t *out)
+/* A decimal of at most max (and at most 10 digits) at p, ending at a
+ * blank or e: the value into out, the end returned, or NULL. */
+static inline const char *number_at(const char *p, const char *e, uint32_t max, uint32_t *out)
 {
-	if (p == te || te - p > 10)
-		return false;
+	const char *s = p;
 	uint64_t v = 0;
-	for (; p < te; p++) {
-		if (!is_digit(*p))
-			return false;
-		v = v * 10 + (uint64_t)(*p - '0');
-	}
-	if (v > max)
-		return false;
-	*out = (uint32_t)v;
-	return true;
-}
-
-/* "NAME=N" at p as the whole token: N into out, the token's end returned
- * (blank or e), or NULL. */
-static const char *field_number(const char *p, const char *e, const char *name, size_t nlen, uint32_t max,
-				uint32_t *out)
-{
-	if ((size_t)(e - p) < nlen || memcmp(p, name, nlen) != 0)
+	while (p < e && is_digit(*p) && p - s < 10)
+		v = v * 10 + (uint64_t)(*p++ - '0');
+	if (p == s || (p < e && !is_blank(*p)) || v > max)
 		return NULL;
-	const char *te = token_end(p + nlen, e);
-	return number_is(p + nlen, te, max, out) ? te : NULL;
+	*out = (uint32_t)v;
+	return p;
 }
-#define FIELD(p, e, lit, max, out) field_number((p), (e), lit, sizeof(lit) - 1, (max), (out))
 
-/* A dotted quad filling [p, te). */
-static bool parse_v4(const char *p, const char *te, unsigned char out[4])
+/* "NAME=N" at p as the whole token (lit is "NAME="): N into out, the
+ * token's end (a blank or e), or NULL.  The name's compare has a constant
+ * length, so it is a word compare, not a call. */
+#define FIELD(p, e, lit, max, out) \
+	(STARTS_WITH((p), (e), lit) ? number_at((p) + sizeof(lit) - 1, (e), (max), (out)) : NULL)
+
+/* A dotted quad at p ending at a blank or e: its end, or NULL. */
+static inline const char *parse_v4(const char *p, const char *e, unsigned char out[4])
 {
 	for (int i = 0; i < 4; i++) {
 		const char *s = p;
 		unsigned v = 0;
-		while (p < te && is_digit(*p) && p - s < 3)
+		while (p < e && is_digit(*p) && p - s < 3)
 			v = v * 10 + (unsigned)(*p++ - '0');
 		if (p == s || v > 255)
-			return false;
+			return NULL;
 		out[i] = (unsigned char)v;
 		if (i < 3) {
-			if (p >= te || *p != '.')
-				return false;
+			if (p >= e || *p != '.')
+				return NULL;
 			p++;
 		}
 	}
-	return p == te;
+	return p == e || is_blank(*p) ? p : NULL;
 }
 
-/* An IPv6 address filling [p, te): the kernel's "%pI6" (eight groups of
- * four hex digits) directly, anything else inet_pton() accepts through a
- * bounded copy. */
-static bool parse_v6(const char *p, const char *te, unsigned char out[16])
+/* The kernel's "%pI6" at p: eight groups of four hex digits (39 bytes). */
+static inline bool parse_v6_full(const char *p, unsigned char out[16])
 {
-	if (te - p == 39) {
-		bool ok = true;
-		for (int g = 0; g < 8 && ok; g++) {
-			const char *q = p + 5 * g;
-			int h0 = hex_val(q[0]), h1 = hex_val(q[1]), h2 = hex_val(q[2]), h3 = hex_val(q[3]);
-			ok = (h0 | h1 | h2 | h3) >= 0 && (g == 7 || q[4] == ':');
-			if (ok) {
-				out[2 * g] = (unsigned char)(h0 << 4 | h1);
-				out[2 * g + 1] = (unsigned char)(h2 << 4 | h3);
-			}
-		}
-		if (ok)
-			return true;
+	for (int g = 0; g < 8; g++) {
+		const char *q = p + 5 * g;
+		int h0 = hex_val(q[0]), h1 = hex_val(q[1]), h2 = hex_val(q[2]), h3 = hex_val(q[3]);
+		if ((h0 | h1 | h2 | h3) < 0 || (g < 7 && q[4] != ':'))
+			return false;
+		out[2 * g] = (unsigned char)(h0 << 4 | h1);
+		out[2 * g + 1] = (unsigned char)(h2 << 4 | h3);
 	}
+	return true;
+}
+
+/* Any other IPv6 text filling [p, te) that inet_pton() accepts, through a
+ * bounded copy. */
+static bool parse_v6_text(const char *p, const char *te, unsigned char out[16])
+{
 	char buf[INET6_ADDRSTRLEN];
 	size_t n = (size_t)(te - p);
 	if (n == 0 || n >= sizeof(buf))
@@ -291,17 +286,24 @@ static bool parse_v6(const char *p, const char *te, unsigned char out[16])
 }
 
 /* "src=ADDR" / "dst=ADDR" (prefix already matched at p) as a key; the
- * token's end, or NULL. */
-static const char *address(const char *p, const char *e, ctune_topk_key *k)
+ * token's end, or NULL.  IPv4 and the kernel's full-width IPv6 are read
+ * in place; other IPv6 spellings go through inet_pton(). */
+static inline const char *address(const char *p, const char *e, ctune_topk_key *k)
 {
-	const char *te = token_end(p, e);
 	unsigned char b[16];
-	if (parse_v4(p, te, b))
+	const char *te = parse_v4(p, e, b);
+	if (te) {
 		ctune_top_key_addr(k, AF_INET, b);
-	else if (parse_v6(p, te, b))
-		ctune_top_key_addr(k, AF_INET6, b);
-	else
-		return NULL;
+		return te;
+	}
+	if (e - p >= 39 && (e - p == 39 || is_blank(p[39])) && parse_v6_full(p, b)) {
+		te = p + 39;
+	} else {
+		te = token_end(p, e);
+		if (!parse_v6_text(p, te, b))
+			return NULL;
+	}
+	ctune_top_key_addr(k, AF_INET6, b);
 	return te;
 }
 
@@ -311,30 +313,30 @@ static const char *head_pair(const char *p, const char *e, uint32_t *num)
 	if (p >= e || !is_alpha(*p))
 		return NULL;
 	p = skip_blanks(token_end(p, e), e);
-	const char *te = token_end(p, e);
-	return number_is(p, te, 255, num) ? te : NULL;
+	return number_at(p, e, 255, num);
 }
 
 /* mark= and zone= stand in the last tokens of a line, after the flags
  * ("... [ASSURED] mark=0 secctx=... zone=0 delta-time=... use=2"; 2.6.18:
  * "mark=0 secmark=0 use=1").  Neither name can be part of a tuple, so the
- * last few tokens are simply looked through. */
+ * last few tokens are looked through from the end, up to mark= (the first
+ * of them), a flag, or TAIL_TOKENS tokens. */
 enum { TAIL_TOKENS = 8 };
 
 static bool tail_fields(const char *p, const char *e, uint32_t *mark, uint32_t *zone, bool *zone_seen)
 {
 	const char *te = e;
-	bool mark_seen = false;
 	for (int i = 0; i < TAIL_TOKENS && te > p; i++) {
 		const char *ts = te;
 		while (ts > p && !is_blank(ts[-1]))
 			ts--;
 		if (ts < te && *ts == '[')
 			break;
-		if (!mark_seen && STARTS_WITH(ts, te, "mark=")) {
+		if (STARTS_WITH(ts, te, "mark=")) {
 			if (!FIELD(ts, te, "mark=", UINT32_MAX, mark))
 				return false;
-			mark_seen = true;
+			/* the first of the tail fields: zone= is behind it */
+			break;
 		} else if (!*zone_seen && STARTS_WITH(ts, te, "zone=")) {
 			if (!FIELD(ts, te, "zone=", 65535, zone))
 				return false;
@@ -372,25 +374,28 @@ bool ctune_top_parse_line(const char *p, const char *e, ctune_top_keys *out)
 	p = skip_blanks(p, e);
 
 	/* the head: "ipv4 2 tcp 6 ..." or legacy "tcp 6 ..." */
-	uint32_t l3 = 2, l4;
+	uint32_t l4;
 	const char *q = head_pair(p, e, &l4);
 	if (!q)
 		return false;
 	q = skip_blanks(q, e);
 	bool modern = q < e && is_alpha(*q);
 	if (modern) {
-		l3 = l4;
 		q = head_pair(q, e, &l4);
 		if (!q)
 			return false;
 	}
-	(void)l3;
 
 	/* the original tuple: the first "src=" token */
 	while (q < e && !STARTS_WITH(q, e, "src="))
 		q = skip_blanks(token_end(q, e), e);
 	if (q >= e)
 		return false;
+	return table_top_parse_tuple(q, e, l4, modern, out);
+}
+
+bool table_top_parse_tuple(const char *q, const char *e, unsigned l4, bool modern, ctune_top_keys *out)
+{
 	q = address(q + 4, e, &out->k[CTUNE_TOP_SRC]);
 	if (!q)
 		return false;

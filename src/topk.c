@@ -7,10 +7,12 @@
  *   order[i]    the ids sorted by count, largest first; pos[id] is the
  *               inverse.  The smallest count is order[n-1];
  *   bucket[b]   a run [first, last] of positions with one count;
- *   slot[h]     the hash index: id + 1, or 0 for an empty slot; linear
- *               probing over a power of two at least twice the capacity,
- *               deletion by backward shift (no tombstones, so a look-up
- *               never walks more than the live cluster).
+ *   slot[h]     the hash index: id + 1 (0 for an empty slot) and the
+ *               key's 32-bit hash; linear probing over a power of two at
+ *               least twice the capacity, deletion by backward shift (no
+ *               tombstones, so a look-up never walks more than the live
+ *               cluster); each item knows its slot, so an eviction goes
+ *               straight to it.
  *
  * An increment moves the counter to the first position of its run (a swap
  * with whoever stands there), shrinks the run by one from the front, and
@@ -28,6 +30,15 @@ struct item {
 	ctune_topk_key key;
 	uint64_t count, error;
 	uint32_t bucket;
+	uint32_t slot; /* where the hash index holds it */
+};
+
+/* A slot of the hash index: the id + 1 (0: empty) and the key's hash, so
+ * that a probe compares keys only on a full hash match and a deletion
+ * finds each moved key's home slot without hashing it again. */
+struct slot {
+	uint32_t id1;
+	uint32_t hash;
 };
 
 struct bucket {
@@ -45,16 +56,16 @@ struct ctune_topk {
 	uint32_t *order, *pos;
 	struct bucket *bucket;
 	uint32_t *free_bucket;
-	uint32_t *slot;
+	struct slot *slot;
 };
 
-static inline uint64_t key_hash(const ctune_topk_key *k)
+static inline uint32_t key_hash(const ctune_topk_key *k)
 {
 	uint64_t h = k->a * UINT64_C(0x9e3779b97f4a7c15);
 	h ^= (k->b + (uint64_t)k->c * UINT64_C(0x100000001b3) + k->d) * UINT64_C(0xc2b2ae3d27d4eb4f);
 	h ^= h >> 31;
 	h *= UINT64_C(0x94d049bb133111eb);
-	return h ^ (h >> 29);
+	return (uint32_t)(h >> 32);
 }
 
 static inline bool key_eq(const ctune_topk_key *x, const ctune_topk_key *y)
@@ -115,15 +126,22 @@ void ctune_topk_reset(ctune_topk *t)
 /* ---- the hash index ---------------------------------------------------- */
 
 /* The slot holding k, or the empty slot where it would go. */
-static inline uint32_t slot_find(const ctune_topk *t, const ctune_topk_key *k, uint64_t h)
+static inline uint32_t slot_find(const ctune_topk *t, const ctune_topk_key *k, uint32_t h)
 {
-	uint32_t i = (uint32_t)h & t->mask;
+	uint32_t i = h & t->mask;
 	for (;;) {
-		uint32_t s = t->slot[i];
-		if (s == 0 || key_eq(&t->item[s - 1].key, k))
+		const struct slot *s = &t->slot[i];
+		if (s->id1 == 0 || (s->hash == h && key_eq(&t->item[s->id1 - 1].key, k)))
 			return i;
 		i = (i + 1) & t->mask;
 	}
+}
+
+static inline void slot_set(ctune_topk *t, uint32_t i, uint32_t id, uint32_t h)
+{
+	t->slot[i].id1 = id + 1;
+	t->slot[i].hash = h;
+	t->item[id].slot = i;
 }
 
 /* Empty slot i and shift the rest of its cluster back, so that every key
@@ -132,17 +150,17 @@ static void slot_delete(ctune_topk *t, uint32_t i)
 {
 	uint32_t j = i;
 	for (;;) {
-		t->slot[i] = 0;
+		t->slot[i].id1 = 0;
 		for (;;) {
 			j = (j + 1) & t->mask;
-			uint32_t s = t->slot[j];
-			if (s == 0)
+			struct slot s = t->slot[j];
+			if (s.id1 == 0)
 				return;
-			uint32_t home = (uint32_t)key_hash(&t->item[s - 1].key) & t->mask;
+			uint32_t home = s.hash & t->mask;
 			/* s may move to i when its home is not in (i, j] cyclically */
 			bool stays = i <= j ? (i < home && home <= j) : (i < home || home <= j);
 			if (!stays) {
-				t->slot[i] = s;
+				slot_set(t, i, s.id1 - 1, s.hash);
 				i = j;
 				break;
 			}
@@ -204,12 +222,26 @@ static inline void increment(ctune_topk *t, uint32_t id)
 	}
 }
 
+uint32_t ctune_topk_prefetch(const ctune_topk *t, const ctune_topk_key *k)
+{
+	uint32_t h = key_hash(k);
+	__builtin_prefetch(&t->slot[h & t->mask]);
+	/* the counter a new key would take */
+	if (t->n)
+		__builtin_prefetch(&t->item[t->order[t->n - 1]]);
+	return h;
+}
+
 void ctune_topk_add(ctune_topk *t, const ctune_topk_key *k)
 {
+	ctune_topk_add_hashed(t, k, key_hash(k));
+}
+
+void ctune_topk_add_hashed(ctune_topk *t, const ctune_topk_key *k, uint32_t h)
+{
 	t->total++;
-	uint64_t h = key_hash(k);
 	uint32_t i = slot_find(t, k, h);
-	uint32_t s = t->slot[i];
+	uint32_t s = t->slot[i].id1;
 	if (s) {
 		increment(t, s - 1);
 		return;
@@ -217,17 +249,17 @@ void ctune_topk_add(ctune_topk *t, const ctune_topk_key *k)
 	if (t->n < t->cap) {
 		uint32_t id = t->n;
 		t->item[id] = (struct item){ .key = *k, .count = 1, .error = 0 };
-		t->slot[i] = id + 1;
+		slot_set(t, i, id, h);
 		order_append(t, id);
 		return;
 	}
 	/* full: the smallest counter goes to k, with its count as the error */
 	uint32_t id = t->order[t->n - 1];
 	struct item *it = &t->item[id];
-	slot_delete(t, slot_find(t, &it->key, key_hash(&it->key)));
+	slot_delete(t, it->slot);
 	it->key = *k;
 	it->error = it->count;
-	t->slot[slot_find(t, k, h)] = id + 1;
+	slot_set(t, slot_find(t, k, h), id, h);
 	t->exact = false;
 	increment(t, id);
 }
@@ -309,7 +341,7 @@ uint64_t ctune_topk_unheld_max(const ctune_topk *t)
 
 static const struct item *held(const ctune_topk *t, const ctune_topk_key *k)
 {
-	uint32_t s = t->slot[slot_find(t, k, key_hash(k))];
+	uint32_t s = t->slot[slot_find(t, k, key_hash(k))].id1;
 	return s ? &t->item[s - 1] : NULL;
 }
 
@@ -336,12 +368,12 @@ int ctune_topk_merge(ctune_topk *to, const ctune_topk *from)
 	for (uint32_t i = 0; i < to->n; i++) {
 		const struct item *x = &to->item[to->order[i]];
 		const struct item *y = held(from, &x->key);
-		all[m++] = (struct item){ x->key, x->count + (y ? y->count : bf), x->error + (y ? y->error : bf), 0 };
+		all[m++] = (struct item){ x->key, x->count + (y ? y->count : bf), x->error + (y ? y->error : bf), 0, 0 };
 	}
 	for (uint32_t i = 0; i < from->n; i++) {
 		const struct item *y = &from->item[from->order[i]];
 		if (!held(to, &y->key))
-			all[m++] = (struct item){ y->key, y->count + bt, y->error + bt, 0 };
+			all[m++] = (struct item){ y->key, y->count + bt, y->error + bt, 0, 0 };
 	}
 	qsort(all, m, sizeof(*all), merged_cmp);
 
@@ -353,8 +385,9 @@ int ctune_topk_merge(ctune_topk *to, const ctune_topk *from)
 	size_t keep = m < to->cap ? m : to->cap;
 	for (size_t i = 0; i < keep; i++) {
 		uint32_t id = (uint32_t)i;
+		uint32_t h = key_hash(&all[i].key);
 		to->item[id] = all[i];
-		to->slot[slot_find(to, &all[i].key, key_hash(&all[i].key))] = id + 1;
+		slot_set(to, slot_find(to, &all[i].key, h), id, h);
 		order_append(to, id);
 	}
 	free(all);

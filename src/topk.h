@@ -62,6 +62,12 @@ void ctune_topk_reset(ctune_topk *t);
 /* Add one occurrence of k. */
 void ctune_topk_add(ctune_topk *t, const ctune_topk_key *k);
 
+/* The same in two steps, so that several summaries' memory is fetched in
+ * parallel: ctune_topk_prefetch() starts loading what the add of k will
+ * touch and returns k's hash, which ctune_topk_add_hashed() takes. */
+uint32_t ctune_topk_prefetch(const ctune_topk *t, const ctune_topk_key *k);
+void ctune_topk_add_hashed(ctune_topk *t, const ctune_topk_key *k, uint32_t hash);
+
 /* Add the summary from to the summary to (same capacity): to becomes the
  * summary of both streams.  Returns 0, -EINVAL (capacities differ) or
  * -ENOMEM (to is then unchanged). */
