@@ -3,9 +3,13 @@
  * Layout (all allocated by ctune_topk_new, nothing afterwards but a merge's
  * scratch):
  *
- *   item[id]    key, count, error, bucket of counter id (0..n-1);
+ *   item[id]    key, error and hash slot of counter id (0..n-1);
  *   order[i]    the ids sorted by count, largest first; pos[id] is the
- *               inverse.  The smallest count is order[n-1];
+ *               inverse.  The smallest count is at position n-1;
+ *   cnt[i], bkt[i]  the count at position i and the run it belongs to
+ *               (indexed by position, so that the neighbour an increment
+ *               looks at is next door in memory, not another counter's
+ *               record: an eviction touches about five cache lines);
  *   bucket[b]   a run [first, last] of positions with one count;
  *   slot[h]     the hash index: id + 1 (0 for an empty slot) and the
  *               key's 32-bit hash; linear probing over a power of two at
@@ -28,8 +32,7 @@
 
 struct item {
 	ctune_topk_key key;
-	uint64_t count, error;
-	uint32_t bucket;
+	uint64_t error;
 	uint32_t slot; /* where the hash index holds it */
 };
 
@@ -47,13 +50,16 @@ struct bucket {
 
 struct ctune_topk {
 	unsigned cap;
-	uint32_t n;         /* counters in use */
-	uint32_t mask;      /* slots - 1 */
-	uint32_t nfree;     /* free buckets on the stack */
+	uint32_t n;     /* counters in use */
+	uint32_t mask;  /* slots - 1 */
+	uint32_t nfree; /* free buckets on the stack */
 	bool exact;
 	uint64_t total;
 	struct item *item;
-	uint32_t *order, *pos;
+	uint32_t *pos;   /* by id */
+	uint32_t *order; /* by position */
+	uint64_t *cnt;   /* by position */
+	uint32_t *bkt;   /* by position */
 	struct bucket *bucket;
 	uint32_t *free_bucket;
 	struct slot *slot;
@@ -86,12 +92,14 @@ ctune_topk *ctune_topk_new(unsigned capacity)
 	t->cap = capacity;
 	t->mask = slots - 1;
 	t->item = malloc(capacity * sizeof(*t->item));
-	t->order = malloc(capacity * sizeof(*t->order));
 	t->pos = malloc(capacity * sizeof(*t->pos));
+	t->order = malloc(capacity * sizeof(*t->order));
+	t->cnt = malloc(capacity * sizeof(*t->cnt));
+	t->bkt = malloc(capacity * sizeof(*t->bkt));
 	t->bucket = malloc(capacity * sizeof(*t->bucket));
 	t->free_bucket = malloc(capacity * sizeof(*t->free_bucket));
 	t->slot = malloc(slots * sizeof(*t->slot));
-	if (!t->item || !t->order || !t->pos || !t->bucket || !t->free_bucket || !t->slot) {
+	if (!t->item || !t->pos || !t->order || !t->cnt || !t->bkt || !t->bucket || !t->free_bucket || !t->slot) {
 		ctune_topk_free(t);
 		return NULL;
 	}
@@ -104,8 +112,10 @@ void ctune_topk_free(ctune_topk *t)
 	if (!t)
 		return;
 	free(t->item);
-	free(t->order);
 	free(t->pos);
+	free(t->order);
+	free(t->cnt);
+	free(t->bkt);
 	free(t->bucket);
 	free(t->free_bucket);
 	free(t->slot);
@@ -178,30 +188,31 @@ static inline uint32_t bucket_new(ctune_topk *t, uint32_t first, uint32_t last)
 	return b;
 }
 
-/* Put counter id (its count already set) at position p = n - 1, the end
- * of the order, as the smallest count. */
-static inline void order_append(ctune_topk *t, uint32_t id)
+/* Put counter id with count c at position n, the end of the order: c must
+ * be no larger than the count before it. */
+static inline void order_append(ctune_topk *t, uint32_t id, uint64_t c)
 {
 	uint32_t p = t->n++;
 	t->order[p] = id;
 	t->pos[id] = p;
-	if (p > 0 && t->item[t->order[p - 1]].count == t->item[id].count) {
-		uint32_t b = t->item[t->order[p - 1]].bucket;
+	t->cnt[p] = c;
+	if (p > 0 && t->cnt[p - 1] == c) {
+		uint32_t b = t->bkt[p - 1];
 		t->bucket[b].last = p;
-		t->item[id].bucket = b;
+		t->bkt[p] = b;
 	} else {
-		t->item[id].bucket = bucket_new(t, p, p);
+		t->bkt[p] = bucket_new(t, p, p);
 	}
 }
 
 /* count of id += 1, keeping the order sorted. */
 static inline void increment(ctune_topk *t, uint32_t id)
 {
-	struct item *it = &t->item[id];
-	uint32_t b = it->bucket;
-	uint32_t f = t->bucket[b].first;
 	uint32_t i = t->pos[id];
+	uint32_t b = t->bkt[i];
+	uint32_t f = t->bucket[b].first;
 	if (i != f) {
+		/* same run: same count and bucket, only the ids trade places */
 		uint32_t other = t->order[f];
 		t->order[i] = other;
 		t->pos[other] = i;
@@ -212,13 +223,13 @@ static inline void increment(ctune_topk *t, uint32_t id)
 		t->free_bucket[t->nfree++] = b;
 	else
 		t->bucket[b].first = f + 1;
-	it->count++;
-	if (f > 0 && t->item[t->order[f - 1]].count == it->count) {
-		uint32_t nb = t->item[t->order[f - 1]].bucket;
+	uint64_t c = ++t->cnt[f];
+	if (f > 0 && t->cnt[f - 1] == c) {
+		uint32_t nb = t->bkt[f - 1];
 		t->bucket[nb].last = f;
-		it->bucket = nb;
+		t->bkt[f] = nb;
 	} else {
-		it->bucket = bucket_new(t, f, f);
+		t->bkt[f] = bucket_new(t, f, f);
 	}
 }
 
@@ -227,7 +238,7 @@ uint32_t ctune_topk_prefetch(const ctune_topk *t, const ctune_topk_key *k)
 	uint32_t h = key_hash(k);
 	__builtin_prefetch(&t->slot[h & t->mask]);
 	/* the counter a new key would take */
-	if (t->n)
+	if (t->n == t->cap)
 		__builtin_prefetch(&t->item[t->order[t->n - 1]]);
 	return h;
 }
@@ -248,9 +259,10 @@ void ctune_topk_add_hashed(ctune_topk *t, const ctune_topk_key *k, uint32_t h)
 	}
 	if (t->n < t->cap) {
 		uint32_t id = t->n;
-		t->item[id] = (struct item){ .key = *k, .count = 1, .error = 0 };
+		t->item[id].key = *k;
+		t->item[id].error = 0;
 		slot_set(t, i, id, h);
-		order_append(t, id);
+		order_append(t, id, 1);
 		return;
 	}
 	/* full: the smallest counter goes to k, with its count as the error */
@@ -258,7 +270,7 @@ void ctune_topk_add_hashed(ctune_topk *t, const ctune_topk_key *k, uint32_t h)
 	struct item *it = &t->item[id];
 	slot_delete(t, it->slot);
 	it->key = *k;
-	it->error = it->count;
+	it->error = t->cnt[t->n - 1];
 	slot_set(t, slot_find(t, k, h), id, h);
 	t->exact = false;
 	increment(t, id);
@@ -276,6 +288,12 @@ static int item_cmp(const void *pa, const void *pb)
 	return memcmp(&a->key, &b->key, sizeof(a->key));
 }
 
+static inline ctune_topk_item item_at(const ctune_topk *t, uint32_t p)
+{
+	const struct item *it = &t->item[t->order[p]];
+	return (ctune_topk_item){ it->key, t->cnt[p], it->error };
+}
+
 size_t ctune_topk_top(const ctune_topk *t, ctune_topk_item *out, size_t n)
 {
 	if (n == 0 || t->n == 0)
@@ -283,9 +301,9 @@ size_t ctune_topk_top(const ctune_topk *t, ctune_topk_item *out, size_t n)
 	/* the first n of the order, and every counter tied with the n-th
 	 * (which of them is listed is decided by the full comparison) */
 	size_t want = n < t->n ? n : t->n;
-	uint64_t edge = t->item[t->order[want - 1]].count;
+	uint64_t edge = t->cnt[want - 1];
 	size_t m = want;
-	while (m < t->n && t->item[t->order[m]].count == edge)
+	while (m < t->n && t->cnt[m] == edge)
 		m++;
 	ctune_topk_item *tmp = m > n ? malloc(m * sizeof(*tmp)) : out;
 	if (!tmp) {
@@ -293,10 +311,8 @@ size_t ctune_topk_top(const ctune_topk *t, ctune_topk_item *out, size_t n)
 		m = want;
 		tmp = out;
 	}
-	for (size_t i = 0; i < m; i++) {
-		const struct item *it = &t->item[t->order[i]];
-		tmp[i] = (ctune_topk_item){ it->key, it->count, it->error };
-	}
+	for (size_t i = 0; i < m; i++)
+		tmp[i] = item_at(t, (uint32_t)i);
 	qsort(tmp, m, sizeof(*tmp), item_cmp);
 	if (tmp != out) {
 		memcpy(out, tmp, want * sizeof(*out));
@@ -327,7 +343,7 @@ bool ctune_topk_exact(const ctune_topk *t)
 
 uint64_t ctune_topk_unheld_max(const ctune_topk *t)
 {
-	return t->n == t->cap && !t->exact ? t->item[t->order[t->n - 1]].count : 0;
+	return t->n == t->cap && !t->exact ? t->cnt[t->n - 1] : 0;
 }
 
 /* ---- merge ------------------------------------------------------------------
@@ -339,20 +355,11 @@ uint64_t ctune_topk_unheld_max(const ctune_topk *t)
  * summary stays below the smallest count kept, as Space-Saving needs.  The
  * largest capacity of them are kept, in order. */
 
-static const struct item *held(const ctune_topk *t, const ctune_topk_key *k)
+/* The position of k in t, or -1. */
+static long held(const ctune_topk *t, const ctune_topk_key *k)
 {
 	uint32_t s = t->slot[slot_find(t, k, key_hash(k))].id1;
-	return s ? &t->item[s - 1] : NULL;
-}
-
-static int merged_cmp(const void *pa, const void *pb)
-{
-	const struct item *a = pa, *b = pb;
-	if (a->count != b->count)
-		return a->count > b->count ? -1 : 1;
-	if (a->error != b->error)
-		return a->error < b->error ? -1 : 1;
-	return memcmp(&a->key, &b->key, sizeof(a->key));
+	return s ? (long)t->pos[s - 1] : -1;
 }
 
 int ctune_topk_merge(ctune_topk *to, const ctune_topk *from)
@@ -360,22 +367,23 @@ int ctune_topk_merge(ctune_topk *to, const ctune_topk *from)
 	if (to->cap != from->cap)
 		return -EINVAL;
 	size_t nall = (size_t)to->n + from->n;
-	struct item *all = malloc((nall ? nall : 1) * sizeof(*all));
+	ctune_topk_item *all = malloc((nall ? nall : 1) * sizeof(*all));
 	if (!all)
 		return -ENOMEM;
 	uint64_t bt = ctune_topk_unheld_max(to), bf = ctune_topk_unheld_max(from);
 	size_t m = 0;
 	for (uint32_t i = 0; i < to->n; i++) {
-		const struct item *x = &to->item[to->order[i]];
-		const struct item *y = held(from, &x->key);
-		all[m++] = (struct item){ x->key, x->count + (y ? y->count : bf), x->error + (y ? y->error : bf), 0, 0 };
+		ctune_topk_item x = item_at(to, i);
+		long j = held(from, &x.key);
+		ctune_topk_item y = j >= 0 ? item_at(from, (uint32_t)j) : (ctune_topk_item){ x.key, bf, bf };
+		all[m++] = (ctune_topk_item){ x.key, x.count + y.count, x.error + y.error };
 	}
 	for (uint32_t i = 0; i < from->n; i++) {
-		const struct item *y = &from->item[from->order[i]];
-		if (!held(to, &y->key))
-			all[m++] = (struct item){ y->key, y->count + bt, y->error + bt, 0, 0 };
+		ctune_topk_item y = item_at(from, i);
+		if (held(to, &y.key) < 0)
+			all[m++] = (ctune_topk_item){ y.key, y.count + bt, y.error + bt };
 	}
-	qsort(all, m, sizeof(*all), merged_cmp);
+	qsort(all, m, sizeof(*all), item_cmp);
 
 	bool exact = to->exact && from->exact && m <= to->cap;
 	uint64_t total = to->total + from->total;
@@ -386,9 +394,10 @@ int ctune_topk_merge(ctune_topk *to, const ctune_topk *from)
 	for (size_t i = 0; i < keep; i++) {
 		uint32_t id = (uint32_t)i;
 		uint32_t h = key_hash(&all[i].key);
-		to->item[id] = all[i];
+		to->item[id].key = all[i].key;
+		to->item[id].error = all[i].error;
 		slot_set(to, slot_find(to, &all[i].key, h), id, h);
-		order_append(to, id);
+		order_append(to, id, all[i].count);
 	}
 	free(all);
 	return 0;
