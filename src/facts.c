@@ -232,7 +232,8 @@ int ctune_facts_gather(const ctune_root *r, const ctune_facts_opts *opts, ctune_
 
 	if (opts->table) {
 		ctune_table_summary_init(&f->table);
-		if (opts->top > 0 && !(f->table.top = ctune_table_top_new(opts->top))) {
+		ctune_table_top *top = NULL;
+		if (opts->top > 0 && !(top = ctune_table_top_new(opts->top))) {
 			ctune_netlink_close(nl);
 			ctune_facts_free(f);
 			return ctune_error_set(err, opts->top > CTUNE_TOP_LIMIT_MAX ? -EINVAL : -ENOMEM,
@@ -240,13 +241,13 @@ int ctune_facts_gather(const ctune_root *r, const ctune_facts_opts *opts, ctune_
 												   : "out of memory");
 		}
 		if (nl) {
-			rr = ctune_netlink_summarize(nl, &f->table, NULL, err);
+			rr = ctune_netlink_summarize_top(nl, &f->table, top, NULL, err);
 			f->table_file = NULL;
 		} else {
 			/* No table file (a kernel without CONFIG_NF_CONNTRACK_PROCFS, or
 			 * no conntrack at all) is an answer: table null and why. */
 			ctune_error e = { 0 };
-			rr = ctune_table_summarize(r, f->detect.scheme, &f->table, &f->table_file, &e);
+			rr = ctune_table_summarize_top(r, f->detect.scheme, &f->table, top, &f->table_file, &e);
 			if (rr == -ENOENT) {
 				warn(f, "no table summary: %s%s", e.msg,
 				     r->len ? "" : "; ctnetlink (source netlink, with CAP_NET_ADMIN) reads it without /proc");

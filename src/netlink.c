@@ -623,6 +623,12 @@ static int ct_msg_cb(const struct nlmsghdr *nlh, void *data)
 int ctune_netlink_summarize(ctune_netlink *nl, ctune_table_summary *s, ctune_netlink_dump_info *info,
 			    ctune_error *err)
 {
+	return ctune_netlink_summarize_top(nl, s, NULL, info, err);
+}
+
+int ctune_netlink_summarize_top(ctune_netlink *nl, ctune_table_summary *s, struct ctune_table_top *top,
+				ctune_netlink_dump_info *info, ctune_error *err)
+{
 	ctune_netlink_dump_info local = { 0 };
 	int r = 0;
 	for (unsigned attempt = 0; attempt <= CTUNE_NETLINK_DUMP_RETRIES; attempt++) {
@@ -631,7 +637,6 @@ int ctune_netlink_summarize(ctune_netlink *nl, ctune_table_summary *s, ctune_net
 			if (r < 0)
 				return nl_fail(err, r, "netlink socket");
 		}
-		struct ctune_table_top *top = s->top;
 		ctune_table_summary_init(s);
 		s->top = top;
 		if (top)
@@ -649,7 +654,6 @@ int ctune_netlink_summarize(ctune_netlink *nl, ctune_table_summary *s, ctune_net
 	if (info)
 		*info = local;
 	if (r < 0) {
-		struct ctune_table_top *top = s->top;
 		ctune_table_summary_init(s);
 		s->top = top;
 		if (top)

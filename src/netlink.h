@@ -94,7 +94,7 @@ typedef struct ctune_netlink_dump_info {
 #define CTUNE_NETLINK_DUMP_RETRIES 3
 
 /* Summarise the conntrack table of the caller's namespace into s (which is
- * zeroed first; s->top is kept, reset and filled) from one IPCTNL_MSG_CT_GET dump of both families.
+ * zeroed first) from one IPCTNL_MSG_CT_GET dump of both families.
  *
  * HOT PATH: a busy table has a million entries and the kernel spends about
  * 2 us on each; this side must add next to nothing.  One fixed receive
@@ -129,7 +129,7 @@ typedef struct ctune_netlink_dump_info {
  *              only, not in total); with top talkers on, also one whose
  *              original tuple lacks its addresses, or a port protocol's
  *              destination port, or an ICMP entry's type;
- *   top        (s->top) source and destination of CTA_TUPLE_ORIG, its
+ *   top        (ctune_netlink_summarize_top) source and destination of CTA_TUPLE_ORIG, its
  *              CTA_PROTO_DST_PORT / CTA_PROTO_ICMP(V6)_TYPE, CTA_ZONE (else
  *              a tuple's CTA_TUPLE_ZONE, else 0) and CTA_MARK (else 0): the
  *              keys the /proc line of the same entry gives.
@@ -141,6 +141,11 @@ typedef struct ctune_netlink_dump_info {
  * ctune_netlink_count, plus -ENOBUFS / -EINTR after the retries. */
 int ctune_netlink_summarize(ctune_netlink *nl, ctune_table_summary *s, ctune_netlink_dump_info *info,
 			    ctune_error *err);
+
+/* The same with top talkers: top (may be NULL) is reset and filled, and
+ * s->top points to it. */
+int ctune_netlink_summarize_top(ctune_netlink *nl, ctune_table_summary *s, struct ctune_table_top *top,
+				ctune_netlink_dump_info *info, ctune_error *err);
 
 /* Is the netlink path usable here?  Opens a socket and sends the cheap
  * global statistics request, which needs the same CAP_NET_ADMIN as a dump.

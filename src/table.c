@@ -1244,6 +1244,12 @@ int ctune_table_summarize_fd(int fd, ctune_table_summary *s)
 int ctune_table_summarize(const ctune_root *r, ctune_scheme scheme, ctune_table_summary *s,
 			  const char **path_used, ctune_error *err)
 {
+	return ctune_table_summarize_top(r, scheme, s, NULL, path_used, err);
+}
+
+int ctune_table_summarize_top(const ctune_root *r, ctune_scheme scheme, ctune_table_summary *s,
+			      struct ctune_table_top *top, const char **path_used, ctune_error *err)
+{
 	ctune_scheme order[2];
 	if (scheme == CTUNE_SCHEME_LEGACY) {
 		order[0] = CTUNE_SCHEME_LEGACY;
@@ -1252,7 +1258,6 @@ int ctune_table_summarize(const ctune_root *r, ctune_scheme scheme, ctune_table_
 		order[0] = CTUNE_SCHEME_MODERN;
 		order[1] = CTUNE_SCHEME_LEGACY;
 	}
-	struct ctune_table_top *top = s->top;
 	ctune_table_summary_init(s);
 	s->top = top;
 	if (top)

@@ -71,8 +71,8 @@ typedef struct ctune_table_summary {
 	uint64_t offload;      /* [OFFLOAD] or [HW_OFFLOAD] */
 	uint64_t long_timeout; /* remaining timeout > CTUNE_LONG_TIMEOUT_SECONDS */
 	uint64_t malformed;    /* lines that could not be parsed (counted, not fatal) */
-	/* Top talkers (below), or NULL: the caller owns it and sets it after
-	 * ctune_table_summary_init(); the summaries reset it and keep it. */
+	/* Top talkers (below), or NULL: owned by the caller, who sets it after
+	 * ctune_table_summary_init() (or passes it to a *_summarize_top). */
 	struct ctune_table_top *top;
 } ctune_table_summary;
 
@@ -194,13 +194,18 @@ int ctune_table_summarize_fd(int fd, ctune_table_summary *s);
 
 /* Summarise the table file of the scheme under the root (falls back to the
  * other scheme's file when the scheme's own is missing; CTUNE_SCHEME_NONE
- * tries the modern file first).  s is zeroed first (s->top is kept, and reset).  *path_used (may be NULL)
+ * tries the modern file first).  s is zeroed first.  *path_used (may be NULL)
  * gets the absolute path read, as the running system names it (a static
  * string), or NULL.  Returns 0, or -ENOENT when no table file exists, or
  * -errno; err names the file (also for -ENOENT: pass a scratch error or NULL
  * where a missing table is an answer rather than a failure). */
 int ctune_table_summarize(const ctune_root *r, ctune_scheme scheme, ctune_table_summary *s,
 			  const char **path_used, ctune_error *err);
+
+/* The same with top talkers: top (may be NULL) is reset and filled, and
+ * s->top points to it. */
+int ctune_table_summarize_top(const ctune_root *r, ctune_scheme scheme, ctune_table_summary *s,
+			      struct ctune_table_top *top, const char **path_used, ctune_error *err);
 
 /* ---- how the summary runs: for tests and benchmarks ----------------------
  *
