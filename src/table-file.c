@@ -261,9 +261,16 @@ int table_summarize_file(int fd, uint64_t size, ctune_table_summary *s)
 			if (jobs[i].r < 0 && r == 0)
 				r = jobs[i].r;
 			ctune_table_summary_add(s, &jobs[i].s);
-			if (s->top && r == 0)
-				r = ctune_table_top_merge(s->top, jobs[i].s.top);
 		}
+		/* The ranges' top talkers in pairs, then pairs of pairs: each
+		 * merge level can add its parts' bounds, and a tree of two
+		 * levels keeps every error within 2 * entries / capacity
+		 * (topk.h), where a chain of four would allow 3x. */
+		for (unsigned step = 1; s->top && step < n && r == 0; step *= 2)
+			for (unsigned i = 0; i + step < n && r == 0; i += 2 * step)
+				r = ctune_table_top_merge(jobs[i].s.top, jobs[i + step].s.top);
+		if (s->top && r == 0)
+			r = ctune_table_top_merge(s->top, jobs[0].s.top);
 	}
 	for (unsigned i = 0; i < n; i++)
 		ctune_table_top_free(jobs[i].s.top);
