@@ -72,10 +72,15 @@ void ctune_table_top_add(ctune_table_top *t, const ctune_top_keys *k)
 {
 	/* the five summaries' cache lines are loaded side by side */
 	uint32_t h[CTUNE_TOP_DIM_COUNT];
+	unsigned todo = 0;
 	for (int d = 0; d < CTUNE_TOP_DIM_COUNT; d++)
-		h[d] = ctune_topk_prefetch(t->dim[d], &k->k[d]);
+		if (!ctune_topk_add_same(t->dim[d], &k->k[d])) {
+			h[d] = ctune_topk_prefetch(t->dim[d], &k->k[d]);
+			todo |= 1u << d;
+		}
 	for (int d = 0; d < CTUNE_TOP_DIM_COUNT; d++)
-		ctune_topk_add_hashed(t->dim[d], &k->k[d], h[d]);
+		if (todo & (1u << d))
+			ctune_topk_add_hashed(t->dim[d], &k->k[d], h[d]);
 }
 
 int ctune_table_top_merge(ctune_table_top *to, const ctune_table_top *from)

@@ -55,6 +55,7 @@ struct ctune_topk {
 	uint32_t nfree; /* free buckets on the stack */
 	bool exact;
 	uint64_t total;
+	uint32_t last; /* id + 1 of the counter the last add went to, or 0 */
 	struct item *item;
 	uint32_t *pos;   /* by id */
 	uint32_t *order; /* by position */
@@ -127,6 +128,7 @@ void ctune_topk_reset(ctune_topk *t)
 	t->n = 0;
 	t->exact = true;
 	t->total = 0;
+	t->last = 0;
 	t->nfree = t->cap;
 	for (uint32_t i = 0; i < t->cap; i++)
 		t->free_bucket[i] = t->cap - 1 - i;
@@ -233,6 +235,17 @@ static inline void increment(ctune_topk *t, uint32_t id)
 	}
 }
 
+bool ctune_topk_add_same(ctune_topk *t, const ctune_topk_key *k)
+{
+	/* the counter of the last add still holds its key: only an add can
+	 * give a counter to another key, and the last add was that one */
+	if (t->last == 0 || !key_eq(&t->item[t->last - 1].key, k))
+		return false;
+	t->total++;
+	increment(t, t->last - 1);
+	return true;
+}
+
 uint32_t ctune_topk_prefetch(const ctune_topk *t, const ctune_topk_key *k)
 {
 	uint32_t h = key_hash(k);
@@ -254,6 +267,7 @@ void ctune_topk_add_hashed(ctune_topk *t, const ctune_topk_key *k, uint32_t h)
 	uint32_t i = slot_find(t, k, h);
 	uint32_t s = t->slot[i].id1;
 	if (s) {
+		t->last = s;
 		increment(t, s - 1);
 		return;
 	}
@@ -263,6 +277,7 @@ void ctune_topk_add_hashed(ctune_topk *t, const ctune_topk_key *k, uint32_t h)
 		t->item[id].error = 0;
 		slot_set(t, i, id, h);
 		order_append(t, id, 1);
+		t->last = id + 1;
 		return;
 	}
 	/* full: the smallest counter goes to k, with its count as the error */
@@ -273,6 +288,7 @@ void ctune_topk_add_hashed(ctune_topk *t, const ctune_topk_key *k, uint32_t h)
 	it->error = t->cnt[t->n - 1];
 	slot_set(t, slot_find(t, k, h), id, h);
 	t->exact = false;
+	t->last = id + 1;
 	increment(t, id);
 }
 

@@ -66,6 +66,9 @@ void ctune_topk_add(ctune_topk *t, const ctune_topk_key *k);
  * parallel: ctune_topk_prefetch() starts loading what the add of k will
  * touch and returns k's hash, which ctune_topk_add_hashed() takes. */
 uint32_t ctune_topk_prefetch(const ctune_topk *t, const ctune_topk_key *k);
+/* Add k when it is the key of the previous add (a column of equal zones
+ * or marks): true, done without a look-up; false, nothing done. */
+bool ctune_topk_add_same(ctune_topk *t, const ctune_topk_key *k);
 void ctune_topk_add_hashed(ctune_topk *t, const ctune_topk_key *k, uint32_t hash);
 
 /* Add the summary from to the summary to (same capacity): to becomes the

@@ -318,6 +318,42 @@ START_TEST(test_churn_small_table)
 }
 END_TEST
 
+/* ctune_topk_add_same (the shortcut for a repeated key) and
+ * ctune_topk_prefetch + ctune_topk_add_hashed make the very summary
+ * ctune_topk_add makes, key for key, through evictions and merges. */
+START_TEST(test_add_paths_agree)
+{
+	rng_state = 77;
+	ctune_topk *a = ctune_topk_new(32), *b = ctune_topk_new(32), *c = ctune_topk_new(32);
+	ck_assert_ptr_nonnull(a);
+	ck_assert_ptr_nonnull(b);
+	ck_assert_ptr_nonnull(c);
+	uint32_t v = 0;
+	for (int i = 0; i < 50000; i++) {
+		/* runs of one key, then a new one from a wide range */
+		if (rng() % 4 == 0)
+			v = (uint32_t)(rng() % 200);
+		ctune_topk_key k = key_of(v);
+		ctune_topk_add(a, &k);
+		if (!ctune_topk_add_same(b, &k))
+			ctune_topk_add_hashed(b, &k, ctune_topk_prefetch(b, &k));
+		if (i == 25000) {
+			/* after a merge the shortcut must not trust an old counter */
+			ck_assert_int_eq(ctune_topk_merge(a, c), 0);
+			ck_assert_int_eq(ctune_topk_merge(b, c), 0);
+		}
+	}
+	ctune_topk_item x[32], y[32];
+	size_t nx = ctune_topk_top(a, x, 32), ny = ctune_topk_top(b, y, 32);
+	ck_assert_uint_eq(nx, ny);
+	ck_assert(memcmp(x, y, nx * sizeof(x[0])) == 0);
+	ck_assert_uint_eq(ctune_topk_total(a), ctune_topk_total(b));
+	ctune_topk_free(a);
+	ctune_topk_free(b);
+	ctune_topk_free(c);
+}
+END_TEST
+
 static Suite *topk_suite(void)
 {
 	Suite *s = suite_create("topk");
@@ -329,6 +365,7 @@ static Suite *topk_suite(void)
 	tcase_add_test(tc, test_merge_rules);
 	tcase_add_test(tc, test_limits_and_reset);
 	tcase_add_test(tc, test_churn_small_table);
+	tcase_add_test(tc, test_add_paths_agree);
 	suite_add_tcase(s, tc);
 	return s;
 }
