@@ -16,7 +16,12 @@
  *     AVX-512);
  *   - so does the regular-file path, the input in a memfd cut into one to
  *     four ranges (the last byte picks how many), so range cuts fall inside
- *     the input's lines.
+ *     the input's lines;
+ *   - with top talkers on (table.h): every line still counted once, only
+ *     lines the plain parse accepts are accepted, each dimension's summary
+ *     holds exactly the accepted lines, its groups keep topk.h's bounds and
+ *     name themselves; streamed and in file ranges the counts are the
+ *     one-buffer parse's and so are the groups of every exact dimension.
  *
  * The fake read() is linked with -Wl,--wrap=read: only the descriptor this
  * harness marks is served from memory, every other read goes to libc.
@@ -25,6 +30,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -109,7 +115,10 @@ static uint64_t sum(const uint64_t *v, size_t n)
 
 static void table_check_same(const ctune_table_summary *whole, const ctune_table_summary *other, const char *how)
 {
-	if (memcmp(whole, other, sizeof(*whole)) != 0) {
+	/* the counts; the top talkers (a pointer here) are compared apart */
+	ctune_table_summary a = *whole, b = *other;
+	a.top = b.top = NULL;
+	if (memcmp(&a, &b, sizeof(a)) != 0) {
 		fprintf(stderr, "fuzz-table: %s summary differs: total %llu/%llu malformed %llu/%llu\n", how,
 			(unsigned long long)whole->total, (unsigned long long)other->total,
 			(unsigned long long)whole->malformed, (unsigned long long)other->malformed);
@@ -117,10 +126,101 @@ static void table_check_same(const ctune_table_summary *whole, const ctune_table
 	}
 }
 
+/* Top talkers: the summaries reused between inputs (reset by each use). */
+static ctune_table_top *top_a, *top_b;
+
+static void top_check(const ctune_table_top *t, uint64_t total)
+{
+	static ctune_topk_item items[CTUNE_TOP_CAPACITY];
+	for (int d = 0; d < CTUNE_TOP_DIM_COUNT; d++) {
+		const ctune_topk *k = t->dim[d];
+		CHECK(ctune_topk_total(k) == total);
+		size_t n = ctune_topk_top(k, items, CTUNE_TOP_CAPACITY);
+		CHECK(n == ctune_topk_size(k) && n <= total);
+		uint64_t sum_count = 0;
+		for (size_t i = 0; i < n; i++) {
+			char text[64];
+			CHECK(items[i].count > items[i].error);
+			CHECK(i == 0 || items[i - 1].count >= items[i].count);
+			CHECK(ctune_topk_exact(k) ? items[i].error == 0 : items[i].error <= 2 * total / CTUNE_TOP_CAPACITY);
+			CHECK(ctune_top_key_text((ctune_top_dim)d, &items[i].key, text, sizeof(text)) > 0);
+			sum_count += items[i].count;
+		}
+		if (ctune_topk_exact(k))
+			CHECK(sum_count == total);
+	}
+}
+
+/* The groups of the exact dimensions of two summaries are the same. */
+static void top_check_same(const ctune_table_top *x, const ctune_table_top *y, const char *how)
+{
+	static ctune_topk_item a[CTUNE_TOP_CAPACITY], b[CTUNE_TOP_CAPACITY];
+	for (int d = 0; d < CTUNE_TOP_DIM_COUNT; d++) {
+		CHECK(ctune_topk_total(x->dim[d]) == ctune_topk_total(y->dim[d]));
+		if (!ctune_topk_exact(x->dim[d]))
+			continue;
+		size_t n = ctune_topk_top(x->dim[d], a, CTUNE_TOP_CAPACITY);
+		if (!ctune_topk_exact(y->dim[d]) || ctune_topk_top(y->dim[d], b, CTUNE_TOP_CAPACITY) != n ||
+		    memcmp(a, b, n * sizeof(a[0])) != 0) {
+			fprintf(stderr, "fuzz-table: %s: %s differs\n", how, ctune_top_dim_name((ctune_top_dim)d));
+			abort();
+		}
+	}
+}
+
+static void check_top(const uint8_t *data, size_t size, const ctune_table_summary *plain, uint64_t lines)
+{
+	if (!top_a && (!(top_a = ctune_table_top_new(CTUNE_TOP_LIMIT_MAX)) ||
+		       !(top_b = ctune_table_top_new(CTUNE_TOP_LIMIT_MAX))))
+		abort();
+	ctune_table_summary whole;
+	ctune_table_summary_init(&whole);
+	ctune_table_top_reset(top_a);
+	whole.top = top_a;
+	ctune_table_parse((const char *)data, size, &whole);
+	CHECK(whole.total + whole.malformed == lines);
+	CHECK(whole.total <= plain->total);
+	top_check(top_a, whole.total);
+
+	/* streamed */
+	int fd = stream_fd(data, size);
+	CHECK(fd >= 0);
+	ctune_table_summary streamed;
+	ctune_table_summary_init(&streamed);
+	ctune_table_top_reset(top_b);
+	streamed.top = top_b;
+	int r = ctune_table_summarize_fd(fd, &streamed);
+	stream_done();
+	close(fd);
+	CHECK(r == 0);
+	table_check_same(&whole, &streamed, "top streamed");
+	top_check_same(top_a, top_b, "top streamed");
+
+	/* a regular file in ranges: each range its own summary, merged */
+	if (size > 0) {
+		int mfd = memfd_create("fuzz-table-top", MFD_CLOEXEC);
+		CHECK(mfd >= 0);
+		CHECK(write(mfd, data, size) == (ssize_t)size);
+		CHECK(lseek(mfd, 0, SEEK_SET) == 0);
+		CHECK(ctune_table_set_threads(1 + data[0] % CTUNE_TABLE_THREADS_MAX) == 0);
+		ctune_table_summary filed;
+		ctune_table_summary_init(&filed);
+		ctune_table_top_reset(top_b);
+		filed.top = top_b;
+		r = ctune_table_summarize_fd(mfd, &filed);
+		CHECK(ctune_table_set_threads(0) == 0);
+		close(mfd);
+		CHECK(r == 0);
+		table_check_same(&whole, &filed, "top file ranges");
+		top_check(top_b, filed.total);
+		top_check_same(top_a, top_b, "top file ranges");
+	}
+}
+
 /* The whole-buffer parse, its invariants, and the other ways to the same
  * bytes (streamed, every scanner, a file in ranges), which must agree
  * exactly. */
-static void check_text(const uint8_t *data, size_t size)
+static void check_text(const uint8_t *data, size_t size, bool with_top)
 {
 	ctune_table_summary whole;
 	ctune_table_summary_init(&whole);
@@ -178,6 +278,9 @@ static void check_text(const uint8_t *data, size_t size)
 		CHECK(r == 0);
 		table_check_same(&whole, &filed, "file ranges");
 	}
+
+	if (with_top)
+		check_top(data, size, &whole, lines);
 }
 
 /* The streaming reader parses in buffers of table.c's TABLE_READ_BUF
@@ -208,13 +311,16 @@ static void check_at_cut(const uint8_t *data, size_t size)
 		big[prefix - 1] = '\n';
 	}
 	memcpy(big + prefix, data, size);
-	check_text(big, prefix + size);
+	/* the top talkers read each line where it lies: the cut is the
+	 * plain path's business (and 256 KiB with top talkers costs the
+	 * fuzzer most of its speed) */
+	check_text(big, prefix + size, false);
 	free(big);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	check_text(data, size);
+	check_text(data, size, true);
 	/* A quarter of the inputs (by their first byte): the cut check costs a
 	 * 256 KiB parse, and the plain checks deserve the speed. */
 	if (size > 0 && data[0] % 4 == 0)

@@ -43,6 +43,30 @@ def entry(family, l4, status, timeout=None, tcp_state=None):
         a += nest(4, nest(1, attr(1, bytes([tcp_state]))))  # PROTOINFO > TCP > STATE
     return msg(CT_NEW, nfgen(family) + a)
 
+def tuple_full(t, family, l4, src, dst, proto_attrs, zone=None):
+    ip = attr(1 if family == 2 else 3, src) + attr(2 if family == 2 else 4, dst)  # CTA_IP_V4/V6_SRC, _DST
+    a = nest(1, ip) + nest(2, attr(1, bytes([l4])) + proto_attrs)              # CTA_TUPLE_IP, _PROTO
+    if zone is not None:
+        a += attr(3, struct.pack(">H", zone))                                  # CTA_TUPLE_ZONE
+    return nest(t, a)
+
+# entries with everything the top talkers read: addresses, ports or ICMP
+# type, CTA_MARK (8), CTA_ZONE (18) or a tuple's zone
+def entry_full(family, l4, src, dst, proto_attrs, mark=None, zone=None, tuple_zone=None):
+    a = tuple_full(1, family, l4, src, dst, proto_attrs, tuple_zone)
+    a += tuple_full(2, family, l4, dst, src, proto_attrs)
+    a += attr(3, struct.pack(">I", 6))
+    a += attr(7, struct.pack(">I", 300))
+    if mark is not None:
+        a += attr(8, struct.pack(">I", mark))
+    if zone is not None:
+        a += attr(18, struct.pack(">H", zone))
+    return msg(CT_NEW, nfgen(family) + a)
+
+V4A, V4B = bytes([10, 0, 0, 1]), bytes([203, 0, 113, 9])
+V6A, V6B = bytes([0xfd, 0] + [0] * 13 + [1]), bytes([0x20, 1, 0xd, 0xb8] + [0] * 11 + [2])
+PORTS = attr(2, struct.pack(">H", 40000)) + attr(3, struct.pack(">H", 443))
+
 ASSURED, SEEN_REPLY, OFFLOAD = 4, 2, 1 << 14
 seeds = {
     "dump-batch": entry(2, 6, ASSURED | SEEN_REPLY, 431999, 3) + entry(2, 17, 0, 29) +
@@ -56,6 +80,11 @@ seeds = {
     "stats-exp": msg(EXP_STATS_CPU, struct.pack("=BBH", 0, 0, 0) +
                      b"".join(attr(t, struct.pack(">I", t)) for t in range(1, 4))),
     "stats-global": msg(CT_STATS, nfgen(0) + attr(1, struct.pack(">I", 12)) + attr(2, struct.pack(">I", 262144))),
+    "dump-top": entry_full(2, 6, V4A, V4B, PORTS, mark=16, zone=7) +
+                entry_full(10, 58, V6A, V6B, attr(7, struct.pack(">H", 9)) + attr(8, b"\x80") + attr(9, b"\0"),
+                           mark=0xffffffff, tuple_zone=3) +
+                entry_full(2, 47, V4B, V4A, PORTS) + entry_full(2, 17, V4A, V4A, attr(2, struct.pack(">H", 5))) +
+                msg(NLMSG_DONE, struct.pack("=i", 0)),
     "done-error": msg(NLMSG_DONE, struct.pack("=i", -4)),
     "error-ack": msg(NLMSG_ERROR, struct.pack("=i", -1) + msg(CT_STATS, nfgen(0))),
 }

@@ -466,6 +466,63 @@ static void stats(FILE *out, json_t *f)
 	pairs(out, "counters", total, false);
 }
 
+/* Top talkers: one line a dimension, "key count (share)", largest first;
+ * a count that may be off says by how much ("~1234 ±56").  Zone and mark
+ * only when some entry is outside zone 0 / mark 0. */
+static void top_talkers(FILE *out, json_t *t, long long total)
+{
+	json_t *top = json_object_get(t, "top");
+	if (!json_is_object(top))
+		return;
+	static const struct {
+		const char *key, *label;
+	} dims[] = {
+		{ "by_src", "by source" }, { "by_dst", "by destination" }, { "by_dport", "by service" },
+		{ "by_zone", "by zone" },  { "by_mark", "by mark" },
+	};
+	long long limit = 0;
+	num(top, "limit", &limit);
+	char title[128];
+	snprintf(title, sizeof(title), "Top talkers (the %lld largest groups)", limit);
+	section(out, title);
+	for (size_t i = 0; i < ELEMENTSOF(dims); i++) {
+		json_t *d = json_object_get(top, dims[i].key);
+		json_t *groups = json_object_get(d, "groups");
+		size_t n = json_array_size(groups);
+		if (n == 0)
+			continue;
+		if (i >= 3 && n == 1 && strcmp(str(json_array_get(groups, 0), "key") ?: "", "0") == 0)
+			continue;
+		/* wrapped between groups, never inside one, as pairs() does */
+		label(out, dims[i].label);
+		int col = LABEL;
+		for (size_t g = 0; g < n; g++) {
+			json_t *grp = json_array_get(groups, g);
+			long long c = 0, e = 0;
+			num(grp, "count", &c);
+			num(grp, "error", &e);
+			char item[160], err[32] = "", share[24] = "";
+			if (e > 0)
+				snprintf(err, sizeof(err), " ±%lld", e);
+			if (total > 0)
+				snprintf(share, sizeof(share), " (%.1f%%)", 100.0 * (double)c / (double)total);
+			snprintf(item, sizeof(item), "%s %s%lld%s%s", str(grp, "key") ?: "?", e > 0 ? "~" : "", c, err,
+				 share);
+			int w = (int)strlen(item);
+			if (g > 0 && col + 2 + w > WIDTH) {
+				fprintf(out, ",\n%*s", LABEL, "");
+				col = LABEL;
+			} else if (g > 0) {
+				fputs(", ", out);
+				col += 2;
+			}
+			fputs(item, out);
+			col += w;
+		}
+		fputc('\n', out);
+	}
+}
+
 static void table(FILE *out, json_t *f)
 {
 	json_t *t = json_object_get(f, "table");
@@ -501,6 +558,7 @@ static void table(FILE *out, json_t *f)
 			snprintf(buf, sizeof(buf), "%lld %s", v, flags[i].what);
 		value_line(out, flags[i].label, buf);
 	}
+	top_talkers(out, t, total);
 }
 
 /* --netns: who holds the table, largest first (at most NETNS_SHOWN lines). */

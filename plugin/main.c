@@ -51,7 +51,7 @@
 enum { EXIT_OK = 0, EXIT_FAILED = 1, EXIT_USAGE = 2 };
 
 static const char usage[] =
-	"Usage: ctune facts [--root DIR] [--table] [--source auto|proc|netlink] [--log-events]\n"
+	"Usage: ctune facts [--root DIR] [--table [--top N]] [--source auto|proc|netlink] [--log-events]\n"
 	"                   [--no-advice] [--no-boot] [--scheme auto|legacy|modern]\n"
 	"                   [--format json|human|prometheus] [--per-cpu] [--netns]\n"
 	"       ctune set NAME=VALUE... [--check|--dry-run] [--diff] [--file F] [--backup]\n"
@@ -71,7 +71,9 @@ static const char usage[] =
 	"  facts      print one JSON object: scheme, count, max, usage, buckets, every timeout,\n"
 	"             per-CPU statistics (drop, early_drop, insert_failed...), sizing advice,\n"
 	"             effective_at_boot; --table adds a summary of the table by family,\n"
-	"             protocol, TCP state, ASSURED, UNREPLIED and long remaining timeouts;\n"
+	"             protocol, TCP state, ASSURED, UNREPLIED and long remaining timeouts,\n"
+	"             and its top talkers: the N largest groups (--top N, default 10, 0: off)\n"
+	"             by source, destination, protocol/port, zone and mark;\n"
 	"             --log-events adds the kernel log's \"table full, dropping packet\" lines\n"
 	"             (it reads the whole log: its cost grows with the log, so not by default).\n"
 	"             --netns adds every network namespace of the host with its entry count,\n"
@@ -238,6 +240,7 @@ static int run_facts(const ctune_request *req)
 	ctune_facts_opts opts = { .scheme = req->scheme,
 				  .source = req->source,
 				  .table = req->table,
+				  .top = req->table ? req->top : 0,
 				  .events = req->events,
 				  .advice = req->advice,
 				  .boot = req->boot };

@@ -22,6 +22,7 @@ static void request_init(ctune_request *req, ctune_origin origin)
 	req->origin = origin;
 	req->format = origin == CTUNE_ORIGIN_CLI ? CTUNE_FORMAT_AUTO : CTUNE_FORMAT_JSON;
 	req->scheme = CTUNE_SCHEME_NONE;
+	req->top = CTUNE_TOP_LIMIT_DEFAULT;
 	req->events = false; /* O(kernel log): asked for, never by default */
 	req->advice = true;
 	req->boot = true;
@@ -119,6 +120,24 @@ static int set_source(ctune_request *req, const char *v, ctune_error *err)
 		req->source = CTUNE_SOURCE_NETLINK;
 	else
 		return ctune_error_set(err, -EINVAL, "source: '%s' is not one of auto, proc, netlink", v);
+	return 0;
+}
+
+/* top: how many groups each top-talker dimension lists (table.h). */
+static int set_top(ctune_request *req, const char *v, ctune_error *err)
+{
+	unsigned long n = 0;
+	size_t len = strlen(v);
+	bool ok = len > 0 && len <= 7;
+	for (size_t i = 0; ok && i < len; i++) {
+		ok = v[i] >= '0' && v[i] <= '9';
+		n = n * 10 + (unsigned long)(v[i] - '0');
+	}
+	if (!ok || n > CTUNE_TOP_LIMIT_MAX)
+		return ctune_error_set(err, -EINVAL, "top: '%.32s' is not a number of groups from 0 (off) to %u", v,
+				       CTUNE_TOP_LIMIT_MAX);
+	req->top = (unsigned)n;
+	req->top_given = true;
 	return 0;
 }
 
@@ -329,6 +348,10 @@ static int finish(ctune_request *req, ctune_error *err)
 				       "%s: false conflicts with %s: true: check mode cannot be switched off once asked "
 				       "for (in Ansible, use the task keyword check_mode, not a module option)",
 				       req->check_off_key, req->check_on_key);
+	if (req->top_given && req->top > 0 && !req->table)
+		return ctune_error_set(err, -EINVAL,
+				       "top: lists the table's top talkers, so it needs the table (--table, \"table\": "
+				       "true)");
 	if (req->facts_only) {
 		if (req->nwant > 0)
 			return ctune_error_set(err, -EINVAL,
@@ -419,6 +442,7 @@ static const struct {
 	{ "--lock-timeout", set_lock_timeout },
 	{ "--color", set_color },
 	{ "--interval", set_interval }, { "--count", set_samples },
+	{ "--top", set_top },
 };
 
 static const struct {
@@ -682,6 +706,23 @@ static int apply_field(ctune_request *req, const char *key, json_t *v, ctune_err
 	}
 	if (strcmp(key, "check_mode") == 0 || strcmp(key, "diff") == 0)
 		return json_mode(req, key, v, err);
+	if (strcmp(key, "top") == 0) {
+		if (json_is_integer(v)) {
+			json_int_t n = json_integer_value(v);
+			if (n < 0 || n > CTUNE_TOP_LIMIT_MAX)
+				return ctune_error_set(err, -EINVAL, "top: %lld is not a number of groups from 0 (off) to %u",
+						       (long long)n, CTUNE_TOP_LIMIT_MAX);
+			req->top = (unsigned)n;
+			req->top_given = true;
+			return 0;
+		}
+		if (!json_is_string(v))
+			return ctune_error_set(err, -EINVAL, "top: expected a number of groups from 0 (off) to %u",
+					       CTUNE_TOP_LIMIT_MAX);
+		const char *s = NULL;
+		int r = json_to_string(v, key, &s, err);
+		return r < 0 ? r : set_top(req, s, err);
+	}
 	if (strcmp(key, "ensure_module") == 0) {
 		bool b;
 		int r = json_to_bool(v, key, &b, err);

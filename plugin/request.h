@@ -46,6 +46,8 @@ typedef struct ctune_request {
 	char root[4096]; /* "" for the real root */
 	ctune_scheme scheme; /* CTUNE_SCHEME_NONE: detect */
 	bool table;
+	unsigned top;   /* top talkers per dimension with table (0: off) */
+	bool top_given;
 	bool events;
 	bool advice;
 	bool boot;

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -43,6 +44,51 @@ static json_t *stats_to_json(const ctune_facts *f)
 	return o;
 }
 
+/* One dimension of the top talkers: its groups, largest first. */
+static json_t *top_dim_to_json(const ctune_table_top *top, ctune_top_dim d)
+{
+	const ctune_topk *k = top->dim[d];
+	/* one more than listed: the largest group left out */
+	ctune_topk_item *items = malloc(((size_t)top->limit + 1) * sizeof(*items));
+	json_t *o = json_object(), *groups = json_array();
+	if (!items || !o || !groups) {
+		free(items);
+		json_decref(o);
+		json_decref(groups);
+		return NULL;
+	}
+	size_t n = ctune_topk_top(k, items, (size_t)top->limit + 1);
+	uint64_t unlisted = ctune_topk_unheld_max(k);
+	if (n > top->limit) {
+		unlisted = items[top->limit].count > unlisted ? items[top->limit].count : unlisted;
+		n = top->limit;
+	}
+	for (size_t i = 0; i < n; i++) {
+		char key[64];
+		json_t *g = json_object();
+		ctune_top_key_text(d, &items[i].key, key, sizeof(key));
+		json_object_set_new(g, "key", json_string(key));
+		json_object_set_new(g, "count", json_integer((json_int_t)items[i].count));
+		json_object_set_new(g, "error", json_integer((json_int_t)items[i].error));
+		json_array_append_new(groups, g);
+	}
+	free(items);
+	json_object_set_new(o, "exact", json_boolean(ctune_topk_exact(k)));
+	json_object_set_new(o, "unlisted_max", json_integer((json_int_t)unlisted));
+	json_object_set_new(o, "groups", groups);
+	return o;
+}
+
+static json_t *top_to_json(const ctune_table_top *top)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "capacity", json_integer(CTUNE_TOP_CAPACITY));
+	json_object_set_new(o, "limit", json_integer((json_int_t)top->limit));
+	for (int d = 0; d < CTUNE_TOP_DIM_COUNT; d++)
+		json_object_set_new(o, ctune_top_dim_name((ctune_top_dim)d), top_dim_to_json(top, (ctune_top_dim)d));
+	return o;
+}
+
 static json_t *table_to_json(const ctune_facts *f)
 {
 	const ctune_table_summary *t = &f->table;
@@ -64,6 +110,8 @@ static json_t *table_to_json(const ctune_facts *f)
 	json_object_set_new(o, "offload", json_integer((json_int_t)t->offload));
 	json_object_set_new(o, "long_timeout", json_integer((json_int_t)t->long_timeout));
 	json_object_set_new(o, "malformed", json_integer((json_int_t)t->malformed));
+	if (t->top)
+		json_object_set_new(o, "top", top_to_json(t->top));
 	return o;
 }
 

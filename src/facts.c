@@ -244,15 +244,23 @@ int ctune_facts_gather(const ctune_root *r, const ctune_facts_opts *opts, ctune_
 	}
 
 	if (opts->table) {
+		ctune_table_summary_init(&f->table);
+		ctune_table_top *top = NULL;
+		if (opts->top > 0 && !(top = ctune_table_top_new(opts->top))) {
+			ctune_netlink_close(nl);
+			ctune_facts_free(f);
+			return ctune_error_set(err, opts->top > CTUNE_TOP_LIMIT_MAX ? -EINVAL : -ENOMEM,
+					       "top talkers: %s", opts->top > CTUNE_TOP_LIMIT_MAX ? "too many groups"
+												   : "out of memory");
+		}
 		if (nl) {
-			rr = ctune_netlink_summarize(nl, &f->table, NULL, err);
+			rr = ctune_netlink_summarize_top(nl, &f->table, top, NULL, err);
 			f->table_file = NULL;
 		} else {
 			/* No table file (a kernel without CONFIG_NF_CONNTRACK_PROCFS, or
 			 * no conntrack at all) is an answer: table null and why. */
 			ctune_error e = { 0 };
-			ctune_table_summary_init(&f->table);
-			rr = ctune_table_summarize(r, f->detect.scheme, &f->table, &f->table_file, &e);
+			rr = ctune_table_summarize_top(r, f->detect.scheme, &f->table, top, &f->table_file, &e);
 			if (rr == -ENOENT) {
 				warn(f, "no table summary: %s%s", e.msg,
 				     r->len ? "" : "; ctnetlink (source netlink, with CAP_NET_ADMIN) reads it without /proc");
@@ -299,6 +307,8 @@ const ctune_fact_value *ctune_facts_get(const ctune_facts *f, const char *name)
 
 void ctune_facts_free(ctune_facts *f)
 {
+	ctune_table_top_free(f->table.top);
+	f->table.top = NULL;
 	if (f->have_stats)
 		ctune_stats_free(&f->stats);
 	f->have_stats = false;

@@ -41,6 +41,7 @@ typedef struct ctune_facts_opts {
 	ctune_scheme scheme; /* CTUNE_SCHEME_NONE: detect */
 	ctune_source source;
 	bool table;  /* walk the table for a summary */
+	unsigned top; /* with table: top talkers, this many groups a dimension (0: none; table.h) */
 	bool events; /* scan the kernel log for table-full events */
 	bool advice; /* sizing advice */
 	bool boot;   /* effective_at_boot: replay the boot's sysctl step */

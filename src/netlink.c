@@ -35,6 +35,7 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <arpa/inet.h>
+#include <netinet/in.h>
 
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter/nfnetlink_conntrack.h>
@@ -459,6 +460,76 @@ static inline uint8_t attr_u8(const struct nlattr *a)
 	return *(const uint8_t *)ctune_nl_attr_data(a);
 }
 
+static inline uint16_t attr_be16(const struct nlattr *a)
+{
+	uint16_t v;
+	memcpy(&v, ctune_nl_attr_data(a), sizeof(v));
+	return ntohs(v);
+}
+
+/* A zone id in a tuple (CTA_TUPLE_ZONE: a zone of one direction). */
+static bool tuple_zone(const struct nlattr *tuple, uint32_t *zone)
+{
+	const struct nlattr *z = tuple ? ctune_nl_attr_find_nested(tuple, CTA_TUPLE_ZONE) : NULL;
+	if (!z || ctune_nl_attr_len(z) < 2)
+		return false;
+	*zone = attr_be16(z);
+	return true;
+}
+
+/* The top talkers' keys of one entry (table.h), as the /proc parser makes
+ * them from the same entry's line: false when the original tuple lacks its
+ * addresses, or a port protocol its destination port (malformed). */
+static bool entry_top_keys(const struct nlattr *orig, const struct nlattr *proto, uint8_t l4,
+			   const struct nlattr *reply, const struct nlattr *mark_a, const struct nlattr *zone_a,
+			   ctune_top_keys *k)
+{
+	const struct nlattr *ip = ctune_nl_attr_find_nested(orig, CTA_TUPLE_IP);
+	if (!ip)
+		return false;
+	const struct nlattr *src = ctune_nl_attr_find_nested(ip, CTA_IP_V4_SRC);
+	const struct nlattr *dst = ctune_nl_attr_find_nested(ip, CTA_IP_V4_DST);
+	int family = AF_INET;
+	size_t alen = 4;
+	if (!src || !dst) {
+		src = ctune_nl_attr_find_nested(ip, CTA_IP_V6_SRC);
+		dst = ctune_nl_attr_find_nested(ip, CTA_IP_V6_DST);
+		family = AF_INET6;
+		alen = 16;
+	}
+	if (!src || !dst || ctune_nl_attr_len(src) < alen || ctune_nl_attr_len(dst) < alen)
+		return false;
+	ctune_top_key_addr(&k->k[CTUNE_TOP_SRC], family, ctune_nl_attr_data(src));
+	ctune_top_key_addr(&k->k[CTUNE_TOP_DST], family, ctune_nl_attr_data(dst));
+
+	unsigned port = 0;
+	int kind = ctune_top_proto_kind(l4);
+	if (kind == 1) {
+		const struct nlattr *dp = ctune_nl_attr_find_nested(proto, CTA_PROTO_DST_PORT);
+		if (!dp || ctune_nl_attr_len(dp) < 2)
+			return false;
+		port = attr_be16(dp);
+	} else if (kind == 2) {
+		const struct nlattr *ty =
+			ctune_nl_attr_find_nested(proto, l4 == IPPROTO_ICMP ? CTA_PROTO_ICMP_TYPE : CTA_PROTO_ICMPV6_TYPE);
+		if (!ty || ctune_nl_attr_len(ty) < 1)
+			return false;
+		port = attr_u8(ty);
+	}
+	ctune_top_key_dport(&k->k[CTUNE_TOP_DPORT], l4, port);
+
+	/* CTA_ZONE for a zone of both directions; the kernel leaves zone 0 out */
+	uint32_t zone = 0;
+	if (zone_a && ctune_nl_attr_len(zone_a) >= 2)
+		zone = attr_be16(zone_a);
+	else if (!tuple_zone(orig, &zone))
+		(void)tuple_zone(reply, &zone);
+	ctune_top_key_number(&k->k[CTUNE_TOP_ZONE], zone);
+	ctune_top_key_number(&k->k[CTUNE_TOP_MARK],
+			     mark_a && ctune_nl_attr_len(mark_a) >= 4 ? attr_be32(mark_a) : 0);
+	return true;
+}
+
 static int ct_msg_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct dump_state *d = data;
@@ -473,6 +544,7 @@ static int ct_msg_cb(const struct nlmsghdr *nlh, void *data)
 	}
 	const struct nfgenmsg *nfg = ctune_nl_msg_payload(nlh);
 	const struct nlattr *orig = NULL, *status_a = NULL, *timeout_a = NULL, *protoinfo = NULL;
+	const struct nlattr *reply = NULL, *mark_a = NULL, *zone_a = NULL;
 	const struct nlattr *a;
 	size_t rem;
 	ctune_nl_attr_for_each(a, rem, (const char *)nfg + CTUNE_NL_ALIGN(sizeof(*nfg)),
@@ -490,6 +562,15 @@ static int ct_msg_cb(const struct nlmsghdr *nlh, void *data)
 		case CTA_PROTOINFO:
 			protoinfo = a;
 			break;
+		case CTA_TUPLE_REPLY:
+			reply = a;
+			break;
+		case CTA_MARK:
+			mark_a = a;
+			break;
+		case CTA_ZONE:
+			zone_a = a;
+			break;
 		}
 	}
 
@@ -501,6 +582,14 @@ static int ct_msg_cb(const struct nlmsghdr *nlh, void *data)
 	}
 	uint8_t l4 = attr_u8(num);
 	uint32_t status = attr_be32(status_a);
+	if (s->top) {
+		ctune_top_keys k;
+		if (!entry_top_keys(orig, proto, l4, reply, mark_a, zone_a, &k)) {
+			s->malformed++;
+			return CTUNE_NL_MORE;
+		}
+		ctune_table_top_add(s->top, &k);
+	}
 
 	ctune_family fam = nfg->nfgen_family == AF_INET ? CTUNE_FAMILY_IPV4
 			   : nfg->nfgen_family == AF_INET6 ? CTUNE_FAMILY_IPV6
@@ -534,6 +623,12 @@ static int ct_msg_cb(const struct nlmsghdr *nlh, void *data)
 int ctune_netlink_summarize(ctune_netlink *nl, ctune_table_summary *s, ctune_netlink_dump_info *info,
 			    ctune_error *err)
 {
+	return ctune_netlink_summarize_top(nl, s, NULL, info, err);
+}
+
+int ctune_netlink_summarize_top(ctune_netlink *nl, ctune_table_summary *s, struct ctune_table_top *top,
+				ctune_netlink_dump_info *info, ctune_error *err)
+{
 	ctune_netlink_dump_info local = { 0 };
 	int r = 0;
 	for (unsigned attempt = 0; attempt <= CTUNE_NETLINK_DUMP_RETRIES; attempt++) {
@@ -543,6 +638,9 @@ int ctune_netlink_summarize(ctune_netlink *nl, ctune_table_summary *s, ctune_net
 				return nl_fail(err, r, "netlink socket");
 		}
 		ctune_table_summary_init(s);
+		s->top = top;
+		if (top)
+			ctune_table_top_reset(top);
 		struct dump_state d = { s, 0 };
 		local.attempts = attempt + 1;
 		local.bytes = 0;
@@ -557,6 +655,9 @@ int ctune_netlink_summarize(ctune_netlink *nl, ctune_table_summary *s, ctune_net
 		*info = local;
 	if (r < 0) {
 		ctune_table_summary_init(s);
+		s->top = top;
+		if (top)
+			ctune_table_top_reset(top);
 		char what[64];
 		snprintf(what, sizeof(what), "ctnetlink table dump (%u tries)", local.attempts);
 		return nl_fail(err, nl_map(r), what);

@@ -126,7 +126,13 @@ typedef struct ctune_netlink_dump_info {
  *   long_timeout  CTA_TIMEOUT > CTUNE_LONG_TIMEOUT_SECONDS, except on
  *              IPS_OFFLOAD entries, whose timeout /proc leaves out;
  *   malformed  a message without a protocol number or status (counted there
- *              only, not in total).
+ *              only, not in total); with top talkers on, also one whose
+ *              original tuple lacks its addresses, or a port protocol's
+ *              destination port, or an ICMP entry's type;
+ *   top        (ctune_netlink_summarize_top) source and destination of CTA_TUPLE_ORIG, its
+ *              CTA_PROTO_DST_PORT / CTA_PROTO_ICMP(V6)_TYPE, CTA_ZONE (else
+ *              a tuple's CTA_TUPLE_ZONE, else 0) and CTA_MARK (else 0): the
+ *              keys the /proc line of the same entry gives.
  *
  * A socket buffer overrun (ENOBUFS) or a dump the kernel flags as
  * interrupted never yields a short count: the dump is restarted on a fresh
@@ -135,6 +141,11 @@ typedef struct ctune_netlink_dump_info {
  * ctune_netlink_count, plus -ENOBUFS / -EINTR after the retries. */
 int ctune_netlink_summarize(ctune_netlink *nl, ctune_table_summary *s, ctune_netlink_dump_info *info,
 			    ctune_error *err);
+
+/* The same with top talkers: top (may be NULL) is reset and filled, and
+ * s->top points to it. */
+int ctune_netlink_summarize_top(ctune_netlink *nl, ctune_table_summary *s, struct ctune_table_top *top,
+				ctune_netlink_dump_info *info, ctune_error *err);
 
 /* Is the netlink path usable here?  Opens a socket and sends the cheap
  * global statistics request, which needs the same CAP_NET_ADMIN as a dump.

@@ -17,7 +17,8 @@
  *            and feeds it to the carry logic the read() path uses
  *            (table.c's stream: a line cut by a buffer's end is carried
  *            into the next);
- *   add      the threads' summaries are added.
+ *   add      the threads' summaries are added (and their top talkers
+ *            merged: topk.h).
  *
  * The live /proc file never comes here: it has size 0 and its text is
  * generated as it is read, so table.c reads it sequentially as before.
@@ -225,7 +226,12 @@ int table_summarize_file(int fd, uint64_t size, ctune_table_summary *s)
 		}
 		jobs[i] = (struct job){ .fd = fd, .start = start, .end = end };
 		ctune_table_summary_init(&jobs[i].s);
+		/* each range its own top talkers, merged below */
+		if (s->top && !(jobs[i].s.top = ctune_table_top_new(s->top->limit)))
+			r = -ENOMEM;
 		start = end;
+		if (r < 0)
+			break;
 	}
 
 	if (r == 0) {
@@ -256,6 +262,17 @@ int table_summarize_file(int fd, uint64_t size, ctune_table_summary *s)
 				r = jobs[i].r;
 			ctune_table_summary_add(s, &jobs[i].s);
 		}
+		/* The ranges' top talkers in pairs, then pairs of pairs: each
+		 * merge level can add its parts' bounds, and a tree of two
+		 * levels keeps every error within 2 * entries / capacity
+		 * (topk.h), where a chain of four would allow 3x. */
+		for (unsigned step = 1; s->top && step < n && r == 0; step *= 2)
+			for (unsigned i = 0; i + step < n && r == 0; i += 2 * step)
+				r = ctune_table_top_merge(jobs[i].s.top, jobs[i + step].s.top);
+		if (s->top && r == 0)
+			r = ctune_table_top_merge(s->top, jobs[0].s.top);
 	}
+	for (unsigned i = 0; i < n; i++)
+		ctune_table_top_free(jobs[i].s.top);
 	return r;
 }

@@ -27,6 +27,12 @@ void table_stream_feed(struct table_stream *st, const char *p, size_t n);
 /* The end of the text: a last line without '\n' counts too. */
 void table_stream_finish(struct table_stream *st);
 
+/* table-top.c: the top talkers' keys of a line whose head the fast path
+ * has read: tuple points at its first "src=", tail at the "use=" that ends
+ * it, l4num is its protocol number and modern says it began with the
+ * layer-3 pair.  Same result as ctune_top_parse_line() on the line. */
+bool table_top_parse_tuple(const char *tuple, const char *tail, unsigned l4num, bool modern, ctune_top_keys *out);
+
 /* table-file.c: add the regular file fd, of size bytes, to s, in parallel
  * ranges.  Returns 0, -EOPNOTSUPP when the file is better read sequentially
  * (small, and no thread count forced), or -errno. */

@@ -617,8 +617,15 @@ static inline uint64_t non_digits8(uint64_t w)
  * than a branch on the text: the lines of a busy table come in a random
  * order of protocols, states and widths, and a mispredicted branch costs
  * more than the instructions that avoid it. */
-static inline __attribute__((always_inline)) bool parse_line_fast(const char *p, const char *e, unsigned brflags,
-								  const char *first_br, struct tally *t)
+/* What the fast path read of a line: the tally's three indices, and for
+ * the top talkers where the original tuple starts and the "use=" ends. */
+struct fast_line {
+	unsigned v6, proto, state, flags;
+	const char *tuple, *tail;
+};
+
+static inline __attribute__((always_inline)) bool fast_decode(const char *p, const char *e, unsigned brflags,
+							      const char *first_br, struct fast_line *out)
 {
 	/* FAST_MIN_LINE to CTUNE_TABLE_LINE_MAX bytes (one compare) */
 	if ((size_t)(e - p) - FAST_MIN_LINE > CTUNE_TABLE_LINE_MAX - FAST_MIN_LINE)
@@ -685,9 +692,29 @@ static inline __attribute__((always_inline)) bool parse_line_fast(const char *p,
 	}
 	unsigned flags = (first_br == NULL) | (first_br >= tuple) ? brflags : scan_flags(tuple, tail);
 
-	t->head[v6][proto]++;
-	t->state[state]++;
-	t->flags[flags | (unsigned)long_timeout << 3]++;
+	out->v6 = v6;
+	out->proto = proto;
+	out->state = state;
+	out->flags = flags | (unsigned)long_timeout << 3;
+	out->tuple = tuple;
+	out->tail = tail;
+	return true;
+}
+
+static inline __attribute__((always_inline)) void fast_commit(const struct fast_line *f, struct tally *t)
+{
+	t->head[f->v6][f->proto]++;
+	t->state[f->state]++;
+	t->flags[f->flags]++;
+}
+
+static inline __attribute__((always_inline)) bool parse_line_fast(const char *p, const char *e, unsigned brflags,
+								  const char *first_br, struct tally *t)
+{
+	struct fast_line f;
+	if (!fast_decode(p, e, brflags, first_br, &f))
+		return false;
+	fast_commit(&f, t);
 	return true;
 }
 
@@ -964,11 +991,44 @@ static __attribute__((noinline)) void end_line_slow(const char *p, const char *n
 		s->malformed++;
 }
 
+/* A line with top talkers on: its keys first (a line whose addresses,
+ * ports, zone or mark do not read is malformed), then the summary's own
+ * parse, and the keys count only when that accepts the line too. */
+static __attribute__((noinline)) void end_line_top(const char *p, const char *nl, unsigned flags,
+						   const char *first_br, struct tally *t, ctune_table_summary *s)
+{
+	/* the protocol numbers of the fast path's heads (it takes no other) */
+	static const unsigned char l4num[CTUNE_PROTO_COUNT] = {
+		[CTUNE_PROTO_TCP] = 6,     [CTUNE_PROTO_UDP] = 17,     [CTUNE_PROTO_UDPLITE] = 136,
+		[CTUNE_PROTO_ICMP] = 1,    [CTUNE_PROTO_ICMPV6] = 58,  [CTUNE_PROTO_SCTP] = 132,
+		[CTUNE_PROTO_DCCP] = 33,   [CTUNE_PROTO_GRE] = 47,
+	};
+	ctune_top_keys k;
+	struct fast_line f;
+	if (fast_decode(p, nl, flags, first_br, &f)) {
+		/* the head is read: the keys from the tuple on */
+		bool modern = f.tuple > p && (p[0] == 'i' && p[1] == 'p');
+		if (!table_top_parse_tuple(f.tuple, f.tail, l4num[f.proto], modern, &k)) {
+			s->malformed++;
+			return;
+		}
+		fast_commit(&f, t);
+		ctune_table_top_add(s->top, &k);
+		return;
+	}
+	if (nl - p > CTUNE_TABLE_LINE_MAX || !ctune_top_parse_line(p, nl, &k) || !parse_line(p, nl, s))
+		s->malformed++;
+	else
+		ctune_table_top_add(s->top, &k);
+}
+
 static inline __attribute__((always_inline)) void end_line(struct line_state *ls, const char *nl, struct tally *t,
 							   ctune_table_summary *s)
 {
 	const char *p = ls->start;
-	if (__builtin_expect(!parse_line_fast(p, nl, ls->flags, ls->first_br, t), 0))
+	if (__builtin_expect(s->top != NULL, 0))
+		end_line_top(p, nl, ls->flags, ls->first_br, t, s);
+	else if (__builtin_expect(!parse_line_fast(p, nl, ls->flags, ls->first_br, t), 0))
 		end_line_slow(p, nl, s);
 	ls->start = nl + 1;
 	ls->first_br = NULL;
@@ -1184,6 +1244,12 @@ int ctune_table_summarize_fd(int fd, ctune_table_summary *s)
 int ctune_table_summarize(const ctune_root *r, ctune_scheme scheme, ctune_table_summary *s,
 			  const char **path_used, ctune_error *err)
 {
+	return ctune_table_summarize_top(r, scheme, s, NULL, path_used, err);
+}
+
+int ctune_table_summarize_top(const ctune_root *r, ctune_scheme scheme, ctune_table_summary *s,
+			      struct ctune_table_top *top, const char **path_used, ctune_error *err)
+{
 	ctune_scheme order[2];
 	if (scheme == CTUNE_SCHEME_LEGACY) {
 		order[0] = CTUNE_SCHEME_LEGACY;
@@ -1193,6 +1259,9 @@ int ctune_table_summarize(const ctune_root *r, ctune_scheme scheme, ctune_table_
 		order[1] = CTUNE_SCHEME_LEGACY;
 	}
 	ctune_table_summary_init(s);
+	s->top = top;
+	if (top)
+		ctune_table_top_reset(top);
 	if (path_used)
 		*path_used = NULL;
 

@@ -17,6 +17,7 @@
 #include "error.h"
 #include "root.h"
 #include "scheme.h"
+#include "topk.h"
 
 typedef enum ctune_family {
 	CTUNE_FAMILY_IPV4,
@@ -70,7 +71,80 @@ typedef struct ctune_table_summary {
 	uint64_t offload;      /* [OFFLOAD] or [HW_OFFLOAD] */
 	uint64_t long_timeout; /* remaining timeout > CTUNE_LONG_TIMEOUT_SECONDS */
 	uint64_t malformed;    /* lines that could not be parsed (counted, not fatal) */
+	/* Top talkers (below), or NULL: owned by the caller, who sets it after
+	 * ctune_table_summary_init() (or passes it to a *_summarize_top). */
+	struct ctune_table_top *top;
 } ctune_table_summary;
+
+/* ---- top talkers -----------------------------------------------------------
+ *
+ * The largest groups of entries by original source address, original
+ * destination address, protocol and destination port, zone and mark, each in
+ * a Space-Saving summary of CTUNE_TOP_CAPACITY counters (topk.h): memory is
+ * fixed whatever the table size, every count is exact while a dimension has
+ * no more distinct keys than that, and past that each group's count is
+ * within its reported error (at most entries / CTUNE_TOP_CAPACITY, twice that
+ * for a file read in parallel ranges) of the truth.  With top talkers on, a
+ * /proc line whose addresses, ports, zone or mark cannot be read is
+ * malformed (and not counted anywhere), as a netlink entry without its
+ * addresses is. */
+#define CTUNE_TOP_CAPACITY 1024u
+/* The most groups a dimension lists. */
+#define CTUNE_TOP_LIMIT_MAX CTUNE_TOP_CAPACITY
+#define CTUNE_TOP_LIMIT_DEFAULT 10u
+
+typedef enum ctune_top_dim {
+	CTUNE_TOP_SRC,   /* original source address */
+	CTUNE_TOP_DST,   /* original destination address */
+	CTUNE_TOP_DPORT, /* protocol and destination port: "tcp/443", "icmp/type=8", "gre" */
+	CTUNE_TOP_ZONE,  /* conntrack zone (0 where the entry names none) */
+	CTUNE_TOP_MARK,  /* conntrack mark (0 where the kernel prints none) */
+	CTUNE_TOP_DIM_COUNT
+} ctune_top_dim;
+
+typedef struct ctune_table_top {
+	unsigned limit; /* groups to list per dimension (1..CTUNE_TOP_LIMIT_MAX) */
+	ctune_topk *dim[CTUNE_TOP_DIM_COUNT];
+} ctune_table_top;
+
+/* The keys of one entry, one per dimension. */
+typedef struct ctune_top_keys {
+	ctune_topk_key k[CTUNE_TOP_DIM_COUNT];
+} ctune_top_keys;
+
+/* NULL when out of memory or limit is 0 or above CTUNE_TOP_LIMIT_MAX. */
+ctune_table_top *ctune_table_top_new(unsigned limit);
+void ctune_table_top_free(ctune_table_top *t);
+void ctune_table_top_reset(ctune_table_top *t);
+void ctune_table_top_add(ctune_table_top *t, const ctune_top_keys *k);
+/* to += from, dimension by dimension (topk.h).  0 or -ENOMEM. */
+int ctune_table_top_merge(ctune_table_top *to, const ctune_table_top *from);
+
+/* "by_src", "by_dst", "by_dport", "by_zone", "by_mark"; NULL outside. */
+const char *ctune_top_dim_name(ctune_top_dim d);
+
+/* The keys as the groups are named: an address as inet_ntop() writes it
+ * (IPv6 in its canonical compressed form, whichever source gave it);
+ * "tcp/443", "icmp/type=8", "gre", "proto-41"; a zone or mark as a decimal.
+ * Returns the length, or -ENOBUFS (buf then holds ""). */
+int ctune_top_key_text(ctune_top_dim d, const ctune_topk_key *k, char *buf, size_t size);
+
+/* Key makers, shared by the /proc parser and the netlink dump.
+ * family: AF_INET (addr 4 bytes) or AF_INET6 (16). */
+void ctune_top_key_addr(ctune_topk_key *k, int family, const void *addr);
+/* l4num: the protocol number; port: the destination port for TCP, UDP,
+ * UDP-Lite, SCTP and DCCP, the ICMP or ICMPv6 type for those two, ignored
+ * for the rest. */
+void ctune_top_key_dport(ctune_topk_key *k, unsigned l4num, unsigned port);
+void ctune_top_key_number(ctune_topk_key *k, uint32_t v);
+/* Whether the protocol's group carries a port (1), an ICMP type (2) or
+ * nothing (0). */
+int ctune_top_proto_kind(unsigned l4num);
+
+/* The keys of one /proc table line [p, e) (no '\n').  Returns false when
+ * the line's addresses, ports, ICMP type, zone or mark are missing or
+ * invalid: the line is then malformed. */
+bool ctune_top_parse_line(const char *p, const char *e, ctune_top_keys *out);
 
 /* Longest line the parser accepts, in bytes before its '\n'.  The kernel's
  * longest lines (full-width IPv6 with accounting, zones, secctx and
@@ -87,7 +161,7 @@ const char *ctune_tcp_state_name(int state);
 /* Map a layer-4 protocol number (6, 17, ...) to the summary's bucket. */
 ctune_proto ctune_proto_from_number(unsigned num);
 
-/* Zero the summary. */
+/* Zero the summary (top included: set it afterwards). */
 void ctune_table_summary_init(ctune_table_summary *s);
 
 /* Add the complete lines in buf[0..len) to s.  Either line format (modern
@@ -102,7 +176,8 @@ void ctune_table_summary_init(ctune_table_summary *s);
 void ctune_table_parse(const char *buf, size_t len, ctune_table_summary *s);
 
 /* Add the counts of from to to: the summaries of two parts of one table
- * make the summary of the whole. */
+ * make the summary of the whole.  Top talkers are not merged here (each
+ * summary's owner merges them with ctune_table_top_merge). */
 void ctune_table_summary_add(ctune_table_summary *to, const ctune_table_summary *from);
 
 /* Summarise what fd gives into s (s is not zeroed first); the summary is
@@ -126,6 +201,11 @@ int ctune_table_summarize_fd(int fd, ctune_table_summary *s);
  * where a missing table is an answer rather than a failure). */
 int ctune_table_summarize(const ctune_root *r, ctune_scheme scheme, ctune_table_summary *s,
 			  const char **path_used, ctune_error *err);
+
+/* The same with top talkers: top (may be NULL) is reset and filled, and
+ * s->top points to it. */
+int ctune_table_summarize_top(const ctune_root *r, ctune_scheme scheme, ctune_table_summary *s,
+			      struct ctune_table_top *top, const char **path_used, ctune_error *err);
 
 /* ---- how the summary runs: for tests and benchmarks ----------------------
  *

@@ -47,11 +47,43 @@ START_TEST(test_digits_without_use)
 }
 END_TEST
 
+/* An IPv6 address of the kernel's full width (39 bytes) that is not hex
+ * ("fd00:...:0000:=10.1.0.2"): the top talkers' fast hex path shifted the
+ * -1 of a non-hex digit left (UBSan: left shift of negative value), as
+ * crash-21b905ea....  Such an address falls to inet_pton, which refuses
+ * it: the line is malformed with top talkers on, a plain line without. */
+START_TEST(test_top_v6_not_hex)
+{
+	static const char *const lines[] = {
+		"ipv6     10 tcp      6 3602 ESTABLISHED src=fd00:0000:0000:0000:0000:0000:0000:0009 "
+		"dst=fd00:0000:0000:0000:0000:0000:=10.1.0.2 sport=1 dport=2 mark=0 zone=0 use=2",
+		"ipv6     10 tcp      6 3602 ESTABLISHED src=g000:0000:0000:0000:0000:0000:0000:0009 "
+		"dst=fd00::1 sport=1 dport=2 mark=0 zone=0 use=2",
+		"ipv6     10 tcp      6 3602 ESTABLISHED src=fd00:0000:0000:0000:0000:0000:00g0:0009 "
+		"dst=fd00::1 sport=1 dport=2 mark=0 zone=0 use=2",
+	};
+	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
+		ctune_table_summary s;
+		ctune_table_summary_init(&s);
+		ctune_table_parse(lines[i], strlen(lines[i]), &s);
+		ck_assert_uint_eq(s.total, 1);
+		ctune_table_summary_init(&s);
+		s.top = ctune_table_top_new(3);
+		ck_assert_ptr_nonnull(s.top);
+		ctune_table_parse(lines[i], strlen(lines[i]), &s);
+		ck_assert_uint_eq(s.total, 0);
+		ck_assert_uint_eq(s.malformed, 1);
+		ctune_table_top_free(s.top);
+	}
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("regress-table");
 	TCase *tc = tcase_create("fuzz");
 	tcase_add_test(tc, test_digits_without_use);
+	tcase_add_test(tc, test_top_v6_not_hex);
 	suite_add_tcase(s, tc);
 	return tl_run(s);
 }

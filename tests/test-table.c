@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "table.h"
+#include <sys/socket.h>
 
 #define DATA CTUNE_TEST_DIR "/data/table/"
 
@@ -1330,6 +1331,194 @@ START_TEST(test_scanner_matches_cpuinfo)
 }
 END_TEST
 
+/* ---- top talkers ----------------------------------------------------------- */
+
+/* The groups of dimension d as "key=count/error," text, largest first. */
+static void top_text(const ctune_table_top *t, ctune_top_dim d, char *buf, size_t size)
+{
+	ctune_topk_item items[16];
+	size_t n = ctune_topk_top(t->dim[d], items, 16), used = 0;
+	buf[0] = '\0';
+	for (size_t i = 0; i < n && used < size; i++) {
+		char key[64];
+		ck_assert_int_ge(ctune_top_key_text(d, &items[i].key, key, sizeof(key)), 1);
+		used += (size_t)snprintf(buf + used, size - used, "%s=%llu/%llu,", key, (unsigned long long)items[i].count,
+					 (unsigned long long)items[i].error);
+	}
+}
+
+static void top_expect(const char *text, ctune_top_dim d, const char *want)
+{
+	ctune_table_summary s;
+	ctune_table_summary_init(&s);
+	s.top = ctune_table_top_new(10);
+	ck_assert_ptr_nonnull(s.top);
+	ctune_table_parse(text, strlen(text), &s);
+	char got[1024];
+	top_text(s.top, d, got, sizeof(got));
+	ck_assert_msg(strcmp(got, want) == 0, "%s: got '%s', want '%s'", ctune_top_dim_name(d), got, want);
+	ctune_table_top_free(s.top);
+}
+
+TABLE_TEST(test_top_keys)
+{
+	const char *text = REF_TCP4 "\n" REF_UDP4 "\n" REF_TCP6 "\n" LEGACY_TCP "\n"
+				    "ipv4     2 icmp     1 29 src=10.0.0.2 dst=10.0.0.1 type=8 code=0 id=7 src=10.0.0.1 "
+				    "dst=10.0.0.2 type=0 code=0 id=7 mark=7 zone=3 use=2\n"
+				    "ipv6     10 icmpv6   58 29 src=::ffff:10.0.0.2 dst=FD00::1 type=128 code=0 id=7 "
+				    "src=fd00::1 dst=::ffff:10.0.0.2 type=129 code=0 id=7 mark=4294967295 zone-orig=65535 use=2\n"
+				    "ipv4     2 gre      47 179 timeout=180, stream_timeout=180 src=10.0.0.1 dst=10.0.0.2 "
+				    "srckey=0x0 dstkey=0x0 src=10.0.0.2 dst=10.0.0.1 srckey=0x0 dstkey=0x0 [ASSURED] mark=0 "
+				    "secctx=system_u:object_r:unlabeled_t:s0 zone=0 delta-time=5 use=2\n"
+				    "ipv4     2 unknown  41 579 src=10.0.0.1 dst=10.0.0.9 src=10.0.0.9 dst=10.0.0.1 mark=0 "
+				    "zone=1 use=2\n"
+				    "ipv4     2 udp      17 29 src=10.0.0.1 dst=10.0.0.9 sport=5 dport=53 packets=1 bytes=2 "
+				    "[UNREPLIED] src=10.0.0.9 dst=10.0.0.1 sport=53 dport=5 packets=0 bytes=0 mark=0 "
+				    "zone-reply=9 use=2\n";
+	/* equal counts in the order of the key's bytes (the address first) */
+	top_expect(text, CTUNE_TOP_SRC,
+		   "10.0.0.1=4/0,10.0.0.2=2/0,::ffff:10.0.0.2=1/0,127.0.0.1=1/0,fd00::9=1/0,");
+	top_expect(text, CTUNE_TOP_DST,
+		   "10.0.0.2=2/0,10.0.0.9=2/0,10.0.0.1=1/0,10.100.0.1=1/0,127.0.0.1=1/0,fd00::1=1/0,fd00::2=1/0,");
+	top_expect(text, CTUNE_TOP_DPORT,
+		   "proto-41=1/0,gre=1/0,tcp/2=1/0,icmp/type=8=1/0,tcp/22=1/0,udp/53=1/0,udp/20027=1/0,"
+		   "icmpv6/type=128=1/0,tcp/443=1/0,");
+	top_expect(text, CTUNE_TOP_ZONE, "0=5/0,1=1/0,3=1/0,9=1/0,65535=1/0,");
+	top_expect(text, CTUNE_TOP_MARK, "0=7/0,7=1/0,4294967295=1/0,");
+}
+
+/* Lines the summary alone accepts, whose addresses, ports, type, zone or
+ * mark do not read: malformed with top talkers on (and counted nowhere),
+ * counted as before with them off. */
+static const char *const top_hostile[] = {
+	"ipv4     2 tcp      6 5 ESTABLISHED src=256.0.0.1 dst=10.0.0.2 sport=1 dport=2 src=10.0.0.2 dst=10.0.0.1 "
+	"sport=2 dport=1 [ASSURED] mark=0 zone=0 use=2",
+	"ipv4     2 tcp      6 5 ESTABLISHED src=10.0.0 dst=10.0.0.2 sport=1 dport=2 mark=0 zone=0 use=2",
+	"ipv4     2 tcp      6 5 ESTABLISHED src=10.0.0.1.5 dst=10.0.0.2 sport=1 dport=2 mark=0 zone=0 use=2",
+	"ipv4     2 tcp      6 5 ESTABLISHED src=0010.0.0.1 dst=10.0.0.2 sport=1 dport=2 mark=0 zone=0 use=2",
+	"ipv4     2 tcp      6 5 ESTABLISHED src= dst=10.0.0.2 sport=1 dport=2 mark=0 zone=0 use=2",
+	"ipv6     10 tcp      6 5 ESTABLISHED src=fd00:::1 dst=fd00::2 sport=1 dport=2 mark=0 zone=0 use=2",
+	"ipv6     10 tcp      6 5 ESTABLISHED src=fd00:0000:0000:0000:0000:0000:0000:000g dst=fd00::2 sport=1 "
+	"dport=2 mark=0 zone=0 use=2",
+	"ipv6     10 tcp      6 5 ESTABLISHED src=fd00:0000:0000:0000:0000:0000:0000:0000:0001 dst=fd00::2 sport=1 "
+	"dport=2 mark=0 zone=0 use=2",
+	"ipv6     10 tcp      6 5 ESTABLISHED src=fd00:0000:0000:0000:0000:0000:0000:0000000000001 dst=fd00::2 "
+	"sport=1 dport=2 mark=0 zone=0 use=2",
+	"ipv4     2 tcp      6 5 ESTABLISHED src=10.0.0.1 sport=1 dport=2 mark=0 zone=0 use=2",
+	"ipv4     2 tcp      6 5 ESTABLISHED src=10.0.0.1 dst=10.0.0.2 sport=1 dport=65536 mark=0 zone=0 use=2",
+	"ipv4     2 tcp      6 5 ESTABLISHED src=10.0.0.1 dst=10.0.0.2 sport=1 dport=-1 mark=0 zone=0 use=2",
+	"ipv4     2 tcp      6 5 ESTABLISHED src=10.0.0.1 dst=10.0.0.2 sport=1 dport=99999999999999999999 mark=0 "
+	"zone=0 use=2",
+	"ipv4     2 tcp      6 5 ESTABLISHED src=10.0.0.1 dst=10.0.0.2 sport=x dport=2 mark=0 zone=0 use=2",
+	"ipv4     2 tcp      6 5 ESTABLISHED src=10.0.0.1 dst=10.0.0.2 dport=2 mark=0 zone=0 use=2",
+	"ipv4     2 udp      17 5 src=10.0.0.1 dst=10.0.0.2 sport=1 dport=2 mark=4294967296 zone=0 use=2",
+	"ipv4     2 udp      17 5 src=10.0.0.1 dst=10.0.0.2 sport=1 dport=2 mark=0x10 zone=0 use=2",
+	"ipv4     2 udp      17 5 src=10.0.0.1 dst=10.0.0.2 sport=1 dport=2 mark=0 zone=65536 use=2",
+	"ipv4     2 udp      17 5 src=10.0.0.1 dst=10.0.0.2 sport=1 dport=2 mark=0 zone= use=2",
+	"ipv4     2 udp      17 5 src=10.0.0.1 dst=10.0.0.2 sport=1 dport=2 mark=0 zone-orig=70000 use=2",
+	"ipv4     2 icmp     1 5 src=10.0.0.1 dst=10.0.0.2 type=256 code=0 id=1 mark=0 zone=0 use=2",
+	"ipv4     2 icmp     1 5 src=10.0.0.1 dst=10.0.0.2 code=0 id=1 mark=0 zone=0 use=2",
+	"tcp      6 5 ESTABLISHED src=10.0.0.1 dst=10.0.0.2 sport=1 dport=2 mark=-1 secmark=0 use=1",
+};
+
+TABLE_TEST(test_top_hostile)
+{
+	for (size_t i = 0; i < sizeof(top_hostile) / sizeof(top_hostile[0]); i++) {
+		ctune_table_summary off = parse_str(top_hostile[i]), on;
+		ck_assert_msg(off.total == 1 && off.malformed == 0, "line %zu: not a valid summary line", i);
+		ctune_table_summary_init(&on);
+		on.top = ctune_table_top_new(5);
+		ck_assert_ptr_nonnull(on.top);
+		ctune_table_parse(top_hostile[i], strlen(top_hostile[i]), &on);
+		ck_assert_msg(on.total == 0 && on.malformed == 1, "line %zu: with top, total %llu malformed %llu", i,
+			      (unsigned long long)on.total, (unsigned long long)on.malformed);
+		for (int d = 0; d < CTUNE_TOP_DIM_COUNT; d++)
+			ck_assert_uint_eq(ctune_topk_total(on.top->dim[d]), 0);
+		ctune_table_top_free(on.top);
+	}
+}
+
+/* The generated table, parsed whole, through a file in 1..4 ranges and a
+ * pipe cut anywhere: the same summary and the same top talkers (every
+ * dimension within the capacity here, so all exact). */
+TABLE_TEST(test_top_paths_agree)
+{
+	size_t len;
+	char *text = make_lines(60000, &len);
+	ctune_table_summary whole;
+	ctune_table_summary_init(&whole);
+	whole.top = ctune_table_top_new(CTUNE_TOP_LIMIT_MAX);
+	ck_assert_ptr_nonnull(whole.top);
+	ctune_table_parse(text, len, &whole);
+	/* every line make_lines() writes has readable keys: top talkers change
+	 * no count */
+	ctune_table_summary plain;
+	ctune_table_summary_init(&plain);
+	ctune_table_parse(text, len, &plain);
+	plain.top = whole.top;
+	check_summary(&whole, &plain, __LINE__);
+
+	int fd = tmpfile_with(text, len);
+	ck_assert_int_eq(lseek(fd, 0, SEEK_SET), 0);
+	ctune_table_summary f;
+	ctune_table_summary_init(&f);
+	f.top = ctune_table_top_new(CTUNE_TOP_LIMIT_MAX);
+	ck_assert_ptr_nonnull(f.top);
+	ck_assert_int_eq(ctune_table_summarize_fd(fd, &f), 0);
+	close(fd);
+	struct ctune_table_top *keep = f.top;
+	f.top = whole.top;
+	check_summary(&f, &whole, __LINE__);
+	f.top = keep;
+	for (int d = 0; d < CTUNE_TOP_DIM_COUNT; d++) {
+		ctune_topk *a = whole.top->dim[d], *b = f.top->dim[d];
+		ck_assert_uint_eq(ctune_topk_total(a), ctune_topk_total(b));
+		ck_assert_int_eq(ctune_topk_exact(a), ctune_topk_exact(b));
+		size_t cap = CTUNE_TOP_CAPACITY;
+		ctune_topk_item *x = malloc(cap * sizeof(*x)), *y = malloc(cap * sizeof(*y));
+		ck_assert_ptr_nonnull(x);
+		ck_assert_ptr_nonnull(y);
+		size_t nx = ctune_topk_top(a, x, cap), ny = ctune_topk_top(b, y, cap);
+		ck_assert_uint_eq(nx, ny);
+		if (ctune_topk_exact(a))
+			ck_assert_msg(memcmp(x, y, nx * sizeof(*x)) == 0, "%s differs", ctune_top_dim_name(d));
+		else /* approximate (topk's own tests check the bounds against truth) */
+			for (size_t i = 0; i < ny; i++)
+				ck_assert(y[i].error <= 2 * ctune_topk_total(b) / CTUNE_TOP_CAPACITY && y[i].count > y[i].error);
+		free(x);
+		free(y);
+	}
+	ctune_table_top_free(whole.top);
+	ctune_table_top_free(f.top);
+	free(text);
+}
+
+START_TEST(test_top_key_text)
+{
+	char buf[64];
+	ctune_topk_key k;
+	unsigned char v6[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 };
+	ctune_top_key_addr(&k, AF_INET6, v6);
+	ck_assert_int_eq(ctune_top_key_text(CTUNE_TOP_SRC, &k, buf, sizeof(buf)), 11);
+	ck_assert_str_eq(buf, "2001:db8::1");
+	ck_assert_int_eq(ctune_top_key_text(CTUNE_TOP_SRC, &k, buf, 5), -ENOBUFS);
+	ck_assert_str_eq(buf, "");
+	ctune_top_key_dport(&k, 132, 9);
+	ck_assert_int_eq(ctune_top_key_text(CTUNE_TOP_DPORT, &k, buf, sizeof(buf)), 6);
+	ck_assert_str_eq(buf, "sctp/9");
+	ctune_top_key_dport(&k, 47, 1234); /* GRE: no port in the group */
+	ctune_top_key_text(CTUNE_TOP_DPORT, &k, buf, sizeof(buf));
+	ck_assert_str_eq(buf, "gre");
+	ctune_top_key_dport(&k, 255, 0);
+	ctune_top_key_text(CTUNE_TOP_DPORT, &k, buf, sizeof(buf));
+	ck_assert_str_eq(buf, "proto-255");
+	ck_assert_str_eq(ctune_top_dim_name(CTUNE_TOP_MARK), "by_mark");
+	ck_assert_ptr_null(ctune_top_dim_name(CTUNE_TOP_DIM_COUNT));
+	ck_assert_ptr_null(ctune_table_top_new(0));
+	ck_assert_ptr_null(ctune_table_top_new(CTUNE_TOP_LIMIT_MAX + 1));
+}
+END_TEST
+
 static Suite *table_suite(void)
 {
 	Suite *s = suite_create("table");
@@ -1361,6 +1550,10 @@ static Suite *table_suite(void)
 	tcase_add_loop_test(tc, test_summarize_root, 0, nconfigs);
 	tcase_add_test(tc, test_run_options);
 	tcase_add_test(tc, test_scanner_matches_cpuinfo);
+	tcase_add_loop_test(tc, test_top_keys, 0, nconfigs);
+	tcase_add_loop_test(tc, test_top_hostile, 0, nconfigs);
+	tcase_add_loop_test(tc, test_top_paths_agree, 0, nconfigs);
+	tcase_add_test(tc, test_top_key_text);
 	suite_add_tcase(s, tc);
 	return s;
 }
