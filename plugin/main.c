@@ -37,6 +37,7 @@
 #include "human.h"
 #include "json-util.h"
 #include "prometheus.h"
+#include "report.h"
 #include "request.h"
 #include "response.h"
 #include "root.h"
@@ -55,6 +56,8 @@ static const char usage[] =
 	"                 [--lock-timeout 30s]\n"
 	"                 [--root DIR] [--scheme auto|legacy|modern]\n"
 	"       ctune tunables         (the table of tunables: names, units, ranges, keys)\n"
+	"       ctune report [PATH...] [--top N] [--max-age D] [--format human|json|prometheus|html]\n"
+	"                    [--output FILE]   (many hosts' facts from Ansible or Salt: see --help)\n"
 	"       ctune ARGS_FILE        (Ansible binary-module convention)\n"
 	"       ctune < REQUEST.json   (one JSON object on stdin)\n"
 	"       ctune --help | --version\n"
@@ -405,10 +408,13 @@ int main(int argc, char **argv)
 
 	if (argc == 1)
 		return run_json(STDIN_FILENO, "the request on standard input");
+	/* The fleet view reads files, not a request: a verb of its own. */
+	if (strcmp(argv[1], "report") == 0)
+		return ctune_report_main(argc, argv);
 
 	/* One argument that is not a verb or an option: Ansible's args file. */
 	if (argc == 2 && argv[1][0] != '-' && strcmp(argv[1], "facts") != 0 && strcmp(argv[1], "set") != 0 &&
-	    strcmp(argv[1], "tunables") != 0) {
+	    strcmp(argv[1], "tunables") != 0 && strcmp(argv[1], "report") != 0) {
 		/* A regular file, or a pipe (`ctune <(...)`): a FIFO without a
 		 * writer does not hang the open and reads as empty; a device
 		 * (/dev/zero), socket or directory is refused. */

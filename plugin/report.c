@@ -1,0 +1,516 @@
+/* report.c - the hosts read by report-read.c -> the fleet: one compact
+ * record per host (a duplicate name keeps the newer facts and, from the two
+ * samples, the time to full), the errors, the ranking by risk (a top-N heap
+ * of indices: the order of the worst N, never a sort of every host) and the
+ * totals.  Also the verb's command line.
+ */
+#include "report.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "duration.h"
+#include "human.h"
+
+#define ERRORS_MAX 20000 /* errors kept; more are only counted */
+
+const char *const ctune_drift_names[CTUNE_DRIFT_COUNT] = {
+	"boot", "other_scheme_keys", "buckets_ratio", "default_established_timeout", "max_over_memory",
+};
+const char *const ctune_report_scheme_names[CTUNE_REPORT_SCHEME_COUNT] = { "unknown", "legacy", "modern", "none" };
+
+uint64_t ctune_report_drops(const ctune_report_host *h)
+{
+	uint64_t n = 0;
+	const int64_t v[] = { h->drop, h->early_drop, h->insert_failed };
+	for (size_t i = 0; i < ELEMENTSOF(v); i++)
+		if (v[i] != CTUNE_REPORT_UNKNOWN)
+			n += (uint64_t)v[i];
+	return n;
+}
+
+int ctune_report_level(const ctune_report_host *h)
+{
+	if (ctune_report_drops(h) > 0 || h->usage >= 90)
+		return 2;
+	if (h->usage >= 70 || h->drift)
+		return 1;
+	return 0;
+}
+
+static unsigned popcount16(unsigned v)
+{
+	unsigned n = 0;
+	for (; v; v &= v - 1)
+		n++;
+	return n;
+}
+
+/* Risk order: dropping hosts first (more drops first), then fuller, then
+ * less headroom (max - count), then sooner full, then more drift, then by
+ * name so that the order is stable. */
+int ctune_report_cmp(const ctune_report_host *a, const ctune_report_host *b)
+{
+	uint64_t da = ctune_report_drops(a), db = ctune_report_drops(b);
+	if ((da > 0) != (db > 0))
+		return da > 0 ? -1 : 1;
+	if (da != db)
+		return da > db ? -1 : 1;
+	if (a->usage != b->usage)
+		return a->usage > b->usage ? -1 : 1;
+	bool ha = a->max != CTUNE_REPORT_UNKNOWN && a->count != CTUNE_REPORT_UNKNOWN;
+	bool hb = b->max != CTUNE_REPORT_UNKNOWN && b->count != CTUNE_REPORT_UNKNOWN;
+	if (ha && hb && a->max - a->count != b->max - b->count)
+		return a->max - a->count < b->max - b->count ? -1 : 1;
+	bool fa = a->seconds_to_full != CTUNE_REPORT_UNKNOWN, fb = b->seconds_to_full != CTUNE_REPORT_UNKNOWN;
+	if (fa != fb)
+		return fa ? -1 : 1;
+	if (fa && a->seconds_to_full != b->seconds_to_full)
+		return a->seconds_to_full < b->seconds_to_full ? -1 : 1;
+	unsigned xa = popcount16(a->drift), xb = popcount16(b->drift);
+	if (xa != xb)
+		return xa > xb ? -1 : 1;
+	return strcmp(a->name, b->name);
+}
+
+bool ctune_report_is_stale(const ctune_report *r, const ctune_report_host *h)
+{
+	return r->opts.max_age > 0 && h->time != CTUNE_REPORT_UNKNOWN && r->opts.now - h->time > r->opts.max_age;
+}
+
+void ctune_report_init(ctune_report *r, const ctune_report_opts *opts, const char *const *inputs, size_t ninputs)
+{
+	memset(r, 0, sizeof(*r));
+	r->opts = *opts;
+	r->inputs = inputs;
+	r->ninputs = ninputs;
+}
+
+void ctune_report_free(ctune_report *r)
+{
+	free(r->hosts);
+	free(r->errors);
+	free(r->index);
+	free(r->ranked);
+	memset(r, 0, sizeof(*r));
+}
+
+/* FNV-1a: host names are short. */
+static uint64_t hash_name(const char *s)
+{
+	uint64_t h = 1469598103934665603ull;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ull;
+	return h;
+}
+
+/* The slot of name in the index: its host's index + 1, or the empty slot
+ * (0) where it goes. */
+static uint32_t *index_slot(ctune_report *r, const char *name)
+{
+	size_t mask = r->index_cap - 1;
+	for (size_t i = hash_name(name) & mask;; i = (i + 1) & mask) {
+		uint32_t *slot = &r->index[i];
+		if (*slot == 0 || strcmp(r->hosts[*slot - 1].name, name) == 0)
+			return slot;
+	}
+}
+
+static int index_grow(ctune_report *r)
+{
+	size_t cap = r->index_cap ? r->index_cap * 2 : 1024;
+	uint32_t *old = r->index;
+	size_t old_cap = r->index_cap;
+	r->index = calloc(cap, sizeof(*r->index));
+	if (!r->index) {
+		r->index = old;
+		return -ENOMEM;
+	}
+	r->index_cap = cap;
+	for (size_t i = 0; i < old_cap; i++)
+		if (old[i])
+			*index_slot(r, r->hosts[old[i] - 1].name) = old[i];
+	free(old);
+	return 0;
+}
+
+static int add_error(ctune_report *r, uint32_t input, const char *host, const char *reason)
+{
+	if (r->nerrors >= ERRORS_MAX) {
+		r->errors_dropped++;
+		return 0;
+	}
+	if (r->nerrors == r->cap_errors) {
+		size_t cap = r->cap_errors ? r->cap_errors * 2 : 64;
+		ctune_report_error *e = realloc(r->errors, cap * sizeof(*e));
+		if (!e)
+			return -ENOMEM;
+		r->errors = e;
+		r->cap_errors = cap;
+	}
+	ctune_report_error *e = &r->errors[r->nerrors++];
+	e->input = input;
+	snprintf(e->host, sizeof(e->host), "%s", host ? host : "");
+	snprintf(e->reason, sizeof(e->reason), "%s", reason);
+	return 0;
+}
+
+static int sink_error(void *ud, uint32_t input, const char *host, const char *reason)
+{
+	return add_error(ud, input, host, reason);
+}
+
+/* Two samples of one host: the time to full at the rate between them,
+ * when the table grew. */
+static void time_to_full(ctune_report_host *newer, const ctune_report_host *older)
+{
+	if (newer->time == CTUNE_REPORT_UNKNOWN || older->time == CTUNE_REPORT_UNKNOWN ||
+	    newer->time <= older->time || newer->count == CTUNE_REPORT_UNKNOWN ||
+	    older->count == CTUNE_REPORT_UNKNOWN || newer->max == CTUNE_REPORT_UNKNOWN ||
+	    newer->count <= older->count || newer->count >= newer->max)
+		return;
+	double rate = (double)(newer->count - older->count) / (double)(newer->time - older->time);
+	double secs = (double)(newer->max - newer->count) / rate;
+	newer->seconds_to_full = secs > (double)INT64_MAX / 2 ? INT64_MAX / 2 : (int64_t)secs;
+}
+
+static int sink_host(void *ud, const ctune_report_host *h)
+{
+	ctune_report *r = ud;
+	if (r->nhosts >= UINT32_MAX - 1)
+		return add_error(r, h->input, h->name, "more hosts than the report counts");
+	if ((r->nhosts + 1) * 2 > r->index_cap && index_grow(r) < 0)
+		return -ENOMEM;
+	uint32_t *slot = index_slot(r, h->name);
+	if (*slot) {
+		ctune_report_host *old = &r->hosts[*slot - 1];
+		char why[CTUNE_REPORT_REASON_MAX];
+		bool newer = h->time != CTUNE_REPORT_UNKNOWN &&
+			     (old->time == CTUNE_REPORT_UNKNOWN || h->time > old->time);
+		snprintf(why, sizeof(why), "duplicate host name: also read from input %u; the %s facts are kept",
+			 (unsigned)old->input + 1, newer ? "newer (these)" : "first read");
+		r->duplicates++;
+		if (newer) {
+			ctune_report_host prev = *old;
+			*old = *h;
+			time_to_full(old, &prev);
+		} else
+			time_to_full(old, h);
+		return add_error(r, h->input, h->name, why);
+	}
+	if (r->nhosts == r->cap_hosts) {
+		size_t cap = r->cap_hosts ? r->cap_hosts * 2 : 256;
+		ctune_report_host *nh = realloc(r->hosts, cap * sizeof(*nh));
+		if (!nh)
+			return -ENOMEM;
+		r->hosts = nh;
+		r->cap_hosts = cap;
+	}
+	r->hosts[r->nhosts] = *h;
+	*slot = (uint32_t)++r->nhosts;
+	return 0;
+}
+
+ctune_report_sink ctune_report_sink_of(ctune_report *r)
+{
+	return (ctune_report_sink){ .host = sink_host, .error = sink_error, .ud = r };
+}
+
+static void tally(ctune_report_tally *t, size_t *n, const char *name)
+{
+	if (!name[0])
+		name = "unknown";
+	for (size_t i = 0; i < *n; i++)
+		if (strcmp(t[i].name, name) == 0) {
+			t[i].hosts++;
+			return;
+		}
+	if (*n == CTUNE_REPORT_ERA_SLOTS - 1) /* the last slot is "other" */
+		name = "other";
+	for (size_t i = 0; i < *n; i++)
+		if (strcmp(t[i].name, name) == 0) {
+			t[i].hosts++;
+			return;
+		}
+	snprintf(t[*n].name, sizeof(t[*n].name), "%s", name);
+	t[(*n)++].hosts = 1;
+}
+
+/* ---- the top-N heap: the root is the least risky of those kept ---- */
+
+static bool less_risky(const ctune_report *r, uint32_t a, uint32_t b)
+{
+	return ctune_report_cmp(&r->hosts[a], &r->hosts[b]) > 0;
+}
+
+static void sift_down(const ctune_report *r, uint32_t *h, size_t n, size_t i)
+{
+	for (;;) {
+		size_t l = 2 * i + 1, m = i;
+		if (l < n && less_risky(r, h[l], h[m]))
+			m = l;
+		if (l + 1 < n && less_risky(r, h[l + 1], h[m]))
+			m = l + 1;
+		if (m == i)
+			return;
+		uint32_t t = h[i];
+		h[i] = h[m];
+		h[m] = t;
+		i = m;
+	}
+}
+
+static void sift_up(const ctune_report *r, uint32_t *h, size_t i)
+{
+	while (i > 0 && less_risky(r, h[i], h[(i - 1) / 2])) {
+		uint32_t t = h[i];
+		h[i] = h[(i - 1) / 2];
+		h[(i - 1) / 2] = t;
+		i = (i - 1) / 2;
+	}
+}
+
+int ctune_report_finish(ctune_report *r)
+{
+	size_t top = r->opts.top < r->nhosts ? r->opts.top : r->nhosts;
+	r->ranked = malloc((top ? top : 1) * sizeof(*r->ranked));
+	if (!r->ranked)
+		return -ENOMEM;
+	size_t n = 0;
+	for (size_t i = 0; i < r->nhosts; i++) {
+		const ctune_report_host *h = &r->hosts[i];
+		r->per_scheme[h->scheme < CTUNE_REPORT_SCHEME_COUNT ? h->scheme : 0]++;
+		tally(r->eras, &r->neras, h->era);
+		tally(r->inits, &r->ninits, h->init);
+		for (int b = 0; b < CTUNE_DRIFT_COUNT; b++)
+			if (h->drift & (1u << b))
+				r->per_drift[b]++;
+		r->with_drift += h->drift != 0;
+		r->need_max += h->change_max;
+		r->need_buckets += h->change_buckets;
+		r->need_timeout += (h->drift & CTUNE_DRIFT_TIMEOUT) != 0;
+		r->need_persist += (h->drift & CTUNE_DRIFT_BOOT) != 0;
+		r->need_migrate += (h->drift & CTUNE_DRIFT_OTHER_SCHEME) != 0;
+		uint64_t d = ctune_report_drops(h);
+		r->with_drops += d > 0;
+		r->drops_total += d;
+		r->stale += ctune_report_is_stale(r, h);
+		r->full_known += h->seconds_to_full != CTUNE_REPORT_UNKNOWN;
+		if (h->recommended_memory != CTUNE_REPORT_UNKNOWN)
+			r->advised_memory += (uint64_t)h->recommended_memory;
+		if (h->usage >= 0) {
+			size_t b = h->usage >= 100 ? CTUNE_REPORT_HIST - 1 : (size_t)(h->usage / 10);
+			r->histogram[b]++;
+			r->usage_known++;
+		}
+		int level = ctune_report_level(h);
+		r->critical += level == 2;
+		r->warning += level == 1;
+		if (!top)
+			continue;
+		if (n < top) {
+			r->ranked[n] = (uint32_t)i;
+			sift_up(r, r->ranked, n++);
+		} else if (less_risky(r, r->ranked[0], (uint32_t)i)) {
+			r->ranked[0] = (uint32_t)i;
+			sift_down(r, r->ranked, n, 0);
+		}
+	}
+	/* Pop the heap from its end: the worst ends up first. */
+	for (size_t k = n; k > 1; k--) {
+		uint32_t t = r->ranked[0];
+		r->ranked[0] = r->ranked[k - 1];
+		r->ranked[k - 1] = t;
+		sift_down(r, r->ranked, k - 1, 0);
+	}
+	r->nranked = n;
+	return 0;
+}
+
+/* ---- the verb ---- */
+
+static const char usage[] =
+	"Usage: ctune report [PATH...] [--top N] [--max-age DURATION] [--format human|json|prometheus|html]\n"
+	"                    [--output FILE] [--now EPOCH]\n"
+	"\n"
+	"One report over many hosts' facts, read from what Ansible and Salt wrote: a jsonfile fact\n"
+	"cache directory, `ansible -m ctune_facts --tree DIR`, `salt --out=json --static` of\n"
+	"ctune.facts or of the conntrack grain, a directory of `ctune facts --format json` files, or\n"
+	"JSON lines; `-` (the default) is standard input.  Hosts are ranked by risk (drops since\n"
+	"boot, usage, headroom), with their drift (boot, other scheme, buckets, 5-day timeout,\n"
+	"memory), the fleet's totals and the inputs that could not be read.\n"
+	"  --top N             hosts in the ranking (default 20)\n"
+	"  --max-age DURATION  facts older than this are stale (e.g. 1d; default: not checked)\n"
+	"  --format F          human (default on a terminal), json (else), prometheus, html\n"
+	"  --output FILE       write there (replaced whole) instead of standard output\n"
+	"  --now EPOCH         the report's time (default: now)\n";
+
+enum { FMT_AUTO, FMT_HUMAN, FMT_JSON, FMT_PROM, FMT_HTML };
+
+static int usage_error(const char *what, const char *arg, const char *why)
+{
+	fprintf(stderr, "ctune report: %s%s%s%s\n(ctune report --help for the options)\n", what, arg ? " '" : "",
+		arg ? arg : "", arg ? "'" : "");
+	if (why)
+		fprintf(stderr, "ctune report: %s\n", why);
+	return 2;
+}
+
+static bool parse_count(const char *s, long long lo, long long hi, long long *out)
+{
+	char *end;
+	errno = 0;
+	long long v = strtoll(s, &end, 10);
+	if (errno || end == s || *end || v < lo || v > hi)
+		return false;
+	*out = v;
+	return true;
+}
+
+static unsigned terminal_width(int fd)
+{
+	struct winsize ws;
+	if (isatty(fd) && ioctl(fd, TIOCGWINSZ, &ws) == 0 && ws.ws_col >= 40)
+		return ws.ws_col;
+	long long c;
+	const char *cols = getenv("COLUMNS");
+	if (cols && parse_count(cols, 40, 1000, &c))
+		return (unsigned)c;
+	return 100;
+}
+
+/* Write the report to path through a file beside it, renamed into place:
+ * a reader never sees half a report. */
+static int print_to(const char *path, int fmt, const ctune_report *r)
+{
+	int (*print)(FILE *, const ctune_report *) = fmt == FMT_JSON   ? ctune_report_print_json
+						      : fmt == FMT_PROM ? ctune_report_print_prometheus
+						      : fmt == FMT_HTML ? ctune_report_print_html
+									: ctune_report_print_human;
+	if (!path) {
+		int e = print(stdout, r);
+		return e < 0 || fflush(stdout) == EOF || ferror(stdout) ? -EIO : 0;
+	}
+	size_t n = strlen(path);
+	_cleanup_free_ char *tmp = malloc(n + 16);
+	if (!tmp)
+		return -ENOMEM;
+	snprintf(tmp, n + 16, "%s.tmpXXXXXX", path);
+	int fd = mkstemp(tmp);
+	if (fd < 0)
+		return -errno;
+	FILE *f = fdopen(fd, "w");
+	if (!f) {
+		int e = -errno;
+		close(fd);
+		unlink(tmp);
+		return e;
+	}
+	fchmod(fd, 0644);
+	int e = print(f, r);
+	if (fflush(f) == EOF || ferror(f) || fsync(fd) < 0)
+		e = e < 0 ? e : -EIO;
+	if (fclose(f) == EOF && e >= 0)
+		e = -EIO;
+	if (e >= 0 && rename(tmp, path) < 0)
+		e = -errno;
+	if (e < 0)
+		unlink(tmp);
+	return e < 0 ? e : 0;
+}
+
+int ctune_report_main(int argc, char **argv)
+{
+	ctune_report_opts opts = { .top = 20, .now = (int64_t)time(NULL) };
+	int fmt = FMT_AUTO;
+	const char *output = NULL;
+	_cleanup_free_ const char **inputs = calloc((size_t)argc + 1, sizeof(*inputs));
+	size_t ninputs = 0;
+	if (!inputs)
+		return 1;
+	bool only_paths = false;
+	for (int i = 2; i < argc; i++) {
+		const char *a = argv[i];
+		if (only_paths || a[0] != '-' || strcmp(a, "-") == 0) {
+			inputs[ninputs++] = a;
+			continue;
+		}
+		if (strcmp(a, "--") == 0) {
+			only_paths = true;
+			continue;
+		}
+		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+			fputs(usage, stdout);
+			return 0;
+		}
+		const char *v = strchr(a, '=');
+		char opt[32];
+		snprintf(opt, sizeof(opt), "%.*s", v ? (int)(v - a) : (int)strlen(a), a);
+		if (v)
+			v++;
+		else if (i + 1 < argc)
+			v = argv[++i];
+		else
+			return usage_error(opt, NULL, "the option needs a value");
+		long long n;
+		if (strcmp(opt, "--top") == 0) {
+			if (!parse_count(v, 0, 1000000, &n))
+				return usage_error("--top:", v, "not a count from 0 to 1000000");
+			opts.top = (size_t)n;
+		} else if (strcmp(opt, "--max-age") == 0) {
+			ctune_error err = { 0 };
+			long long secs;
+			if (ctune_duration_parse(v, CTUNE_DURATION_UNITS, &secs, &err) < 0 || secs < 1)
+				return usage_error("--max-age:", v, "not a duration of 1 s or more (90s, 12h, 7d)");
+			opts.max_age = secs;
+		} else if (strcmp(opt, "--now") == 0) {
+			if (!parse_count(v, 0, (long long)INT32_MAX * 4, &n))
+				return usage_error("--now:", v, "not a time in seconds since 1970");
+			opts.now = n;
+		} else if (strcmp(opt, "--format") == 0) {
+			static const char *const names[] = { "", "human", "json", "prometheus", "html" };
+			fmt = -1;
+			for (int k = 1; k < (int)ELEMENTSOF(names); k++)
+				if (strcmp(v, names[k]) == 0)
+					fmt = k;
+			if (fmt < 0)
+				return usage_error("--format:", v, "not one of human, json, prometheus, html");
+		} else if (strcmp(opt, "--output") == 0) {
+			if (!*v)
+				return usage_error("--output:", v, "an empty path");
+			output = v;
+		} else
+			return usage_error("unknown option", a, NULL);
+	}
+	if (ninputs == 0)
+		inputs[ninputs++] = "-";
+	if (fmt == FMT_AUTO)
+		fmt = !output && isatty(STDOUT_FILENO) ? FMT_HUMAN : FMT_JSON;
+	opts.width = terminal_width(STDOUT_FILENO);
+
+	ctune_report r;
+	ctune_report_init(&r, &opts, inputs, ninputs);
+	ctune_report_sink sink = ctune_report_sink_of(&r);
+	int e = 0;
+	for (size_t i = 0; i < ninputs && e >= 0; i++)
+		e = ctune_report_read_path(inputs[i], (uint32_t)i, &sink);
+	if (e >= 0)
+		e = ctune_report_finish(&r);
+	if (e >= 0)
+		e = print_to(output, fmt, &r);
+	ctune_report_free(&r);
+	if (e < 0) {
+		fprintf(stderr, "ctune report: %s\n", e == -ENOMEM ? "out of memory" : strerror(-e));
+		return 1;
+	}
+	return 0;
+}
