@@ -294,7 +294,7 @@ int ctune_report_print_prometheus(FILE *f, const ctune_report *r)
 		const char *name, *help;
 		size_t off;
 	} nums[] = {
-		{ "host_count", "Entries in the host's table.", offsetof(ctune_report_host, count) },
+		{ "host_entries", "Entries in the host's table.", offsetof(ctune_report_host, count) },
 		{ "host_max", "The host's nf_conntrack_max.", offsetof(ctune_report_host, max) },
 		{ "host_recommended_max", "ctune's advised max.", offsetof(ctune_report_host, recommended_max) },
 		{ "host_seconds_to_full", "Seconds to a full table at the rate between two samples.",
@@ -397,9 +397,9 @@ int ctune_report_print_human(FILE *f, const ctune_report *r)
 	unsigned width = r->opts.width ? r->opts.width : 100;
 	char mem[32];
 	human_bytes(mem, sizeof(mem), r->advised_memory);
-	fprintf(f, "Fleet: %zu hosts (%zu critical, %zu warning, %zu ok); %zu with drops since boot (%" PRIu64
-		   " in all); %zu with drift\n",
-		r->nhosts, r->critical, r->warning, r->nhosts - r->critical - r->warning, r->with_drops,
+	fprintf(f, "Fleet: %zu hosts: %zu critical, %zu warning, %zu ok\n", r->nhosts, r->critical, r->warning,
+		r->nhosts - r->critical - r->warning);
+	fprintf(f, "  drops    %zu hosts since boot, %" PRIu64 " in all; drift on %zu hosts\n", r->with_drops,
 		r->drops_total, r->with_drift);
 	fprintf(f, "  scheme   ");
 	for (int s = 1; s < CTUNE_REPORT_SCHEME_COUNT; s++)
@@ -419,13 +419,11 @@ int ctune_report_print_human(FILE *f, const ctune_report *r)
 	if (r->nerrors + r->errors_dropped || r->duplicates)
 		fprintf(f, "  errors   %zu (%zu duplicate host names)\n", r->nerrors + r->errors_dropped, r->duplicates);
 
-	/* The columns: host gets what the rest leaves, at least 12. */
-	static const unsigned fixed[] = { 4, 9, 7, 21, 10, 6 }; /* rank level usage count/max drops full */
-	unsigned used = 0;
-	for (size_t i = 0; i < ELEMENTSOF(fixed); i++)
-		used += fixed[i] + 1;
-	bool show_drift = width >= used + 12 + 1 + 16;
-	unsigned host_w = width > used + (show_drift ? 17 : 0) + 12 ? width - used - (show_drift ? 17 : 0) : 12;
+	/* The columns: the time to full from 80 columns, the drift from 100;
+	 * the host gets what the rest leaves (8 to 40). */
+	bool show_full = width >= 80, show_drift = width >= 100;
+	unsigned used = 5 + 9 + 7 + 18 + 9 + (show_full ? 8 : 0) + (show_drift ? 25 : 0);
+	unsigned host_w = width > used + 8 ? width - used : 8;
 	if (host_w > 40)
 		host_w = 40;
 	if (r->nranked)
@@ -433,10 +431,10 @@ int ctune_report_print_human(FILE *f, const ctune_report *r)
 	else if (!r->nhosts)
 		fprintf(f, "\nNo host's facts could be read.\n");
 	if (r->nranked) {
-		cell(f, "#", fixed[0], true);
-		fputc(' ', f);
-		cell(f, "HOST", host_w, false);
-		fputs(" LEVEL     USAGE%  COUNT/MAX             DROPS      FULL-IN", f);
+		fprintf(f, "%4s %-*s %-8s %6s %-17s %8s", "#", (int)host_w, "HOST", "LEVEL", "USAGE%", "COUNT/MAX",
+			"DROPS");
+		if (show_full)
+			fprintf(f, " %7s", "FULL-IN");
 		if (show_drift)
 			fputs(" DRIFT", f);
 		fputc('\n', f);
@@ -445,30 +443,33 @@ int ctune_report_print_human(FILE *f, const ctune_report *r)
 		const ctune_report_host *h = &r->hosts[r->ranked[i]];
 		char b[64], c[32], m[32];
 		snprintf(b, sizeof(b), "%zu", i + 1);
-		cell(f, b, fixed[0], true);
+		cell(f, b, 4, true);
 		fputc(' ', f);
 		cell(f, h->name, host_w, false);
 		fputc(' ', f);
-		cell(f, levels[ctune_report_level(h)], fixed[1], false);
+		cell(f, levels[ctune_report_level(h)], 8, false);
 		fputc(' ', f);
 		if (h->usage >= 0)
 			snprintf(b, sizeof(b), "%.1f", h->usage);
 		else
 			snprintf(b, sizeof(b), "-");
-		cell(f, b, fixed[2], true);
-		fputs("  ", f);
+		cell(f, b, 6, true);
+		fputc(' ', f);
 		human_num(c, sizeof(c), h->count);
 		human_num(m, sizeof(m), h->max);
 		snprintf(b, sizeof(b), "%s/%s", c, m);
-		cell(f, b, fixed[3], false);
-		snprintf(b, sizeof(b), "%" PRIu64, ctune_report_drops(h));
-		cell(f, b, fixed[4], true);
+		cell(f, b, 17, false);
 		fputc(' ', f);
-		human_duration(b, sizeof(b), h->seconds_to_full);
-		cell(f, b, fixed[5], true);
+		snprintf(b, sizeof(b), "%" PRIu64, ctune_report_drops(h));
+		cell(f, b, 8, true);
+		if (show_full) {
+			fputc(' ', f);
+			human_duration(b, sizeof(b), h->seconds_to_full);
+			cell(f, b, 7, true);
+		}
 		if (show_drift) {
-			fputs("  ", f);
-			size_t room = width > used + host_w + 2 ? width - used - host_w - 2 : 16, n = 0;
+			fputc(' ', f);
+			size_t room = width - used - host_w + 24, n = 0;
 			for (int d = 0; d < CTUNE_DRIFT_COUNT; d++)
 				if (h->drift & (1u << d)) {
 					size_t len = strlen(drift_short[d]) + (n ? 1 : 0);

@@ -665,11 +665,17 @@ static int read_object(reader *rd, src *s)
 		skip_ws(s);
 		_cleanup_json_ json_t *kj = decode_key(&key);
 		const char *k = json_is_string(kj) ? json_string_value(kj) : NULL;
-		if (!k && key.over)
-			k = "(a key longer than 1 KiB)";
-		else if (!k) {
-			r = -EBADMSG;
-			break;
+		if (!k) {
+			/* Not a key jansson decodes (bad UTF-8, a lone surrogate) or
+			 * too long: that member is skipped, the others still count. */
+			if ((r = scan_value(s, NULL)) < 0)
+				break;
+			rd->docs += mode == MODE_MAP;
+			emit_error(rd, key.over ? "(a key longer than 1 KiB)" : "(a key that is not valid UTF-8)",
+				   "a member whose name cannot be read: skipped");
+			if (rd->stop)
+				return rd->stop;
+			goto next;
 		}
 		bool want = mode == MODE_MAP || (mode == MODE_UNDECIDED && !is_doc_key(k)) ||
 			    in_list(k, kept_keys, ELEMENTSOF(kept_keys));
@@ -681,10 +687,13 @@ static int read_object(reader *rd, src *s)
 		json_error_t je = { .text = "" };
 		if (want && !val.over && !val.deep)
 			v = json_loadb(val.p, val.n, JSON_DECODE_ANY, &je);
+		/* A first member named like no key of a host document, holding an
+		 * object or a string: a map of hosts (Salt), even when that host's
+		 * value is broken. */
 		if (mode == MODE_UNDECIDED)
-			mode = !is_doc_key(k) && !key.over && host_like(v) ? MODE_MAP
-			       : !is_doc_key(k) && (val.over || val.deep) && val.n && val.p[0] == '{' ? MODE_MAP
-												     : MODE_DOC;
+			mode = !is_doc_key(k) && (host_like(v) || (val.n && (val.p[0] == '{' || val.p[0] == '"')))
+				       ? MODE_MAP
+				       : MODE_DOC;
 		if (mode == MODE_MAP) {
 			rd->docs++;
 			if (strlen(k) > CTUNE_REPORT_NAME_MAX) {
@@ -711,6 +720,7 @@ static int read_object(reader *rd, src *s)
 		}
 		if (rd->stop)
 			return rd->stop;
+	next:
 		skip_ws(s);
 		int c = src_peek(s);
 		if (c == ',') {
@@ -825,7 +835,7 @@ static int input_error(const ctune_report_sink *sink, uint32_t input, const char
 }
 
 /* A regular file at dirfd/name (never a device or a FIFO that would hang). */
-static int read_file_at(int dirfd, const char *name, const char *host, uint32_t input,
+static int read_file_at(int dirfd, const char *name, const char *host, bool fifo_ok, uint32_t input,
 			const ctune_report_sink *sink)
 {
 	_cleanup_close_ int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
@@ -834,7 +844,7 @@ static int read_file_at(int dirfd, const char *name, const char *host, uint32_t 
 	struct stat st;
 	if (fstat(fd, &st) < 0)
 		return input_error(sink, input, host, "cannot stat", errno);
-	if (!S_ISREG(st.st_mode) && !S_ISFIFO(st.st_mode))
+	if (!S_ISREG(st.st_mode) && !(fifo_ok && S_ISFIFO(st.st_mode)))
 		return sink->error(sink->ud, input, host, "not a regular file");
 	int fl = fcntl(fd, F_GETFL);
 	if (fl >= 0)
@@ -888,7 +898,7 @@ static int read_dir(int dfd, uint32_t input, const ctune_report_sink *sink)
 		struct stat st;
 		if (fstatat(dirfd(dir), names[i], &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode))
 			continue; /* --tree and caches are flat: a subdirectory is not a host */
-		r = read_file_at(dirfd(dir), names[i], host, input, sink);
+		r = read_file_at(dirfd(dir), names[i], host, false, input, sink);
 	}
 	for (size_t i = 0; i < n; i++)
 		free(names[i]);
@@ -916,5 +926,5 @@ int ctune_report_read_path(const char *path, uint32_t input, const ctune_report_
 	base = base && base[1] ? base + 1 : path;
 	char host[CTUNE_REPORT_NAME_MAX + 1];
 	host_of_file(host, sizeof(host), base);
-	return read_file_at(AT_FDCWD, path, host, input, sink);
+	return read_file_at(AT_FDCWD, path, host, true, input, sink);
 }
