@@ -90,7 +90,7 @@ static const char *input_name(const ctune_report *r, uint32_t i)
 	return i < r->ninputs ? r->inputs[i] : "?";
 }
 
-static void json_host(FILE *f, const ctune_report *r, const ctune_report_host *h)
+static void json_host(FILE *f, ctune_report *r, const ctune_report_host *h)
 {
 	fputs("{\"host\": ", f);
 	json_str(f, h->name);
@@ -158,7 +158,7 @@ static void json_tallies(FILE *f, const ctune_report_tally *t, size_t n)
 	fputc('}', f);
 }
 
-int ctune_report_print_json(FILE *f, const ctune_report *r)
+int ctune_report_print_json(FILE *f, ctune_report *r)
 {
 	fprintf(f, "{\n\"ctune_version\": \"%s\",\n\"generated_at\": %" PRId64 ",\n\"max_age\": ", CTUNE_VERSION,
 		r->opts.now);
@@ -194,12 +194,15 @@ int ctune_report_print_json(FILE *f, const ctune_report *r)
 	fputs("]},\n\"ranked\": [", f);
 	for (size_t i = 0; i < r->nranked; i++) {
 		fputs(i ? ",\n  " : "\n  ", f);
-		json_str(f, r->hosts[r->ranked[i]].name);
+		json_str(f, r->ranked[i].name);
 	}
 	fputs("],\n\"hosts\": [", f);
 	for (size_t i = 0; i < r->nhosts; i++) {
+		ctune_report_host h;
+		if (ctune_report_host_at(r, i, &h) < 0)
+			return -EIO;
 		fputs(i ? ",\n  " : "\n  ", f);
-		json_host(f, r, &r->hosts[i]);
+		json_host(f, r, &h);
 	}
 	fputs("],\n\"errors\": [", f);
 	for (size_t i = 0; i < r->nerrors; i++) {
@@ -261,7 +264,7 @@ static void prom_host(FILE *f, const char *name, const ctune_report_host *h, con
 	fprintf(f, "\"%s} ", extra ? extra : "");
 }
 
-int ctune_report_print_prometheus(FILE *f, const ctune_report *r)
+int ctune_report_print_prometheus(FILE *f, ctune_report *r)
 {
 	prom_head(f, "hosts", "Hosts whose facts were read.");
 	fprintf(f, "ctune_report_hosts %zu\n", r->nhosts);
@@ -285,11 +288,15 @@ int ctune_report_print_prometheus(FILE *f, const ctune_report *r)
 		fprintf(f, "ctune_report_needs_hosts{change=\"%s\"} %zu\n", needs[i].what, needs[i].n);
 
 	prom_head(f, "host_usage_ratio", "count / max of the host's table (0 to 1).");
-	for (size_t i = 0; i < r->nhosts; i++)
-		if (r->hosts[i].usage >= 0) {
-			prom_host(f, "host_usage_ratio", &r->hosts[i], NULL);
-			fprintf(f, "%.6f\n", r->hosts[i].usage / 100);
+	ctune_report_host h;
+	for (size_t i = 0; i < r->nhosts; i++) {
+		if (ctune_report_host_at(r, i, &h) < 0)
+			return -EIO;
+		if (h.usage >= 0) {
+			prom_host(f, "host_usage_ratio", &h, NULL);
+			fprintf(f, "%.6f\n", h.usage / 100);
 		}
+	}
 	static const struct {
 		const char *name, *help;
 		size_t off;
@@ -303,31 +310,40 @@ int ctune_report_print_prometheus(FILE *f, const ctune_report *r)
 	for (size_t k = 0; k < ELEMENTSOF(nums); k++) {
 		prom_head(f, nums[k].name, nums[k].help);
 		for (size_t i = 0; i < r->nhosts; i++) {
-			int64_t v = *(const int64_t *)((const char *)&r->hosts[i] + nums[k].off);
+			if (ctune_report_host_at(r, i, &h) < 0)
+				return -EIO;
+			int64_t v = *(const int64_t *)((const char *)&h + nums[k].off);
 			if (v == UNKNOWN)
 				continue;
-			prom_host(f, nums[k].name, &r->hosts[i], NULL);
+			prom_host(f, nums[k].name, &h, NULL);
 			fprintf(f, "%" PRId64 "\n", v);
 		}
 	}
 	prom_head(f, "host_drops", "Packets dropped, early drops and failed inserts since boot.");
 	for (size_t i = 0; i < r->nhosts; i++) {
-		prom_host(f, "host_drops", &r->hosts[i], NULL);
-		fprintf(f, "%" PRIu64 "\n", ctune_report_drops(&r->hosts[i]));
+		if (ctune_report_host_at(r, i, &h) < 0)
+			return -EIO;
+		prom_host(f, "host_drops", &h, NULL);
+		fprintf(f, "%" PRIu64 "\n", ctune_report_drops(&h));
 	}
 	prom_head(f, "host_risk_level", "0 ok, 1 warning, 2 critical.");
 	for (size_t i = 0; i < r->nhosts; i++) {
-		prom_host(f, "host_risk_level", &r->hosts[i], NULL);
-		fprintf(f, "%d\n", ctune_report_level(&r->hosts[i]));
+		if (ctune_report_host_at(r, i, &h) < 0)
+			return -EIO;
+		prom_host(f, "host_risk_level", &h, NULL);
+		fprintf(f, "%d\n", ctune_report_level(&h));
 	}
 	prom_head(f, "host_drift", "1 when the host shows this drift.");
-	for (size_t i = 0; i < r->nhosts; i++)
+	for (size_t i = 0; i < r->nhosts; i++) {
+		if (ctune_report_host_at(r, i, &h) < 0)
+			return -EIO;
 		for (int b = 0; b < CTUNE_DRIFT_COUNT; b++) {
 			char extra[64];
 			snprintf(extra, sizeof(extra), ",kind=\"%s\"", ctune_drift_names[b]);
-			prom_host(f, "host_drift", &r->hosts[i], extra);
-			fprintf(f, "%d\n", (r->hosts[i].drift >> b) & 1);
+			prom_host(f, "host_drift", &h, extra);
+			fprintf(f, "%d\n", (h.drift >> b) & 1);
 		}
+	}
 	return ferror(f) ? -EIO : 0;
 }
 
@@ -392,7 +408,7 @@ static void human_tallies(FILE *f, const char *what, const ctune_report_tally *t
 	fputc('\n', f);
 }
 
-int ctune_report_print_human(FILE *f, const ctune_report *r)
+int ctune_report_print_human(FILE *f, ctune_report *r)
 {
 	unsigned width = r->opts.width ? r->opts.width : 100;
 	char mem[32];
@@ -440,7 +456,7 @@ int ctune_report_print_human(FILE *f, const ctune_report *r)
 		fputc('\n', f);
 	}
 	for (size_t i = 0; i < r->nranked; i++) {
-		const ctune_report_host *h = &r->hosts[r->ranked[i]];
+		const ctune_report_host *h = &r->ranked[i];
 		char b[64], c[32], m[32];
 		snprintf(b, sizeof(b), "%zu", i + 1);
 		cell(f, b, 4, true);
@@ -543,7 +559,7 @@ static const char css[] =
 	".charts{display:flex;flex-wrap:wrap;gap:24px}svg text{font:12px system-ui,sans-serif;fill:#1d2733}"
 	".muted{color:#5f6b7a}code{word-break:break-all}";
 
-static void html_histogram(FILE *f, const ctune_report *r)
+static void html_histogram(FILE *f, ctune_report *r)
 {
 	size_t peak = 1;
 	for (int b = 0; b < CTUNE_REPORT_HIST; b++)
@@ -565,14 +581,14 @@ static void html_histogram(FILE *f, const ctune_report *r)
 	fputs("<line x1=\"28\" y1=\"190\" x2=\"452\" y2=\"190\" stroke=\"#5f6b7a\"/></svg></figure>", f);
 }
 
-static void html_top_chart(FILE *f, const ctune_report *r)
+static void html_top_chart(FILE *f, ctune_report *r)
 {
 	size_t n = r->nranked < 15 ? r->nranked : 15;
 	fprintf(f, "<figure><figcaption>Top %zu hosts by risk (usage %%; red: dropping)</figcaption>"
 		   "<svg id=\"top-risk\" width=\"560\" height=\"%zu\" viewBox=\"0 0 560 %zu\" role=\"img\">",
 		n, 20 + n * 22, 20 + n * 22);
 	for (size_t i = 0; i < n; i++) {
-		const ctune_report_host *h = &r->hosts[r->ranked[i]];
+		const ctune_report_host *h = &r->ranked[i];
 		double u = h->usage < 0 ? 0 : h->usage > 100 ? 100 : h->usage;
 		size_t y = 10 + i * 22;
 		char label[28];
@@ -613,9 +629,9 @@ static void html_tallies(FILE *f, const char *what, const ctune_report_tally *t,
 	fputs("</td></tr>", f);
 }
 
-int ctune_report_print_html(FILE *f, const ctune_report *r)
+int ctune_report_print_html(FILE *f, ctune_report *r)
 {
-	const char *top = r->nranked ? r->hosts[r->ranked[0]].name : "";
+	const char *top = r->nranked ? r->ranked[0].name : "";
 	fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
 	      "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; "
 	      "script-src 'unsafe-inline'\">"
@@ -645,7 +661,7 @@ int ctune_report_print_html(FILE *f, const ctune_report *r)
 	      "timeout</th><th>drift</th><th>scheme</th><th>kernel</th></tr></thead><tbody>",
 	      f);
 	for (size_t i = 0; i < r->nranked; i++) {
-		const ctune_report_host *h = &r->hosts[r->ranked[i]];
+		const ctune_report_host *h = &r->ranked[i];
 		const char *lv = levels[ctune_report_level(h)];
 		fprintf(f, "<tr><td class=\"n\">%zu</td><td class=\"host\">", i + 1);
 		html(f, h->name);

@@ -93,15 +93,126 @@ void ctune_report_init(ctune_report *r, const ctune_report_opts *opts, const cha
 	r->opts = *opts;
 	r->inputs = inputs;
 	r->ninputs = ninputs;
+	r->store_fd = -1;
 }
 
 void ctune_report_free(ctune_report *r)
 {
-	free(r->hosts);
+	if (r->store_fd >= 0)
+		close(r->store_fd);
+	free(r->wbuf);
+	free(r->rbuf);
 	free(r->errors);
 	free(r->index);
+	free(r->index_hash);
 	free(r->ranked);
 	memset(r, 0, sizeof(*r));
+	r->store_fd = -1;
+}
+
+/* ---- the store ---- */
+
+#define STORE_BLOCK 128 /* records per cached block (70 KiB) */
+
+static int store_open(ctune_report *r)
+{
+	const char *dir = getenv("TMPDIR");
+	if (!dir || dir[0] != '/')
+		dir = "/tmp";
+	int fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		/* No O_TMPFILE (old kernel, some file systems): a named file, unlinked at once. */
+		char path[PATH_MAX];
+		snprintf(path, sizeof(path), "%s/ctune-report-XXXXXX", dir);
+		fd = mkostemp(path, O_CLOEXEC);
+		if (fd < 0)
+			return -errno;
+		unlink(path);
+	}
+	r->wbuf = malloc(STORE_BLOCK * sizeof(*r->wbuf));
+	r->rbuf = malloc(STORE_BLOCK * sizeof(*r->rbuf));
+	if (!r->wbuf || !r->rbuf) {
+		close(fd);
+		return -ENOMEM;
+	}
+	r->store_fd = fd;
+	return 0;
+}
+
+static int write_all_at(int fd, const void *buf, size_t n, off_t off)
+{
+	const char *p = buf;
+	while (n) {
+		ssize_t k = pwrite(fd, p, n, off);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			return k < 0 ? -errno : -EIO;
+		p += k;
+		n -= (size_t)k;
+		off += k;
+	}
+	return 0;
+}
+
+static int store_flush(ctune_report *r)
+{
+	if (!r->wn)
+		return 0;
+	int e = write_all_at(r->store_fd, r->wbuf, r->wn * sizeof(*r->wbuf), (off_t)(r->wbase * sizeof(*r->wbuf)));
+	r->wbase += r->wn;
+	r->wn = 0;
+	r->rn = 0; /* what was read may be stale */
+	return e;
+}
+
+/* Write host i: the next one (appended) or one already stored (a duplicate's newer facts). */
+static int store_put(ctune_report *r, size_t i, const ctune_report_host *h)
+{
+	if (i >= r->wbase && i < r->wbase + r->wn) {
+		r->wbuf[i - r->wbase] = *h;
+		return 0;
+	}
+	if (i == r->wbase + r->wn) {
+		if (r->wn == STORE_BLOCK) {
+			int e = store_flush(r);
+			if (e < 0)
+				return e;
+		}
+		r->wbuf[r->wn++] = *h;
+		return 0;
+	}
+	r->rn = 0;
+	return write_all_at(r->store_fd, h, sizeof(*h), (off_t)(i * sizeof(*h)));
+}
+
+int ctune_report_host_at(ctune_report *r, size_t i, ctune_report_host *out)
+{
+	if (i >= r->wbase && i < r->wbase + r->wn) {
+		*out = r->wbuf[i - r->wbase];
+		return 0;
+	}
+	if (i < r->rbase || i >= r->rbase + r->rn) {
+		r->rbase = i;
+		r->rn = 0;
+		size_t want = STORE_BLOCK * sizeof(*r->rbuf), got = 0;
+		while (got < want) {
+			ssize_t k = pread(r->store_fd, (char *)r->rbuf + got, want - got,
+					  (off_t)(i * sizeof(*r->rbuf) + got));
+			if (k < 0 && errno == EINTR)
+				continue;
+			if (k < 0)
+				return -errno;
+			if (k == 0)
+				break;
+			got += (size_t)k;
+		}
+		r->rn = got / sizeof(*r->rbuf);
+		if (i >= r->rbase + r->rn)
+			return -EIO;
+	}
+	*out = r->rbuf[i - r->rbase];
+	return 0;
 }
 
 /* FNV-1a: host names are short. */
@@ -114,32 +225,49 @@ static uint64_t hash_name(const char *s)
 }
 
 /* The slot of name in the index: its host's index + 1, or the empty slot
- * (0) where it goes. */
-static uint32_t *index_slot(ctune_report *r, const char *name)
+ * (0) where it goes.  A slot whose hash matches has its record read to
+ * compare the names. */
+static int index_slot(ctune_report *r, const char *name, uint32_t hash, uint32_t **slot)
 {
 	size_t mask = r->index_cap - 1;
-	for (size_t i = hash_name(name) & mask;; i = (i + 1) & mask) {
-		uint32_t *slot = &r->index[i];
-		if (*slot == 0 || strcmp(r->hosts[*slot - 1].name, name) == 0)
-			return slot;
+	for (size_t i = hash & mask;; i = (i + 1) & mask) {
+		*slot = &r->index[i];
+		if (**slot == 0)
+			return 0;
+		if (r->index_hash[i] != hash)
+			continue;
+		ctune_report_host h;
+		int e = ctune_report_host_at(r, **slot - 1, &h);
+		if (e < 0)
+			return e;
+		if (strcmp(h.name, name) == 0)
+			return 0;
 	}
 }
 
 static int index_grow(ctune_report *r)
 {
 	size_t cap = r->index_cap ? r->index_cap * 2 : 1024;
-	uint32_t *old = r->index;
-	size_t old_cap = r->index_cap;
-	r->index = calloc(cap, sizeof(*r->index));
-	if (!r->index) {
-		r->index = old;
+	uint32_t *idx = calloc(cap, sizeof(*idx)), *hash = calloc(cap, sizeof(*hash));
+	if (!idx || !hash) {
+		free(idx);
+		free(hash);
 		return -ENOMEM;
 	}
+	/* Rehash by the stored hashes alone: names are unique already. */
+	for (size_t i = 0; i < r->index_cap; i++)
+		if (r->index[i]) {
+			size_t j = r->index_hash[i] & (cap - 1);
+			while (idx[j])
+				j = (j + 1) & (cap - 1);
+			idx[j] = r->index[i];
+			hash[j] = r->index_hash[i];
+		}
+	free(r->index);
+	free(r->index_hash);
+	r->index = idx;
+	r->index_hash = hash;
 	r->index_cap = cap;
-	for (size_t i = 0; i < old_cap; i++)
-		if (old[i])
-			*index_slot(r, r->hosts[old[i] - 1].name) = old[i];
-	free(old);
 	return 0;
 }
 
@@ -188,35 +316,34 @@ static int sink_host(void *ud, const ctune_report_host *h)
 	ctune_report *r = ud;
 	if (r->nhosts >= UINT32_MAX - 1)
 		return add_error(r, h->input, h->name, "more hosts than the report counts");
-	if ((r->nhosts + 1) * 2 > r->index_cap && index_grow(r) < 0)
-		return -ENOMEM;
-	uint32_t *slot = index_slot(r, h->name);
+	int e;
+	if (r->store_fd < 0 && (e = store_open(r)) < 0)
+		return e;
+	if ((r->nhosts + 1) * 4 > r->index_cap * 3 && (e = index_grow(r)) < 0)
+		return e;
+	uint32_t hash = (uint32_t)hash_name(h->name), *slot;
+	if ((e = index_slot(r, h->name, hash, &slot)) < 0)
+		return e;
 	if (*slot) {
-		ctune_report_host *old = &r->hosts[*slot - 1];
+		ctune_report_host old;
+		if ((e = ctune_report_host_at(r, *slot - 1, &old)) < 0)
+			return e;
 		char why[CTUNE_REPORT_REASON_MAX];
 		bool newer = h->time != CTUNE_REPORT_UNKNOWN &&
-			     (old->time == CTUNE_REPORT_UNKNOWN || h->time > old->time);
+			     (old.time == CTUNE_REPORT_UNKNOWN || h->time > old.time);
 		snprintf(why, sizeof(why), "duplicate host name: also read from input %u; the %s facts are kept",
-			 (unsigned)old->input + 1, newer ? "newer (these)" : "first read");
+			 (unsigned)old.input + 1, newer ? "newer (these)" : "first read");
 		r->duplicates++;
-		if (newer) {
-			ctune_report_host prev = *old;
-			*old = *h;
-			time_to_full(old, &prev);
-		} else
-			time_to_full(old, h);
+		ctune_report_host keep = newer ? *h : old;
+		time_to_full(&keep, newer ? &old : h);
+		if ((e = store_put(r, *slot - 1, &keep)) < 0)
+			return e;
 		return add_error(r, h->input, h->name, why);
 	}
-	if (r->nhosts == r->cap_hosts) {
-		size_t cap = r->cap_hosts ? r->cap_hosts * 2 : 256;
-		ctune_report_host *nh = realloc(r->hosts, cap * sizeof(*nh));
-		if (!nh)
-			return -ENOMEM;
-		r->hosts = nh;
-		r->cap_hosts = cap;
-	}
-	r->hosts[r->nhosts] = *h;
+	if ((e = store_put(r, r->nhosts, h)) < 0)
+		return e;
 	*slot = (uint32_t)++r->nhosts;
+	r->index_hash[slot - r->index] = hash;
 	return 0;
 }
 
@@ -247,36 +374,70 @@ static void tally(ctune_report_tally *t, size_t *n, const char *name)
 
 /* ---- the top-N heap: the root is the least risky of those kept ---- */
 
-static bool less_risky(const ctune_report *r, uint32_t a, uint32_t b)
+static bool less_risky(const ctune_report_host *a, const ctune_report_host *b)
 {
-	return ctune_report_cmp(&r->hosts[a], &r->hosts[b]) > 0;
+	return ctune_report_cmp(a, b) > 0;
 }
 
-static void sift_down(const ctune_report *r, uint32_t *h, size_t n, size_t i)
+static void swap_hosts(ctune_report_host *a, ctune_report_host *b)
+{
+	ctune_report_host t = *a;
+	*a = *b;
+	*b = t;
+}
+
+static void sift_down(ctune_report_host *h, size_t n, size_t i)
 {
 	for (;;) {
 		size_t l = 2 * i + 1, m = i;
-		if (l < n && less_risky(r, h[l], h[m]))
+		if (l < n && less_risky(&h[l], &h[m]))
 			m = l;
-		if (l + 1 < n && less_risky(r, h[l + 1], h[m]))
+		if (l + 1 < n && less_risky(&h[l + 1], &h[m]))
 			m = l + 1;
 		if (m == i)
 			return;
-		uint32_t t = h[i];
-		h[i] = h[m];
-		h[m] = t;
+		swap_hosts(&h[i], &h[m]);
 		i = m;
 	}
 }
 
-static void sift_up(const ctune_report *r, uint32_t *h, size_t i)
+static void sift_up(ctune_report_host *h, size_t i)
 {
-	while (i > 0 && less_risky(r, h[i], h[(i - 1) / 2])) {
-		uint32_t t = h[i];
-		h[i] = h[(i - 1) / 2];
-		h[(i - 1) / 2] = t;
+	while (i > 0 && less_risky(&h[i], &h[(i - 1) / 2])) {
+		swap_hosts(&h[i], &h[(i - 1) / 2]);
 		i = (i - 1) / 2;
 	}
+}
+
+static void total(ctune_report *r, const ctune_report_host *h)
+{
+	r->per_scheme[h->scheme < CTUNE_REPORT_SCHEME_COUNT ? h->scheme : 0]++;
+	tally(r->eras, &r->neras, h->era);
+	tally(r->inits, &r->ninits, h->init);
+	for (int b = 0; b < CTUNE_DRIFT_COUNT; b++)
+		if (h->drift & (1u << b))
+			r->per_drift[b]++;
+	r->with_drift += h->drift != 0;
+	r->need_max += h->change_max;
+	r->need_buckets += h->change_buckets;
+	r->need_timeout += (h->drift & CTUNE_DRIFT_TIMEOUT) != 0;
+	r->need_persist += (h->drift & CTUNE_DRIFT_BOOT) != 0;
+	r->need_migrate += (h->drift & CTUNE_DRIFT_OTHER_SCHEME) != 0;
+	uint64_t d = ctune_report_drops(h);
+	r->with_drops += d > 0;
+	r->drops_total += d;
+	r->stale += ctune_report_is_stale(r, h);
+	r->full_known += h->seconds_to_full != CTUNE_REPORT_UNKNOWN;
+	if (h->recommended_memory != CTUNE_REPORT_UNKNOWN)
+		r->advised_memory += (uint64_t)h->recommended_memory;
+	if (h->usage >= 0) {
+		size_t b = h->usage >= 100 ? CTUNE_REPORT_HIST - 1 : (size_t)(h->usage / 10);
+		r->histogram[b]++;
+		r->usage_known++;
+	}
+	int level = ctune_report_level(h);
+	r->critical += level == 2;
+	r->warning += level == 1;
 }
 
 int ctune_report_finish(ctune_report *r)
@@ -285,52 +446,29 @@ int ctune_report_finish(ctune_report *r)
 	r->ranked = malloc((top ? top : 1) * sizeof(*r->ranked));
 	if (!r->ranked)
 		return -ENOMEM;
+	int e = r->store_fd >= 0 ? store_flush(r) : 0;
+	if (e < 0)
+		return e;
 	size_t n = 0;
 	for (size_t i = 0; i < r->nhosts; i++) {
-		const ctune_report_host *h = &r->hosts[i];
-		r->per_scheme[h->scheme < CTUNE_REPORT_SCHEME_COUNT ? h->scheme : 0]++;
-		tally(r->eras, &r->neras, h->era);
-		tally(r->inits, &r->ninits, h->init);
-		for (int b = 0; b < CTUNE_DRIFT_COUNT; b++)
-			if (h->drift & (1u << b))
-				r->per_drift[b]++;
-		r->with_drift += h->drift != 0;
-		r->need_max += h->change_max;
-		r->need_buckets += h->change_buckets;
-		r->need_timeout += (h->drift & CTUNE_DRIFT_TIMEOUT) != 0;
-		r->need_persist += (h->drift & CTUNE_DRIFT_BOOT) != 0;
-		r->need_migrate += (h->drift & CTUNE_DRIFT_OTHER_SCHEME) != 0;
-		uint64_t d = ctune_report_drops(h);
-		r->with_drops += d > 0;
-		r->drops_total += d;
-		r->stale += ctune_report_is_stale(r, h);
-		r->full_known += h->seconds_to_full != CTUNE_REPORT_UNKNOWN;
-		if (h->recommended_memory != CTUNE_REPORT_UNKNOWN)
-			r->advised_memory += (uint64_t)h->recommended_memory;
-		if (h->usage >= 0) {
-			size_t b = h->usage >= 100 ? CTUNE_REPORT_HIST - 1 : (size_t)(h->usage / 10);
-			r->histogram[b]++;
-			r->usage_known++;
-		}
-		int level = ctune_report_level(h);
-		r->critical += level == 2;
-		r->warning += level == 1;
+		ctune_report_host h;
+		if ((e = ctune_report_host_at(r, i, &h)) < 0)
+			return e;
+		total(r, &h);
 		if (!top)
 			continue;
 		if (n < top) {
-			r->ranked[n] = (uint32_t)i;
-			sift_up(r, r->ranked, n++);
-		} else if (less_risky(r, r->ranked[0], (uint32_t)i)) {
-			r->ranked[0] = (uint32_t)i;
-			sift_down(r, r->ranked, n, 0);
+			r->ranked[n] = h;
+			sift_up(r->ranked, n++);
+		} else if (less_risky(&r->ranked[0], &h)) {
+			r->ranked[0] = h;
+			sift_down(r->ranked, n, 0);
 		}
 	}
 	/* Pop the heap from its end: the worst ends up first. */
 	for (size_t k = n; k > 1; k--) {
-		uint32_t t = r->ranked[0];
-		r->ranked[0] = r->ranked[k - 1];
-		r->ranked[k - 1] = t;
-		sift_down(r, r->ranked, k - 1, 0);
+		swap_hosts(&r->ranked[0], &r->ranked[k - 1]);
+		sift_down(r->ranked, k - 1, 0);
 	}
 	r->nranked = n;
 	return 0;
@@ -390,9 +528,9 @@ static unsigned terminal_width(int fd)
 
 /* Write the report to path through a file beside it, renamed into place:
  * a reader never sees half a report. */
-static int print_to(const char *path, int fmt, const ctune_report *r)
+static int print_to(const char *path, int fmt, ctune_report *r)
 {
-	int (*print)(FILE *, const ctune_report *) = fmt == FMT_JSON   ? ctune_report_print_json
+	int (*print)(FILE *, ctune_report *) = fmt == FMT_JSON   ? ctune_report_print_json
 						      : fmt == FMT_PROM ? ctune_report_print_prometheus
 						      : fmt == FMT_HTML ? ctune_report_print_html
 									: ctune_report_print_human;

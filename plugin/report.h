@@ -123,14 +123,21 @@ typedef struct ctune_report {
 	ctune_report_opts opts;
 	const char *const *inputs;
 	size_t ninputs;
-	ctune_report_host *hosts; /* in reading order */
-	size_t nhosts, cap_hosts;
+	/* The hosts, in reading order: fixed-size records in an unlinked
+	 * temporary file (the store), so memory stays flat however many hosts
+	 * there are; a block of records is cached for writing and one for
+	 * reading. */
+	int store_fd;
+	ctune_report_host *wbuf, *rbuf;
+	size_t wbase, wn, rbase, rn;
+	size_t nhosts;
 	ctune_report_error *errors;
 	size_t nerrors, cap_errors, errors_dropped;
 	size_t duplicates;
 	uint32_t *index; /* open-addressing set of host names: index + 1, 0 empty */
+	uint32_t *index_hash; /* the name's hash beside it */
 	size_t index_cap;
-	uint32_t *ranked; /* the top hosts, worst first (after ctune_report_finish) */
+	ctune_report_host *ranked; /* the top hosts, worst first (after ctune_report_finish) */
 	size_t nranked;
 	/* totals */
 	size_t per_scheme[CTUNE_REPORT_SCHEME_COUNT];
@@ -157,15 +164,17 @@ bool ctune_report_is_stale(const ctune_report *r, const ctune_report_host *h);
 void ctune_report_init(ctune_report *r, const ctune_report_opts *opts, const char *const *inputs, size_t ninputs);
 /* The sink that fills r. */
 ctune_report_sink ctune_report_sink_of(ctune_report *r);
+/* Host i (< r->nhosts) into *out.  0 or -errno (the store cannot be read). */
+int ctune_report_host_at(ctune_report *r, size_t i, ctune_report_host *out);
 /* After every input is read: rank and total.  0 or -ENOMEM. */
 int ctune_report_finish(ctune_report *r);
 void ctune_report_free(ctune_report *r);
 
 /* ---- report-face.c ---- */
-int ctune_report_print_human(FILE *out, const ctune_report *r);
-int ctune_report_print_json(FILE *out, const ctune_report *r);
-int ctune_report_print_prometheus(FILE *out, const ctune_report *r);
-int ctune_report_print_html(FILE *out, const ctune_report *r);
+int ctune_report_print_human(FILE *out, ctune_report *r);
+int ctune_report_print_json(FILE *out, ctune_report *r);
+int ctune_report_print_prometheus(FILE *out, ctune_report *r);
+int ctune_report_print_html(FILE *out, ctune_report *r);
 
 /* The verb: `ctune report [PATH...] [options]` (argv[1] is "report"). */
 int ctune_report_main(int argc, char **argv);
