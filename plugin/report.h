@@ -134,8 +134,7 @@ typedef struct ctune_report {
 	ctune_report_error *errors;
 	size_t nerrors, cap_errors, errors_dropped;
 	size_t duplicates;
-	uint32_t *index; /* open-addressing set of host names: index + 1, 0 empty */
-	uint32_t *index_hash; /* the name's hash beside it */
+	uint32_t *index; /* open-addressing set of host names (report.c) */
 	size_t index_cap;
 	ctune_report_host *ranked; /* the top hosts, worst first (after ctune_report_finish) */
 	size_t nranked;
