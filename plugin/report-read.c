@@ -875,6 +875,7 @@ static int read_object(reader *rd, src *s)
 		if (r < 0)
 			break;
 		const char *k = json_string_value(kj);
+		bool nameless = k && (!k[0] || strlen(k) != json_string_length(kj));
 		/* A first member named like no key of a host document, holding an
 		 * object or a string: a map of hosts (Salt's --static output). */
 		int c = src_peek(s);
@@ -888,6 +889,12 @@ static int read_object(reader *rd, src *s)
 				break;
 			emit_error(rd, w.key.over ? "(a key longer than 1 KiB)" : "(a key that is not valid UTF-8)",
 				   "a member whose name cannot be read: skipped");
+		} else if (mode == MODE_MAP && nameless) {
+			/* "" or "a\u0000b": no name to report it under. */
+			if ((r = scan_value(s, NULL)) < 0)
+				break;
+			rd->docs++;
+			emit_error(rd, "(an empty name)", "a host name that is empty or holds a NUL byte: skipped");
 		} else if (mode == MODE_MAP) {
 			if ((r = read_map_host(rd, s, &w, k)) < 0)
 				break;
@@ -926,7 +933,8 @@ static int read_object(reader *rd, src *s)
 		json_t *hn = json_object_get(doc, "host");
 		if (!json_is_string(hn))
 			hn = json_object_get(doc, "inventory_hostname");
-		if (json_is_string(hn) && json_string_length(hn) > 0 && json_string_length(hn) <= CTUNE_REPORT_NAME_MAX)
+		if (json_is_string(hn) && json_string_length(hn) > 0 && json_string_length(hn) <= CTUNE_REPORT_NAME_MAX &&
+		    strlen(json_string_value(hn)) == json_string_length(hn))
 			name_of(name, sizeof(name), json_string_value(hn));
 		else
 			doc_name(rd, name, sizeof(name));
