@@ -357,7 +357,9 @@ static void cell(FILE *f, const char *s, size_t w, bool right)
 	for (const unsigned char *p = (const unsigned char *)s; *p && n < sizeof(buf) - 1; p++)
 		buf[n++] = *p >= 0x20 && *p < 0x7f ? (char)*p : '?';
 	buf[n] = '\0';
-	if (n > w && w > 0) {
+	if (w == 0)
+		w = (unsigned)n;
+	if (n > w) {
 		n = w;
 		buf[w - 1] = '~';
 		buf[w] = '\0';
@@ -506,7 +508,7 @@ int ctune_report_print_human(FILE *f, ctune_report *r)
 			fputs("  ", f);
 			cell(f, e->host[0] ? e->host : input_name(r, e->input), host_w, false);
 			fputs("  ", f);
-			cell(f, e->reason, width > host_w + 4 ? width - host_w - 4 : 40, false);
+			cell(f, e->reason, 0, false); /* the last column: not cut, not padded */
 			fputc('\n', f);
 		}
 		if (r->errors_dropped)
@@ -557,7 +559,7 @@ static const char css[] =
 	"text-align:left;vertical-align:top}td.n{text-align:right;font-variant-numeric:tabular-nums}"
 	".level-critical{color:#b3261e;font-weight:600}.level-warning{color:#a15c00}.level-ok{color:#2e7d32}"
 	".charts{display:flex;flex-wrap:wrap;gap:24px}svg text{font:12px system-ui,sans-serif;fill:#1d2733}"
-	".muted{color:#5f6b7a}code{word-break:break-all}";
+	".muted{color:#5f6b7a}code{word-break:break-all}td.host{white-space:nowrap}";
 
 static void html_histogram(FILE *f, ctune_report *r)
 {
