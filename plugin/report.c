@@ -40,7 +40,7 @@ uint64_t ctune_report_drops(const ctune_report_host *h)
 
 int ctune_report_level(const ctune_report_host *h)
 {
-	if (ctune_report_drops(h) > 0 || h->usage >= 90)
+	if (ctune_report_drops(h) > 0 || h->table_full_seen || h->usage >= 90)
 		return 2;
 	if (h->usage >= 70 || h->drift)
 		return 1;
@@ -635,8 +635,12 @@ int ctune_report_main(int argc, char **argv)
 		} else
 			return usage_error("unknown option", a, NULL);
 	}
-	if (ninputs == 0)
+	if (ninputs == 0) {
+		if (isatty(STDIN_FILENO))
+			return usage_error("no input:", NULL, "give a PATH (a fact cache, --tree, Salt's output) or pipe "
+							      "the facts in");
 		inputs[ninputs++] = "-";
+	}
 	if (fmt == FMT_AUTO)
 		fmt = !output && isatty(STDOUT_FILENO) ? FMT_HUMAN : FMT_JSON;
 	opts.width = terminal_width(STDOUT_FILENO);
