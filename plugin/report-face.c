@@ -586,7 +586,7 @@ static void html_histogram(FILE *f, ctune_report *r)
 static void html_top_chart(FILE *f, ctune_report *r)
 {
 	size_t n = r->nranked < 15 ? r->nranked : 15;
-	fprintf(f, "<figure><figcaption>Top %zu hosts by risk (usage %%; red: dropping)</figcaption>"
+	fprintf(f, "<figure><figcaption>Top %zu hosts by risk (usage %%; red: critical)</figcaption>"
 		   "<svg id=\"top-risk\" width=\"560\" height=\"%zu\" viewBox=\"0 0 560 %zu\" role=\"img\">",
 		n, 20 + n * 22, 20 + n * 22);
 	for (size_t i = 0; i < n; i++) {
@@ -604,7 +604,7 @@ static void html_top_chart(FILE *f, ctune_report *r)
 		fprintf(f, "<text x=\"196\" y=\"%zu\" text-anchor=\"end\">", y + 14);
 		html(f, label);
 		fprintf(f, "</text><rect x=\"202\" y=\"%zu\" width=\"%.1f\" height=\"16\" fill=\"%s\"><title>", y + 2,
-			3.0 * u + 1, ctune_report_drops(h) ? "#b3261e" : u >= 70 ? "#e08a00" : "#3d7cc9");
+			3.0 * u + 1, ctune_report_level(h) == 2 ? "#b3261e" : u >= 70 ? "#e08a00" : "#3d7cc9");
 		html(f, h->name);
 		fprintf(f, ": %.1f %%, %" PRIu64 " drops</title></rect><text x=\"%.1f\" y=\"%zu\">%.1f%%</text>",
 			u, ctune_report_drops(h), 208 + 3.0 * u, y + 14, u);
