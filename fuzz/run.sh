@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# fuzz/run.sh TARGET [SECONDS] - fuzz one target (request, argv, duration,
+# fuzz/run.sh TARGET [SECONDS] - fuzz one target (request, argv, duration, report,
 # table, stat, events, netlink, nl) for SECONDS (default 600) with the build in
 # ${CTUNE_FUZZ_BUILD:-build-fuzz} (fuzz/build.sh makes it).
 #
@@ -15,7 +15,7 @@ build=${CTUNE_FUZZ_BUILD:-$here/../build-fuzz}
 exe=$build/fuzz-$t
 [ -x "$exe" ] || { echo "no $exe: run fuzz/build.sh first" >&2; exit 2; }
 case $t in
-table | events) max_len=16384 ;;
+table | events | report) max_len=16384 ;;
 request | stat) max_len=8192 ;;
 *) max_len=1024 ;;
 esac

@@ -41,6 +41,7 @@
 #include "json-util.h"
 #include "netns-json.h"
 #include "prometheus.h"
+#include "report.h"
 #include "request.h"
 #include "response.h"
 #include "root.h"
@@ -63,6 +64,8 @@ static const char usage[] =
 	"       ctune tunables         (the table of tunables: names, units, ranges, keys)\n"
 	"       ctune watch [--interval 1s|500ms] [--count N] [--root DIR] [--source auto|proc|netlink]\n"
 	"                   [--format human|json]\n"
+	"       ctune report [PATH...] [--top N] [--max-age D] [--format human|json|prometheus|html]\n"
+	"                    [--output FILE]   (many hosts' facts from Ansible or Salt: see --help)\n"
 	"       ctune ARGS_FILE        (Ansible binary-module convention)\n"
 	"       ctune < REQUEST.json   (one JSON object on stdin)\n"
 	"       ctune --help | --version | VERB --help | help VERB\n"
@@ -94,6 +97,9 @@ static const char usage[] =
 	"             until Ctrl-C or --count N samples: a line per sample with usage, change/s,\n"
 	"             drops/s and the time to a full table at the recent growth rate on a\n"
 	"             terminal, one JSON object per line otherwise.  Never walks the table.\n"
+	"  report     one report over many hosts' facts as Ansible (jsonfile cache, --tree) and\n"
+	"             Salt (--out=json) wrote them: hosts ranked by risk, drift, fleet totals;\n"
+	"             human, json, prometheus or a self-contained html page (ctune report --help).\n"
 	"  --root DIR read proc/, sys/ and etc/ under DIR (fixture trees, offline images).\n"
 	"\n"
 	"`ctune tunables` lists every tunable (names, units, ranges, sysctl keys); set also\n"
@@ -469,6 +475,10 @@ static int verb_help(int argc, char **argv)
 		return -1;
 	if (!ctune_cli_is_verb(usage, verb))
 		return unknown_verb(verb, false);
+	if (strcmp(verb, "report") == 0) { /* its options are its own (report.c) */
+		char *help[] = { argv[0], (char *)"report", (char *)"--help", NULL };
+		return ctune_report_main(3, help);
+	}
 	ctune_cli_verb_help(stdout, usage, verb);
 	return fflush(stdout) == 0 ? EXIT_OK : EXIT_FAILED;
 }
@@ -511,6 +521,10 @@ int main(int argc, char **argv)
 			      stderr);
 		return run_json(STDIN_FILENO, "the request on standard input");
 	}
+
+	/* The fleet view reads files, not a request: a verb of its own. */
+	if (strcmp(argv[1], "report") == 0)
+		return ctune_report_main(argc, argv);
 
 	/* One argument that is not a verb (of the usage text) or an option:
 	 * Ansible's args file. */

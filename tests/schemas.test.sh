@@ -26,7 +26,7 @@ def check(ok, what):
         print("FAIL:", what)
 
 schemas = {}
-for name in ("facts", "request", "response"):
+for name in ("facts", "request", "response", "report"):
     with open(os.path.join(schemas_dir, name + ".json")) as f:
         schemas[name] = json.load(f)
     try:
@@ -70,7 +70,7 @@ if outputs and os.path.isdir(outputs):
         except ValueError as e:
             check(False, f"{fn}: stdout is not one JSON document: {e}")
             continue
-        kind = "facts" if "ctune_version" in doc else "response"
+        kind = "report" if "fleet" in doc else "facts" if "ctune_version" in doc else "response"
         if kind == "response" and "failed" not in doc:
             continue  # `ctune tunables`
         errs = list(validators[kind].iter_errors(doc))
