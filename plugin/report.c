@@ -38,11 +38,22 @@ uint64_t ctune_report_drops(const ctune_report_host *h)
 	return n;
 }
 
+bool ctune_report_dropping(const ctune_report_host *h)
+{
+	if (h->table_full_seen)
+		return true;
+	if (h->early_drop != CTUNE_REPORT_UNKNOWN && h->early_drop > 0)
+		return true;
+	if (h->drop == CTUNE_REPORT_UNKNOWN || h->drop <= 0)
+		return false;
+	return h->insert_failed == CTUNE_REPORT_UNKNOWN || h->drop > h->insert_failed;
+}
+
 int ctune_report_level(const ctune_report_host *h)
 {
-	if (ctune_report_drops(h) > 0 || h->table_full_seen || h->usage >= 90)
+	if (ctune_report_dropping(h) || h->usage >= 90)
 		return 2;
-	if (h->usage >= 70 || h->drift)
+	if (h->usage >= 70 || h->drift || ctune_report_drops(h) > 0)
 		return 1;
 	return 0;
 }
@@ -55,12 +66,19 @@ static unsigned popcount16(unsigned v)
 	return n;
 }
 
-/* Risk order: dropping hosts first (more drops first), then fuller, then
+/* Risk order: hosts dropping for a full table first, then by level
+ * (critical, warning, ok), then more drops first, then fuller, then
  * less headroom (max - count), then sooner full, then more drift, then by
  * name so that the order is stable. */
 int ctune_report_cmp(const ctune_report_host *a, const ctune_report_host *b)
 {
 	uint64_t da = ctune_report_drops(a), db = ctune_report_drops(b);
+	bool fa_ = ctune_report_dropping(a), fb_ = ctune_report_dropping(b);
+	if (fa_ != fb_)
+		return fa_ ? -1 : 1;
+	int la = ctune_report_level(a), lb = ctune_report_level(b);
+	if (la != lb)
+		return la > lb ? -1 : 1;
 	if ((da > 0) != (db > 0))
 		return da > 0 ? -1 : 1;
 	if (da != db)

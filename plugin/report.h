@@ -151,12 +151,18 @@ typedef struct ctune_report {
 	size_t critical, warning;
 } ctune_report;
 
-/* The host's risk: 2 critical (dropping, or 90 % full or more), 1 warning
- * (70 % or drift), 0 ok. */
+/* The host's risk: 2 critical (dropping because the table was full, see
+ * ctune_report_dropping, or 90 % full or more), 1 warning (70 %, drift, or
+ * drops that were all insert races), 0 ok. */
 int ctune_report_level(const ctune_report_host *h);
 /* < 0 when a is the greater risk (ranks first). */
 int ctune_report_cmp(const ctune_report_host *a, const ctune_report_host *b);
 uint64_t ctune_report_drops(const ctune_report_host *h);
+/* The statistics (or the kernel log) say the table was full: an early drop,
+ * more drops than insert failures (since 5.x a lost insert race between two
+ * CPUs counts in both, and is not a full table), or table_full_seen.  Drops
+ * that are all races make a warning, not a critical host. */
+bool ctune_report_dropping(const ctune_report_host *h);
 /* Is h's time older than the report's --max-age? */
 bool ctune_report_is_stale(const ctune_report *r, const ctune_report_host *h);
 
