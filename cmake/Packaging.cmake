@@ -72,7 +72,9 @@ if(EXISTS ${PROJECT_SOURCE_DIR}/lenses)
           FILES_MATCHING PATTERN "*.aug" PATTERN "test_*" EXCLUDE PATTERN "tests" EXCLUDE)
 endif()
 if(EXISTS ${PROJECT_SOURCE_DIR}/examples)
-  install(DIRECTORY ${PROJECT_SOURCE_DIR}/examples/ DESTINATION ${ctune_docdir}/examples)
+  # Not what a run of the fleet example leaves behind, nor git's files.
+  install(DIRECTORY ${PROJECT_SOURCE_DIR}/examples/ DESTINATION ${ctune_docdir}/examples
+          PATTERN ".gitignore" EXCLUDE PATTERN "facts-cache" EXCLUDE PATTERN "report.html" EXCLUDE)
 endif()
 
 # The copyright file (machine-readable, DEP-5) and the changelogs, compressed
