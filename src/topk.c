@@ -85,7 +85,7 @@ ctune_topk *ctune_topk_new(unsigned capacity)
 	if (capacity == 0 || capacity > CTUNE_TOPK_CAPACITY_MAX)
 		return NULL;
 	uint32_t slots = 1;
-	while (slots < 2u * capacity)
+	while (slots < 8u * capacity)
 		slots <<= 1;
 	ctune_topk *t = calloc(1, sizeof(*t));
 	if (!t)
@@ -213,6 +213,13 @@ static inline void increment(ctune_topk *t, uint32_t id)
 	uint32_t i = t->pos[id];
 	uint32_t b = t->bkt[i];
 	uint32_t f = t->bucket[b].first;
+	if (i == f && t->bucket[b].last == f && (f == 0 || t->cnt[f - 1] != t->cnt[f] + 1)) {
+		/* alone in its run and no run above at the new count: the run
+		 * keeps its position and bucket, only the count moves (a zone or
+		 * mark column of one value, the largest groups) */
+		t->cnt[f]++;
+		return;
+	}
 	if (i != f) {
 		/* same run: same count and bucket, only the ids trade places */
 		uint32_t other = t->order[f];
