@@ -199,14 +199,6 @@ static inline bool is_alpha(char c)
 	return (unsigned char)((c | 0x20) - 'a') < 26;
 }
 
-static inline int hex_val(char c)
-{
-	if (is_digit(c))
-		return c - '0';
-	unsigned char l = (unsigned char)(c | 0x20);
-	return l >= 'a' && l <= 'f' ? l - 'a' + 10 : -1;
-}
-
 static inline const char *skip_blanks(const char *p, const char *e)
 {
 	while (p < e && is_blank(*p))
@@ -366,16 +358,25 @@ static inline const char *parse_v4(const char *p, const char *e, uint32_t *out)
 static inline bool parse_v6_full(const char *p, uint64_t out[2])
 {
 	uint64_t w[2] = { 0, 0 };
-	int bad = 0;
+	uint32_t bad = 0;
 	for (int g = 0; g < 8; g++) {
 		const char *q = p + 5 * g;
-		int h0 = hex_val(q[0]), h1 = hex_val(q[1]), h2 = hex_val(q[2]), h3 = hex_val(q[3]);
-		bad |= (h0 | h1 | h2 | h3) < 0 || (g < 7 && q[4] != ':');
-		/* the group's first byte (h0 h1) lowest, then its second; a
-		 * non-hex digit's -1 is masked (the result is dropped then) so
-		 * that nothing shifts a negative value */
-		uint64_t v = (uint64_t)((h0 & 15) << 4 | (h1 & 15)) | (uint64_t)((h2 & 15) << 4 | (h3 & 15)) << 8;
-		w[g / 4] |= v << (16 * (g % 4));
+		uint32_t x;
+		memcpy(&x, q, 4);
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+		x = __builtin_bswap32(x);
+#endif
+		/* four hex digits a lane each: 0x80 of a lane is set where the
+		 * byte is at least lo (no lane carries: the bytes are ASCII) */
+		uint32_t l = x | 0x20202020u;
+		uint32_t digit = (x + 0x50505050u) & ~(x + 0x46464646u);       /* '0'..'9' */
+		uint32_t alpha = (l + 0x1f1f1f1fu) & ~(l + 0x19191919u);       /* 'a'..'f' */
+		uint32_t ok = (digit | alpha) & ~x & 0x80808080u;
+		bad |= (ok != 0x80808080u) | (g < 7 && q[4] != ':');
+		uint32_t v = (x & 0x0f0f0f0fu) + ((alpha & 0x80808080u) >> 7) * 9;
+		/* nibbles h0 h1 h2 h3 into bytes (h0 h1) (h2 h3), first lowest */
+		uint32_t r = ((v << 4) | (v >> 8)) & 0x00ff00ffu;
+		w[g / 4] |= (uint64_t)((r & 0xff) | ((r >> 8) & 0xff00)) << (16 * (g % 4));
 	}
 	out[0] = w[0];
 	out[1] = w[1];
@@ -437,6 +438,24 @@ enum { TAIL_TOKENS = 8 };
 
 static bool tail_fields(const char *p, const char *e, uint32_t *mark, uint32_t *zone, bool *zone_seen)
 {
+	/* The usual ends first, one-digit values after a blank each: "...
+	 * mark=0 zone=0" and 2.6.18's "... mark=0 secmark=0", where the walk
+	 * below finds the same byte by byte. */
+	const char *x = e;
+	while (x > p && is_blank(x[-1]))
+		x--;
+	if (x - p >= 17 && is_blank(x[-17]) && STARTS_WITH(x - 16, x, "mark=") && is_digit(x[-11]) &&
+	    is_blank(x[-10]) && STARTS_WITH(x - 9, x, "secmark=") && is_digit(x[-1])) {
+		*mark = (uint32_t)(x[-11] - '0');
+		return true;
+	}
+	if (x - p >= 14 && is_blank(x[-14]) && STARTS_WITH(x - 13, x, "mark=") && is_digit(x[-8]) &&
+	    is_blank(x[-7]) && STARTS_WITH(x - 6, x, "zone=") && is_digit(x[-1])) {
+		*mark = (uint32_t)(x[-8] - '0');
+		*zone = (uint32_t)(x[-1] - '0');
+		*zone_seen = true;
+		return true;
+	}
 	const char *te = e;
 	for (int i = 0; i < TAIL_TOKENS && te > p; i++) {
 		const char *ts = te;

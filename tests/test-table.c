@@ -7,6 +7,7 @@
  * cut at other places: through a pipe in odd-sized writes, through a regular
  * file bigger than the read buffer, with lines longer than the buffer.
  */
+#include <arpa/inet.h>
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -1523,6 +1524,40 @@ START_TEST(test_top_words_agree)
 }
 END_TEST
 
+/* The kernel's full-width IPv6 ("%pI6", read a group a word at a time)
+ * against inet_pton on random 39-byte tokens: hex digits of both cases,
+ * with now and then a byte that is not one (a letter past 'f', a colon
+ * out of place, a byte with bit 7 set, whose carry must not hide it). */
+START_TEST(test_top_v6_words_agree)
+{
+	static const char hex[] = "0123456789abcdefABCDEF";
+	static const char odd[] = { 'g', 'G', ':', '/', '@', '`', 'z', (char)0xc3, (char)0xa9, (char)0xff, '.' };
+	for (int iter = 0; iter < 200000; iter++) {
+		char tok[40];
+		for (int i = 0; i < 39; i++)
+			tok[i] = i % 5 == 4 ? ':' : hex[rng() % (sizeof(hex) - 1)];
+		unsigned edits = (unsigned)(rng() % 3);
+		for (unsigned j = 0; j < edits; j++)
+			if (rng() % 4 == 0)
+				tok[rng() % 39] = odd[rng() % sizeof(odd)];
+		tok[39] = '\0';
+		unsigned char want[16];
+		bool ok = inet_pton(AF_INET6, tok, want) == 1;
+		char line[256];
+		snprintf(line, sizeof(line), "ipv6     10 udp      17 5 src=%s dst=fd00::2 sport=1 dport=2 mark=0 zone=0 use=2",
+			 tok);
+		ctune_top_keys k;
+		bool got = ctune_top_parse_line(line, line + strlen(line), &k);
+		ck_assert_msg(got == ok, "'%s': got %d, want %d", tok, got, ok);
+		if (got) {
+			ctune_topk_key a;
+			ctune_top_key_addr(&a, AF_INET6, want);
+			ck_assert_msg(memcmp(&k.k[CTUNE_TOP_SRC], &a, sizeof(a)) == 0, "'%s'", tok);
+		}
+	}
+}
+END_TEST
+
 /* The generated table, parsed whole, through a file in 1..4 ranges and a
  * pipe cut anywhere: the same summary and the same top talkers (every
  * dimension within the capacity here, so all exact). */
@@ -1639,6 +1674,7 @@ static Suite *table_suite(void)
 	tcase_add_loop_test(tc, test_top_hostile, 0, nconfigs);
 	tcase_add_loop_test(tc, test_top_paths_agree, 0, nconfigs);
 	tcase_add_test(tc, test_top_words_agree);
+	tcase_add_test(tc, test_top_v6_words_agree);
 	tcase_add_test(tc, test_top_key_text);
 	suite_add_tcase(s, tc);
 	return s;
