@@ -199,14 +199,6 @@ static inline bool is_alpha(char c)
 	return (unsigned char)((c | 0x20) - 'a') < 26;
 }
 
-static inline int hex_val(char c)
-{
-	if (is_digit(c))
-		return c - '0';
-	unsigned char l = (unsigned char)(c | 0x20);
-	return l >= 'a' && l <= 'f' ? l - 'a' + 10 : -1;
-}
-
 static inline const char *skip_blanks(const char *p, const char *e)
 {
 	while (p < e && is_blank(*p))
@@ -223,10 +215,67 @@ static inline const char *token_end(const char *p, const char *e)
 
 #define STARTS_WITH(p, e, lit) ((size_t)((e) - (p)) >= sizeof(lit) - 1 && memcmp((p), (lit), sizeof(lit) - 1) == 0)
 
+/* Byte i of the text (or of an address) as byte i of a little-endian word
+ * on every machine, and back to memory order: the same bytes as a memcpy
+ * (ctune_top_key_addr's keys) on any host. */
+static inline uint64_t from_le64(uint64_t w)
+{
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	w = __builtin_bswap64(w);
+#endif
+	return w;
+}
+
+static inline uint64_t load64(const char *p)
+{
+	uint64_t w;
+	memcpy(&w, p, sizeof(w));
+	return from_le64(w);
+}
+
+/* Bit 7 of each byte of w that is not an ASCII digit, exactly (no carry
+ * crosses a byte). */
+static inline uint64_t non_digits8(uint64_t w)
+{
+	uint64_t x = w ^ UINT64_C(0x3030303030303030);
+	return (((x & UINT64_C(0x7f7f7f7f7f7f7f7f)) + UINT64_C(0x7676767676767676)) | x) &
+	       UINT64_C(0x8080808080808080);
+}
+
+/* How many ASCII digits w starts with (8: all of them). */
+static inline unsigned digits8(uint64_t w)
+{
+	uint64_t nd = non_digits8(w);
+	return nd ? (unsigned)__builtin_ctzll(nd) >> 3 : 8;
+}
+
+/* The value of the first n (1..8) bytes of w, which are digits: they are
+ * shifted to the top (the bytes after them fall out, zeros come in as
+ * leading zeros) and combined in three multiplies, no loop, no branch. */
+static inline uint32_t digits_value(uint64_t w, unsigned n)
+{
+	uint64_t x = (w << (8 * (8 - n))) & UINT64_C(0x0f0f0f0f0f0f0f0f);
+	x = (x * 2561) >> 8;
+	x = ((x & UINT64_C(0x00ff00ff00ff00ff)) * 6553601) >> 16;
+	return (uint32_t)(((x & UINT64_C(0x0000ffff0000ffff)) * UINT64_C(42949672960001)) >> 32);
+}
+
 /* A decimal of at most max (and at most 10 digits) at p, ending at a
- * blank or e: the value into out, the end returned, or NULL. */
+ * blank or e: the value into out, the end returned, or NULL.  With eight
+ * bytes to read, a number of up to seven digits is read in one word. */
 static inline const char *number_at(const char *p, const char *e, uint32_t max, uint32_t *out)
 {
+	if (e - p >= 8) {
+		uint64_t w = load64(p);
+		unsigned n = digits8(w);
+		if (n - 1 < 7 && is_blank(p[n])) {
+			uint32_t v = digits_value(w, n);
+			if (v > max)
+				return NULL;
+			*out = v;
+			return p + n;
+		}
+	}
 	const char *s = p;
 	uint64_t v = 0;
 	while (p < e && is_digit(*p) && p - s < 10)
@@ -243,9 +292,49 @@ static inline const char *number_at(const char *p, const char *e, uint32_t max, 
 #define FIELD(p, e, lit, max, out) \
 	(STARTS_WITH((p), (e), lit) ? number_at((p) + sizeof(lit) - 1, (e), (max), (out)) : NULL)
 
-/* A dotted quad at p ending at a blank or e: its end, or NULL. */
-static inline const char *parse_v4(const char *p, const char *e, unsigned char out[4])
+/* Bit i set for each byte i of w that has bit 7 set (the other bits of
+ * w must be clear): a multiply gathers them into the top byte. */
+static inline unsigned byte_mask8(uint64_t w)
 {
+	return (unsigned)(((w >> 7) * UINT64_C(0x0102040810204080)) >> 56);
+}
+
+/* A dotted quad at p ending at a blank or e: its end, or NULL; the
+ * address into *out with its first byte lowest, built in a register (a
+ * 4-byte load of four 1-byte stores stalls on store forwarding).  With 32
+ * bytes to read (a tuple's address has them: its ports or the line's tail
+ * follow), there are no loops over the text: two words say where the
+ * first four non-digits are, each part's value is three multiplies, and
+ * all the checks meet in one test at the end, so the random widths of a
+ * busy table's addresses cost no mispredictions; shorter text takes the
+ * byte loop. */
+static inline const char *parse_v4(const char *p, const char *e, uint32_t *out)
+{
+	uint32_t a = 0;
+	if (e - p >= 32) {
+		/* where the first four non-digits are, from two words: the dots
+		 * and the blank (a quad is at most 15 bytes); bits from 16 on
+		 * stand for "none" and keep every read below p + 32 */
+		uint32_t m = byte_mask8(non_digits8(load64(p))) | byte_mask8(non_digits8(load64(p + 8))) << 8 |
+			     UINT32_C(0xffff0000);
+		unsigned d[4];
+		for (int i = 0; i < 4; i++) {
+			d[i] = (unsigned)__builtin_ctz(m);
+			m &= m - 1;
+		}
+		unsigned bad = !is_blank(p[d[3]]);
+		for (int i = 0; i < 4; i++) {
+			unsigned start = i ? d[i - 1] + 1 : 0;
+			unsigned n = d[i] - start; /* 0..19: reads stay below p + 32 */
+			bad |= (n - 1 > 2) | (i < 3 && p[d[i]] != '.');
+			n = n > 3 ? 3 : n + (n == 0);
+			uint32_t v = digits_value(load64(p + start), n);
+			bad |= v > 255;
+			a |= v << (8 * i);
+		}
+		*out = a;
+		return bad ? NULL : p + d[3];
+	}
 	for (int i = 0; i < 4; i++) {
 		const char *s = p;
 		unsigned v = 0;
@@ -253,28 +342,45 @@ static inline const char *parse_v4(const char *p, const char *e, unsigned char o
 			v = v * 10 + (unsigned)(*p++ - '0');
 		if (p == s || v > 255)
 			return NULL;
-		out[i] = (unsigned char)v;
+		a |= v << (8 * i);
 		if (i < 3) {
 			if (p >= e || *p != '.')
 				return NULL;
 			p++;
 		}
 	}
+	*out = a;
 	return p == e || is_blank(*p) ? p : NULL;
 }
 
-/* The kernel's "%pI6" at p: eight groups of four hex digits (39 bytes). */
-static inline bool parse_v6_full(const char *p, unsigned char out[16])
+/* The kernel's "%pI6" at p: eight groups of four hex digits (39 bytes),
+ * into two words in memory order (built in registers, as above). */
+static inline bool parse_v6_full(const char *p, uint64_t out[2])
 {
+	uint64_t w[2] = { 0, 0 };
+	uint32_t bad = 0;
 	for (int g = 0; g < 8; g++) {
 		const char *q = p + 5 * g;
-		int h0 = hex_val(q[0]), h1 = hex_val(q[1]), h2 = hex_val(q[2]), h3 = hex_val(q[3]);
-		if ((h0 | h1 | h2 | h3) < 0 || (g < 7 && q[4] != ':'))
-			return false;
-		out[2 * g] = (unsigned char)(h0 << 4 | h1);
-		out[2 * g + 1] = (unsigned char)(h2 << 4 | h3);
+		uint32_t x;
+		memcpy(&x, q, 4);
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+		x = __builtin_bswap32(x);
+#endif
+		/* four hex digits a lane each: 0x80 of a lane is set where the
+		 * byte is at least lo (no lane carries: the bytes are ASCII) */
+		uint32_t l = x | 0x20202020u;
+		uint32_t digit = (x + 0x50505050u) & ~(x + 0x46464646u);       /* '0'..'9' */
+		uint32_t alpha = (l + 0x1f1f1f1fu) & ~(l + 0x19191919u);       /* 'a'..'f' */
+		uint32_t ok = (digit | alpha) & ~x & 0x80808080u;
+		bad |= (ok != 0x80808080u) | (g < 7 && q[4] != ':');
+		uint32_t v = (x & 0x0f0f0f0fu) + ((alpha & 0x80808080u) >> 7) * 9;
+		/* nibbles h0 h1 h2 h3 into bytes (h0 h1) (h2 h3), first lowest */
+		uint32_t r = ((v << 4) | (v >> 8)) & 0x00ff00ffu;
+		w[g / 4] |= (uint64_t)((r & 0xff) | ((r >> 8) & 0xff00)) << (16 * (g % 4));
 	}
-	return true;
+	out[0] = w[0];
+	out[1] = w[1];
+	return !bad;
 }
 
 /* Any other IPv6 text filling [p, te) that inet_pton() accepts, through a
@@ -295,19 +401,21 @@ static bool parse_v6_text(const char *p, const char *te, unsigned char out[16])
  * in place; other IPv6 spellings go through inet_pton(). */
 static inline const char *address(const char *p, const char *e, ctune_topk_key *k)
 {
-	unsigned char b[16];
-	const char *te = parse_v4(p, e, b);
+	uint32_t v4;
+	const char *te = parse_v4(p, e, &v4);
 	if (te) {
-		ctune_top_key_addr(k, AF_INET, b);
+		*k = (ctune_topk_key){ .a = from_le64(v4), .c = 4 };
 		return te;
 	}
-	if (e - p >= 39 && (e - p == 39 || is_blank(p[39])) && parse_v6_full(p, b)) {
-		te = p + 39;
-	} else {
-		te = token_end(p, e);
-		if (!parse_v6_text(p, te, b))
-			return NULL;
+	uint64_t w[2];
+	if (e - p >= 39 && (e - p == 39 || is_blank(p[39])) && parse_v6_full(p, w)) {
+		*k = (ctune_topk_key){ .a = from_le64(w[0]), .b = from_le64(w[1]), .c = 6 };
+		return p + 39;
 	}
+	unsigned char b[16];
+	te = token_end(p, e);
+	if (!parse_v6_text(p, te, b))
+		return NULL;
 	ctune_top_key_addr(k, AF_INET6, b);
 	return te;
 }
@@ -330,6 +438,24 @@ enum { TAIL_TOKENS = 8 };
 
 static bool tail_fields(const char *p, const char *e, uint32_t *mark, uint32_t *zone, bool *zone_seen)
 {
+	/* The usual ends first, one-digit values after a blank each: "...
+	 * mark=0 zone=0" and 2.6.18's "... mark=0 secmark=0", where the walk
+	 * below finds the same byte by byte. */
+	const char *x = e;
+	while (x > p && is_blank(x[-1]))
+		x--;
+	if (x - p >= 17 && is_blank(x[-17]) && STARTS_WITH(x - 16, x, "mark=") && is_digit(x[-11]) &&
+	    is_blank(x[-10]) && STARTS_WITH(x - 9, x, "secmark=") && is_digit(x[-1])) {
+		*mark = (uint32_t)(x[-11] - '0');
+		return true;
+	}
+	if (x - p >= 14 && is_blank(x[-14]) && STARTS_WITH(x - 13, x, "mark=") && is_digit(x[-8]) &&
+	    is_blank(x[-7]) && STARTS_WITH(x - 6, x, "zone=") && is_digit(x[-1])) {
+		*mark = (uint32_t)(x[-8] - '0');
+		*zone = (uint32_t)(x[-1] - '0');
+		*zone_seen = true;
+		return true;
+	}
 	const char *te = e;
 	for (int i = 0; i < TAIL_TOKENS && te > p; i++) {
 		const char *ts = te;

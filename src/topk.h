@@ -24,8 +24,8 @@
  * Cost: an add is a hash look-up (open addressing, linear probing) and O(1)
  * moves in the "stream summary" order (counters kept sorted by count, runs
  * of equal counts as buckets, so an increment swaps a counter to the edge of
- * its run).  Memory: about 90 bytes a counter (90 KiB for 1024),
- * allocated once.
+ * its run).  Memory: about 136 bytes a counter (136 KiB for 1024, 64 of
+ * them the hash index), allocated once.
  */
 #ifndef CTUNE_TOPK_H
 #define CTUNE_TOPK_H

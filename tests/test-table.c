@@ -7,6 +7,7 @@
  * cut at other places: through a pipe in odd-sized writes, through a regular
  * file bigger than the read buffer, with lines longer than the buffer.
  */
+#include <arpa/inet.h>
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -1438,6 +1439,125 @@ TABLE_TEST(test_top_hostile)
 	}
 }
 
+/* The word-at-a-time readers of addresses and ports against a plain
+ * reference, on random tokens of digits and dots (near-misses included:
+ * empty parts, 4-digit parts, 256, 5 parts, trailing dots) and random
+ * digit strings for the port, each placed both far from the line's end
+ * (the word path) and at its very end (the byte loop). */
+static bool ref_v4(const char *tok, unsigned char out[4])
+{
+	const char *p = tok;
+	for (int i = 0; i < 4; i++) {
+		unsigned v = 0, n = 0;
+		while (*p >= '0' && *p <= '9' && n < 4)
+			v = v * 10 + (unsigned)(*p++ - '0'), n++;
+		if (n == 0 || n > 3 || v > 255)
+			return false;
+		out[i] = (unsigned char)v;
+		if (i < 3 && *p++ != '.')
+			return false;
+	}
+	return *p == '\0';
+}
+
+static bool ref_port(const char *tok, uint32_t *out)
+{
+	size_t n = strlen(tok);
+	uint64_t v = 0;
+	if (n == 0 || n > 10)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		if (tok[i] < '0' || tok[i] > '9')
+			return false;
+		v = v * 10 + (uint64_t)(tok[i] - '0');
+	}
+	*out = (uint32_t)v;
+	return v <= 65535;
+}
+
+START_TEST(test_top_words_agree)
+{
+	for (int iter = 0; iter < 200000; iter++) {
+		char tok[32], port[16];
+		size_t n = 0;
+		int parts = 3 + (int)(rng() % 3 == 0) + (rng() % 8 == 0 ? -1 : 0);
+		for (int i = 0; i < parts + 1 && n < 20; i++) {
+			int width = (int)(rng() % 10 == 0 ? rng() % 5 : 1 + rng() % 3);
+			for (int j = 0; j < width; j++)
+				tok[n++] = (char)('0' + rng() % (rng() % 3 ? 10 : 3));
+			if (i < parts && n < 20)
+				tok[n++] = '.';
+		}
+		tok[n] = '\0';
+		size_t pn = 1 + rng() % 11;
+		for (size_t i = 0; i < pn; i++)
+			port[i] = (char)('0' + rng() % (i == 0 && rng() % 2 ? 7 : 10));
+		port[pn] = rng() % 50 ? '\0' : 'x';
+		port[pn + 1] = '\0';
+
+		unsigned char want[4];
+		uint32_t want_port = 0;
+		bool ok_addr = ref_v4(tok, want), ok_port = ref_port(port, &want_port);
+		char line[256];
+		for (int at_end = 0; at_end < 2; at_end++) {
+			if (at_end) /* the address last before " use=": under 32 bytes left */
+				snprintf(line, sizeof(line), "ipv4     2 gre      47 5 src=10.0.0.1 dst=%s use=2", tok);
+			else
+				snprintf(line, sizeof(line),
+					 "ipv4     2 udp      17 5 src=%s dst=10.0.0.2 sport=1 dport=%s mark=0 zone=0 use=2", tok,
+					 port);
+			ctune_top_keys k;
+			bool got = ctune_top_parse_line(line, line + strlen(line), &k);
+			bool want_ok = ok_addr && (at_end || ok_port);
+			ck_assert_msg(got == want_ok, "'%s': got %d, want %d", line, got, want_ok);
+			if (!got)
+				continue;
+			ctune_topk_key a;
+			ctune_top_key_addr(&a, AF_INET, want);
+			ck_assert_msg(memcmp(&k.k[at_end ? CTUNE_TOP_DST : CTUNE_TOP_SRC], &a, sizeof(a)) == 0, "'%s'", line);
+			if (!at_end) {
+				ctune_top_key_dport(&a, 17, want_port);
+				ck_assert_msg(memcmp(&k.k[CTUNE_TOP_DPORT], &a, sizeof(a)) == 0, "'%s'", line);
+			}
+		}
+	}
+}
+END_TEST
+
+/* The kernel's full-width IPv6 ("%pI6", read a group a word at a time)
+ * against inet_pton on random 39-byte tokens: hex digits of both cases,
+ * with now and then a byte that is not one (a letter past 'f', a colon
+ * out of place, a byte with bit 7 set, whose carry must not hide it). */
+START_TEST(test_top_v6_words_agree)
+{
+	static const char hex[] = "0123456789abcdefABCDEF";
+	static const char odd[] = { 'g', 'G', ':', '/', '@', '`', 'z', (char)0xc3, (char)0xa9, (char)0xff, '.' };
+	for (int iter = 0; iter < 200000; iter++) {
+		char tok[40];
+		for (int i = 0; i < 39; i++)
+			tok[i] = i % 5 == 4 ? ':' : hex[rng() % (sizeof(hex) - 1)];
+		unsigned edits = (unsigned)(rng() % 3);
+		for (unsigned j = 0; j < edits; j++)
+			if (rng() % 4 == 0)
+				tok[rng() % 39] = odd[rng() % sizeof(odd)];
+		tok[39] = '\0';
+		unsigned char want[16];
+		bool ok = inet_pton(AF_INET6, tok, want) == 1;
+		char line[256];
+		snprintf(line, sizeof(line), "ipv6     10 udp      17 5 src=%s dst=fd00::2 sport=1 dport=2 mark=0 zone=0 use=2",
+			 tok);
+		ctune_top_keys k;
+		bool got = ctune_top_parse_line(line, line + strlen(line), &k);
+		ck_assert_msg(got == ok, "'%s': got %d, want %d", tok, got, ok);
+		if (got) {
+			ctune_topk_key a;
+			ctune_top_key_addr(&a, AF_INET6, want);
+			ck_assert_msg(memcmp(&k.k[CTUNE_TOP_SRC], &a, sizeof(a)) == 0, "'%s'", tok);
+		}
+	}
+}
+END_TEST
+
 /* The generated table, parsed whole, through a file in 1..4 ranges and a
  * pipe cut anywhere: the same summary and the same top talkers (every
  * dimension within the capacity here, so all exact). */
@@ -1553,6 +1673,8 @@ static Suite *table_suite(void)
 	tcase_add_loop_test(tc, test_top_keys, 0, nconfigs);
 	tcase_add_loop_test(tc, test_top_hostile, 0, nconfigs);
 	tcase_add_loop_test(tc, test_top_paths_agree, 0, nconfigs);
+	tcase_add_test(tc, test_top_words_agree);
+	tcase_add_test(tc, test_top_v6_words_agree);
 	tcase_add_test(tc, test_top_key_text);
 	suite_add_tcase(s, tc);
 	return s;

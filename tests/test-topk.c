@@ -354,6 +354,67 @@ START_TEST(test_add_paths_agree)
 }
 END_TEST
 
+/* A counter alone in its run counts in place unless the run above has
+ * the new count (then it joins it): every step, the order, the runs and
+ * the exact counts stay right, checked after each add against the truth
+ * on a stream of long runs of one key beside a few others, and through
+ * the exact small case by hand. */
+START_TEST(test_lone_counter)
+{
+	ctune_topk *t = ctune_topk_new(8);
+	ck_assert_ptr_nonnull(t);
+	ctune_topk_key a = key_of(1), b = key_of(2), c = key_of(3);
+	for (int i = 0; i < 5; i++)
+		ctune_topk_add(t, &a); /* a alone at 5 */
+	for (int i = 0; i < 4; i++)
+		ctune_topk_add(t, &b); /* b alone at 4, below a */
+	ctune_topk_add(t, &b);         /* 5: joins a's run */
+	ctune_topk_add(t, &c);
+	ctune_topk_add(t, &a); /* 6: leaves the run of two, alone above */
+	ctune_topk_add(t, &a); /* 7: in place */
+	ctune_topk_item x[8];
+	ck_assert_uint_eq(ctune_topk_top(t, x, 8), 3);
+	ck_assert_uint_eq(value_of(&x[0].key), 1);
+	ck_assert_uint_eq(x[0].count, 7);
+	ck_assert_uint_eq(value_of(&x[1].key), 2);
+	ck_assert_uint_eq(x[1].count, 5);
+	ck_assert_uint_eq(value_of(&x[2].key), 3);
+	ck_assert_uint_eq(x[2].count, 1);
+
+	/* long runs of key 0 (a zone column) among keys 1..5: all exact;
+	 * then with keys 1..9 in 4 counters, evicting: the bounds, and the
+	 * order itself (top() sorts what it takes, but unheld_max reads the
+	 * last position, which must hold the smallest count) */
+	for (int round = 0; round < 2; round++) {
+		uint32_t keys = round ? 10 : 6;
+		ctune_topk *u = round ? ctune_topk_new(4) : t;
+		ck_assert_ptr_nonnull(u);
+		ctune_topk_reset(u);
+		uint64_t truth[10] = { 0 };
+		rng_state = 5;
+		for (uint64_t i = 0; i < 20000; i++) {
+			uint32_t v = rng() % 8 ? 0 : 1 + (uint32_t)(rng() % (keys - 1));
+			ctune_topk_key k = key_of(v);
+			if (!ctune_topk_add_same(u, &k))
+				ctune_topk_add(u, &k);
+			truth[v]++;
+			ctune_topk_item all[8];
+			size_t n = ctune_topk_top(u, all, 8);
+			ck_assert_uint_eq(value_of(&all[0].key), 0);
+			if (!ctune_topk_exact(u))
+				ck_assert_uint_eq(ctune_topk_unheld_max(u), all[n - 1].count);
+			if (i % 997 == 0)
+				check_bounds(u, truth, keys, i + 1, round ? (i + 1) / 4 : 0);
+		}
+		check_bounds(u, truth, keys, 20000, round ? 20000 / 4 : 0);
+		ck_assert(ctune_topk_exact(u) == !round);
+		if (round)
+			ctune_topk_free(u);
+	}
+	ctune_topk_free(t);
+}
+END_TEST
+
 static Suite *topk_suite(void)
 {
 	Suite *s = suite_create("topk");
@@ -366,6 +427,7 @@ static Suite *topk_suite(void)
 	tcase_add_test(tc, test_limits_and_reset);
 	tcase_add_test(tc, test_churn_small_table);
 	tcase_add_test(tc, test_add_paths_agree);
+	tcase_add_test(tc, test_lone_counter);
 	suite_add_tcase(s, tc);
 	return s;
 }
