@@ -777,7 +777,7 @@ static int sysctl_field(json_t *doc, const char *a, const char *b, json_t **out,
  * no conntrack tunable before anything changes. */
 static int sysctl_form(ctune_request *req, json_t *doc, ctune_error *err)
 {
-	json_t *name, *value;
+	json_t *name = NULL, *value = NULL;
 	int r = sysctl_field(doc, "name", "key", &name, err);
 	if (r == 0)
 		r = sysctl_field(doc, "value", "val", &value, err);

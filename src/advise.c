@@ -418,8 +418,10 @@ void ctune_utc_minute(int64_t t, char *buf, size_t size)
 	int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100), mp = (5 * doy + 2) / 153;
 	int64_t day = doy - (153 * mp + 2) / 5 + 1, month = mp < 10 ? mp + 3 : mp - 9;
 	int64_t year = yoe + era * 400 + (month <= 2);
-	snprintf(buf, size, "%04" PRId64 "-%02" PRId64 "-%02" PRId64 " %02" PRId64 ":%02" PRId64 " UTC", year, month,
-		 day, secs / 3600, secs / 60 % 60);
+	/* Every field is in range here (year 1970..9999): ints, so that the
+	 * compiler's format-truncation check sees bounded widths. */
+	snprintf(buf, size, "%04d-%02d-%02d %02d:%02d UTC", (int)(year % 10000), (int)(month % 100), (int)(day % 100),
+		 (int)(secs / 3600 % 100), (int)(secs / 60 % 60));
 }
 
 /* "since boot (2026-12-03 09:12 UTC)", or "since boot" when its time is unknown. */
