@@ -62,7 +62,11 @@ PY
 	key=/proc/sys/net/netfilter/nf_conntrack_tcp_timeout_established
 	old=$(cat $key)
 	new=$((old == 43210 ? 43211 : 43210)) # above 7200 s, the guard's floor
-	mark() { echo "MARK $1" >>"$tmp/syslog.txt"; }
+	# Through the socket itself, so each mark queues behind the lines ctune sent
+	# before it (written straight to the file it could overtake them).
+	mark() { $py -c 'import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.sendto(sys.argv[1].encode(), "/dev/log")' "MARK $1"; }
 	mark set
 	"$CTUNE_REAL" set tcp_timeout_established=$new --file /etc/sysctl.d/90-ctune-test.conf --ensure-module no >"$tmp/s1" 2>&1
 	echo "RC1 $?" >>"$tmp/rcs"
@@ -74,7 +78,7 @@ PY
 	"$CTUNE_REAL" set udp_timeout=46 --root "$tmp/root" >"$tmp/s4" 2>&1
 	echo "RC4 $?" >>"$tmp/rcs"
 	mark end
-	sleep 0.2
+	for _ in $(seq 100); do grep -q '^MARK end' "$tmp/syslog.txt" && break; sleep 0.05; done
 	kill $listener
 	echo "OLD $old NEW $new NOWLIVE $(cat $key)" >>"$tmp/rcs"
 	exit 0
