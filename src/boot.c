@@ -48,6 +48,8 @@ struct replay {
 	size_t n, cap;
 	candidate c[2 * CTUNE_BOOT_MAX];
 	size_t nc;
+	candidate other[2 * CTUNE_BOOT_MAX]; /* the other scheme's keys and aliases, sorted by path */
+	size_t nother;
 };
 
 static void replay_done(struct replay *rp)
@@ -96,6 +98,54 @@ static void candidates(struct replay *rp, ctune_scheme scheme)
 		}
 	}
 	qsort(rp->c, rp->nc, sizeof(rp->c[0]), cmp_candidates);
+}
+
+/* The other scheme's keys and aliases that are no key of the running one
+ * (the tables share none today; a later one must not be listed). */
+static void other_keys(struct replay *rp, ctune_scheme scheme)
+{
+	size_t n;
+	const ctune_tunable *t = ctune_tunables(&n);
+	ctune_scheme other = scheme == CTUNE_SCHEME_MODERN ? CTUNE_SCHEME_LEGACY : CTUNE_SCHEME_MODERN;
+	for (size_t i = 0; i < n; i++) {
+		const char *keys[2] = { t[i].key[other], t[i].alias[other] };
+		for (int k = 0; k < 2; k++) {
+			if (!keys[k] || rp->nother >= ELEMENTSOF(rp->other))
+				continue;
+			bool running = false;
+			for (size_t j = 0; j < n && !running; j++)
+				running = (t[j].key[scheme] && strcmp(t[j].key[scheme], keys[k]) == 0) ||
+					  (t[j].alias[scheme] && strcmp(t[j].alias[scheme], keys[k]) == 0);
+			if (running)
+				continue;
+			candidate *c = &rp->other[rp->nother++];
+			ctune_sysctl_key_slash(keys[k], c->path, sizeof(c->path));
+			c->key = keys[k];
+			c->t = &t[i];
+		}
+	}
+	qsort(rp->other, rp->nother, sizeof(rp->other[0]), cmp_candidates);
+}
+
+/* A line of file setting key (slash form, a glob never matches): noted
+ * when the key is the other scheme's.  Every line counts; the first
+ * CTUNE_BOOT_MAX_OTHER are kept. */
+static void note_other(struct replay *rp, const char *key, size_t file, unsigned line)
+{
+	candidate probe;
+	if (snprintf(probe.path, sizeof(probe.path), "%s", key) >= (int)sizeof(probe.path))
+		return; /* longer than any key */
+	const candidate *c = bsearch(&probe, rp->other, rp->nother, sizeof(rp->other[0]), cmp_candidates);
+	if (!c)
+		return;
+	ctune_boot *b = rp->b;
+	if (b->nother < CTUNE_BOOT_MAX_OTHER) {
+		ctune_boot_other *o = &b->other[b->nother];
+		snprintf(o->file, sizeof(o->file), "%s", rp->l->files[file]);
+		o->line = line;
+		o->key = c->key;
+	}
+	b->nother++;
 }
 
 static ctune_boot_value *entry(ctune_boot *b, const ctune_tunable *t)
@@ -221,6 +271,7 @@ static bool sd_line(const char *buf, size_t len, size_t *pos, char *out)
  * the first place; any other replaces the entry at the end. */
 static int sd_put(struct replay *rp, const char *key, const char *value, bool ignore, size_t file, unsigned line)
 {
+	note_other(rp, key, file, line);
 	for (size_t i = 0; i < rp->n; i++) {
 		setting *s = &rp->s[i];
 		if (s->removed || strcmp(s->key, key) != 0)
@@ -337,6 +388,7 @@ static int procps_line(struct replay *rp, char *line, size_t file, unsigned no)
 			*n = *n == '.' ? '/' : '.';
 	if (ctune_sysctl_key_procps(key, path, sizeof(path)) < 0)
 		return 0;
+	note_other(rp, path, file, no);
 	return add_setting(rp, path, exact, value, ignore, file, no);
 }
 
@@ -362,6 +414,7 @@ static int procps3_line(struct replay *rp, char *line, size_t file, unsigned no)
 	char path[256];
 	if (ctune_sysctl_key_procps(name, path, sizeof(path)) < 0)
 		return 0;
+	note_other(rp, path, file, no);
 	return add_setting(rp, path, path, value, false, file, no);
 }
 
@@ -471,6 +524,7 @@ int ctune_boot_effective(const ctune_root *r, const ctune_detect *d, ctune_boot 
 	rp->b = b;
 	rp->l = l;
 	candidates(rp, d->scheme);
+	other_keys(rp, d->scheme);
 	for (size_t i = 0; i < l->n && rr >= 0; i++) {
 		_cleanup_free_ char *text = NULL;
 		size_t len = 0;
