@@ -100,6 +100,11 @@ static void candidates(struct replay *rp, ctune_scheme scheme)
 	qsort(rp->c, rp->nc, sizeof(rp->c[0]), cmp_candidates);
 }
 
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
 /* The other scheme's keys and aliases that are no key of the running one
  * (the tables share none today; a later one must not be listed). */
 static void other_keys(struct replay *rp, ctune_scheme scheme)
@@ -107,16 +112,20 @@ static void other_keys(struct replay *rp, ctune_scheme scheme)
 	size_t n;
 	const ctune_tunable *t = ctune_tunables(&n);
 	ctune_scheme other = scheme == CTUNE_SCHEME_MODERN ? CTUNE_SCHEME_LEGACY : CTUNE_SCHEME_MODERN;
+	const char *running[2 * CTUNE_BOOT_MAX];
+	size_t nr = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (t[i].key[scheme] && nr < ELEMENTSOF(running))
+			running[nr++] = t[i].key[scheme];
+		if (t[i].alias[scheme] && nr < ELEMENTSOF(running))
+			running[nr++] = t[i].alias[scheme];
+	}
+	qsort(running, nr, sizeof(running[0]), cmp_str);
 	for (size_t i = 0; i < n; i++) {
 		const char *keys[2] = { t[i].key[other], t[i].alias[other] };
 		for (int k = 0; k < 2; k++) {
-			if (!keys[k] || rp->nother >= ELEMENTSOF(rp->other))
-				continue;
-			bool running = false;
-			for (size_t j = 0; j < n && !running; j++)
-				running = (t[j].key[scheme] && strcmp(t[j].key[scheme], keys[k]) == 0) ||
-					  (t[j].alias[scheme] && strcmp(t[j].alias[scheme], keys[k]) == 0);
-			if (running)
+			if (!keys[k] || rp->nother >= ELEMENTSOF(rp->other) ||
+			    bsearch(&keys[k], running, nr, sizeof(running[0]), cmp_str))
 				continue;
 			candidate *c = &rp->other[rp->nother++];
 			ctune_sysctl_key_slash(keys[k], c->path, sizeof(c->path));
