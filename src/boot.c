@@ -14,6 +14,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,6 +51,12 @@ struct replay {
 	size_t nc;
 	candidate other[2 * CTUNE_BOOT_MAX]; /* the other scheme's keys and aliases, sorted by path */
 	size_t nother;
+	/* Settings by key (systemd: the one not removed) or by exact path
+	 * (procps): index + 1, 0 for an empty slot; open addressing, at most
+	 * half full.  A file of many keys costs linear time, not quadratic. */
+	size_t *idx;
+	size_t idx_cap; /* a power of two, or 0 */
+	bool by_exact;
 };
 
 static void replay_done(struct replay *rp)
@@ -57,6 +64,60 @@ static void replay_done(struct replay *rp)
 	for (size_t i = 0; i < rp->n; i++)
 		free(rp->s[i].value);
 	free(rp->s);
+	free(rp->idx);
+}
+
+static const char *idx_name(const struct replay *rp, const setting *s)
+{
+	return rp->by_exact ? s->exact : s->key;
+}
+
+/* The slot of name: the one holding it, or the empty one where it goes. */
+static size_t *idx_slot(struct replay *rp, const char *name)
+{
+	uint64_t h = 14695981039346656037u; /* FNV-1a */
+	for (const unsigned char *c = (const unsigned char *)name; *c; c++)
+		h = (h ^ *c) * 1099511628211u;
+	size_t mask = rp->idx_cap - 1;
+	for (size_t i = (size_t)h & mask;; i = (i + 1) & mask) {
+		size_t *sl = &rp->idx[i];
+		if (!*sl || strcmp(idx_name(rp, &rp->s[*sl - 1]), name) == 0)
+			return sl;
+	}
+}
+
+/* The setting indexed under name, or NULL. */
+static setting *idx_get(struct replay *rp, const char *name)
+{
+	if (!rp->idx_cap)
+		return NULL;
+	size_t *sl = idx_slot(rp, name);
+	return *sl ? &rp->s[*sl - 1] : NULL;
+}
+
+/* Room for one more name; rebuilt from the settings when it grows
+ * (systemd: those not removed; procps: the first of each exact path). */
+static int idx_reserve(struct replay *rp, size_t names)
+{
+	if ((names + 1) * 2 <= rp->idx_cap)
+		return 0;
+	size_t cap = rp->idx_cap ? rp->idx_cap : 256;
+	while ((names + 1) * 2 > cap)
+		cap *= 2;
+	size_t *idx = calloc(cap, sizeof(*idx));
+	if (!idx)
+		return -ENOMEM;
+	free(rp->idx);
+	rp->idx = idx;
+	rp->idx_cap = cap;
+	for (size_t i = 0; i < rp->n; i++) {
+		if (rp->s[i].removed)
+			continue;
+		size_t *sl = idx_slot(rp, idx_name(rp, &rp->s[i]));
+		if (!*sl)
+			*sl = i + 1;
+	}
+	return 0;
 }
 
 static int cmp_candidates(const void *a, const void *b)
@@ -281,18 +342,22 @@ static bool sd_line(const char *buf, size_t len, size_t *pos, char *out)
 static int sd_put(struct replay *rp, const char *key, const char *value, bool ignore, size_t file, unsigned line)
 {
 	note_other(rp, key, file, line);
-	for (size_t i = 0; i < rp->n; i++) {
-		setting *s = &rp->s[i];
-		if (s->removed || strcmp(s->key, key) != 0)
-			continue;
+	int r = idx_reserve(rp, rp->n);
+	if (r < 0)
+		return r;
+	size_t *sl = idx_slot(rp, key);
+	if (*sl) {
+		setting *s = &rp->s[*sl - 1]; /* the key's one setting not removed */
 		if ((!value && !s->value) || (value && s->value && strcmp(value, s->value) == 0)) {
 			s->ignore = s->ignore || ignore;
 			return 0;
 		}
 		s->removed = true;
-		break;
 	}
-	return add_setting(rp, key, key, value, ignore, file, line);
+	r = add_setting(rp, key, key, value, ignore, file, line);
+	if (r == 0)
+		*sl = rp->n;
+	return r;
 }
 
 static int sd_parse(struct replay *rp, const char *text, size_t len, size_t file)
@@ -342,10 +407,7 @@ static void sd_apply(struct replay *rp)
 		for (size_t c = 0; c < rp->nc; c++) {
 			if (!ctune_sysctl_glob_match(s->key, rp->c[c].path))
 				continue;
-			bool explicit = false;
-			for (size_t k = 0; k < rp->n && !explicit; k++)
-				explicit = !rp->s[k].removed && strcmp(rp->s[k].key, rp->c[c].path) == 0;
-			if (!explicit)
+			if (!idx_get(rp, rp->c[c].path)) /* the map names it: written as itself */
 				write_key(rp, rp->c[c].path, s);
 		}
 	}
@@ -452,8 +514,12 @@ static int procps_parse(struct replay *rp, const char *text, size_t len, size_t 
 
 /* write_setting_list(): every setting in order; a glob skips paths some
  * setting (an assignment or an exclusion) names exactly. */
-static void procps_apply(struct replay *rp)
+static int procps_apply(struct replay *rp)
 {
+	rp->by_exact = true;
+	int r = idx_reserve(rp, rp->n);
+	if (r < 0)
+		return r;
 	for (size_t i = 0; i < rp->n; i++) {
 		const setting *s = &rp->s[i];
 		if (!s->value)
@@ -465,13 +531,11 @@ static void procps_apply(struct replay *rp)
 		for (size_t c = 0; c < rp->nc; c++) {
 			if (!ctune_sysctl_glob_match(s->key, rp->c[c].path))
 				continue;
-			bool named = false;
-			for (size_t k = 0; k < rp->n && !named; k++)
-				named = strcmp(rp->s[k].exact, rp->c[c].path) == 0;
-			if (!named)
+			if (!idx_get(rp, rp->c[c].path)) /* some setting names it exactly */
 				write_key(rp, rp->c[c].path, s);
 		}
 	}
+	return 0;
 }
 
 /* --- the boot ------------------------------------------------------------ */
@@ -553,7 +617,7 @@ int ctune_boot_effective(const ctune_root *r, const ctune_detect *d, ctune_boot 
 		if (b->systemd)
 			sd_apply(rp);
 		else
-			procps_apply(rp);
+			rr = procps_apply(rp);
 	}
 	replay_done(rp);
 	if (rr < 0)

@@ -6,11 +6,14 @@
  * not globs, not comments, not files the tool does not read.  Counted
  * whole, kept up to CTUNE_BOOT_MAX_OTHER.
  *
+ * Also the replay of a file of many keys (test_many_keys_*).
+ *
  * Each test builds a scratch root with the signs of one boot model
  * (bootmodel.h) and hands ctune_boot_effective a detection result, so the
  * scheme is the test's choice and nothing is read from this machine.
  */
 #include <check.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "boot.h"
@@ -153,6 +156,50 @@ START_TEST(test_none)
 }
 END_TEST
 
+/* Many keys (a hostile or generated file): the replay stays right, and
+ * linear (the settings are indexed by key; a scan per line took minutes
+ * on a file of a million keys).  A glob skips the keys a line names, an
+ * exclusion included, under both tools' rules. */
+static void many_keys(const char *sign, ctune_boot_model model)
+{
+	tl_write(rootdir, sign, "");
+	size_t cap = 64u << 20, n = 0;
+	char *text = malloc(cap);
+	ck_assert_ptr_nonnull(text);
+	n += (size_t)snprintf(text + n, cap - n, "net.netfilter.nf_conntrack_max = 1\n");
+	for (int i = 0; i < 300000; i++)
+		n += (size_t)snprintf(text + n, cap - n, "net.x%d = %d\n", i, i);
+	n += (size_t)snprintf(text + n, cap - n,
+			      "-net.netfilter.nf_conntrack_udp_timeout\nnet.netfilter.nf_conntrack_* = 7\n"
+			      "net.ipv4.netfilter.ip_conntrack_max = 9\n");
+	tl_write(rootdir, "etc/sysctl.d/50-many.conf", text);
+	free(text);
+	ctune_boot b;
+	replay(CTUNE_SCHEME_MODERN, &b);
+	ck_assert_int_eq(b.model, model);
+	const ctune_boot_value *max = ctune_boot_get(&b, ctune_tunable_find("max")),
+			       *est = ctune_boot_get(&b, ctune_tunable_find("tcp_timeout_established"));
+	ck_assert_ptr_nonnull(max);
+	ck_assert_ptr_nonnull(est);
+	ck_assert_int_eq(max->value, 1);
+	ck_assert_int_eq(est->value, 7);
+	ck_assert_ptr_null(ctune_boot_get(&b, ctune_tunable_find("udp_timeout")));
+	ck_assert_uint_eq(b.nother, 1);
+	other_is(&b, 0, "/etc/sysctl.d/50-many.conf", 300004, "net.ipv4.netfilter.ip_conntrack_max");
+}
+
+START_TEST(test_many_keys_systemd)
+{
+	many_keys("usr/lib/systemd/systemd-sysctl", CTUNE_BOOT_SYSTEMD);
+}
+END_TEST
+
+START_TEST(test_many_keys_procps)
+{
+	many_keys("etc/init.d/procps", CTUNE_BOOT_PROCPS);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("boot");
@@ -163,6 +210,8 @@ int main(void)
 	tcase_add_test(tc, test_procps_order);
 	tcase_add_test(tc, test_cap);
 	tcase_add_test(tc, test_none);
+	tcase_add_test(tc, test_many_keys_systemd);
+	tcase_add_test(tc, test_many_keys_procps);
 	suite_add_tcase(s, tc);
 	return tl_run(s);
 }
