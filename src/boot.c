@@ -218,6 +218,25 @@ static void note_other(struct replay *rp, const char *key, size_t file, unsigned
 	b->nother++;
 }
 
+static bool is_candidate(const struct replay *rp, const char *path)
+{
+	candidate probe;
+	if (snprintf(probe.path, sizeof(probe.path), "%s", path) >= (int)sizeof(probe.path))
+		return false;
+	return bsearch(&probe, rp->c, rp->nc, sizeof(rp->c[0]), cmp_candidates) != NULL;
+}
+
+/* Whether a setting can matter to the replay: a conntrack key that exists
+ * (written, or keeping a glob off itself) or a glob.  The others are
+ * never written (write_key ignores them) and name no candidate, so they
+ * are dropped: memory follows the conntrack lines, not the file's size
+ * (a 16 MiB file of other keys held 870 MiB of settings). */
+static bool relevant(const struct replay *rp, const char *key, const char *exact)
+{
+	return ctune_sysctl_key_is_glob(key) || ctune_sysctl_key_is_glob(exact) || is_candidate(rp, key) ||
+	       is_candidate(rp, exact);
+}
+
 static ctune_boot_value *entry(ctune_boot *b, const ctune_tunable *t)
 {
 	ctune_boot_value *v = (ctune_boot_value *)ctune_boot_get(b, t);
@@ -342,6 +361,8 @@ static bool sd_line(const char *buf, size_t len, size_t *pos, char *out)
 static int sd_put(struct replay *rp, const char *key, const char *value, bool ignore, size_t file, unsigned line)
 {
 	note_other(rp, key, file, line);
+	if (!relevant(rp, key, key))
+		return 0;
 	int r = idx_reserve(rp, rp->n);
 	if (r < 0)
 		return r;
@@ -460,6 +481,8 @@ static int procps_line(struct replay *rp, char *line, size_t file, unsigned no)
 	if (ctune_sysctl_key_procps(key, path, sizeof(path)) < 0)
 		return 0;
 	note_other(rp, path, file, no);
+	if (!relevant(rp, path, exact))
+		return 0;
 	return add_setting(rp, path, exact, value, ignore, file, no);
 }
 
@@ -486,6 +509,8 @@ static int procps3_line(struct replay *rp, char *line, size_t file, unsigned no)
 	if (ctune_sysctl_key_procps(name, path, sizeof(path)) < 0)
 		return 0;
 	note_other(rp, path, file, no);
+	if (!relevant(rp, path, path))
+		return 0;
 	return add_setting(rp, path, path, value, false, file, no);
 }
 
