@@ -24,10 +24,12 @@
 #include "sysctld.h"
 #include "sysctlkey.h"
 
+/* key, exact and value share one allocation (key's): a file of many
+ * conntrack lines costs what their text does. */
 typedef struct setting {
-	char key[256];   /* slash form: systemd's normal form, or the path procps opens */
-	char exact[256]; /* procps: the path as joined, before the kernel resolves it */
-	char *value;     /* NULL: "-key", an exclusion */
+	char *key;         /* slash form: systemd's normal form, or the path procps opens */
+	const char *exact; /* procps: the path as joined, before the kernel resolves it */
+	const char *value; /* NULL: "-key", an exclusion */
 	bool removed;    /* systemd: replaced by a later assignment */
 	bool ignore;
 	size_t file;
@@ -62,7 +64,7 @@ struct replay {
 static void replay_done(struct replay *rp)
 {
 	for (size_t i = 0; i < rp->n; i++)
-		free(rp->s[i].value);
+		free(rp->s[i].key);
 	free(rp->s);
 	free(rp->idx);
 }
@@ -301,18 +303,19 @@ static setting *new_setting(struct replay *rp)
 static int add_setting(struct replay *rp, const char *key, const char *exact, const char *value, bool ignore,
 		       size_t file, unsigned line)
 {
-	setting *s = new_setting(rp);
-	if (!s)
+	size_t kl = strlen(key) + 1, el = strcmp(exact, key) ? strlen(exact) + 1 : 0, vl = value ? strlen(value) + 1 : 0;
+	char *text = malloc(kl + el + vl);
+	setting *s = text ? new_setting(rp) : NULL;
+	if (!s) {
+		free(text);
 		return -ENOMEM;
-	snprintf(s->key, sizeof(s->key), "%s", key);
-	snprintf(s->exact, sizeof(s->exact), "%s", exact);
+	}
+	s->key = memcpy(text, key, kl);
+	s->exact = el ? memcpy(text + kl, exact, el) : text;
+	s->value = value ? memcpy(text + kl + el, value, vl) : NULL;
 	s->ignore = ignore;
 	s->file = file;
 	s->line = line;
-	if (value && !(s->value = strdup(value))) {
-		rp->n--;
-		return -ENOMEM;
-	}
 	return 0;
 }
 
