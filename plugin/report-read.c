@@ -343,6 +343,12 @@ static int read_boot(json_t *f, ctune_report_host *h, char *why, size_t size)
 	}
 	if (h->boot_drift)
 		h->drift |= CTUNE_DRIFT_BOOT;
+	/* Lines of the boot's files naming the other scheme's keys: the count
+	 * is enough (the list, file by file, stays in the host's facts). */
+	int64_t other;
+	TRY(get_int(eab, "effective_at_boot.", "other_scheme_keys_total", &other, why, size));
+	if (other != CTUNE_REPORT_UNKNOWN && other > 0)
+		h->drift |= CTUNE_DRIFT_OTHER_SCHEME;
 	return 0;
 }
 
@@ -395,7 +401,9 @@ static int read_stats(json_t *f, ctune_report_host *h, char *why, size_t size)
 }
 
 /* Keys of the other naming scheme the facts' warnings name (the files still
- * carry them; `ctune set --migrate` rewrites them). */
+ * carry them; `ctune set --migrate` rewrites them): for facts older than
+ * effective_at_boot.other_scheme_keys_total, which says it for every file
+ * the boot reads (read_boot). */
 static int read_warnings(json_t *f, ctune_report_host *h, char *why, size_t size)
 {
 	json_t *w = json_object_get(f, "warnings");
@@ -567,7 +575,8 @@ static const filter f_advice[] = {
 };
 static const filter f_boot_tunable[] = { LEAF("live"), LEAF("matches_live"), LEAF("applies"), { NULL, NULL } };
 static const filter f_boot_tunables[] = { { "*", f_boot_tunable }, { NULL, NULL } };
-static const filter f_boot[] = { LEAF("init"), { "tunables", f_boot_tunables }, { NULL, NULL } };
+static const filter f_boot[] = { LEAF("init"), { "tunables", f_boot_tunables }, LEAF("other_scheme_keys_total"),
+				 { NULL, NULL } };
 extern const filter f_host[];
 static const filter f_ansible_facts[] = { { "conntrack", f_host }, { "ansible_conntrack", f_host }, { NULL, NULL } };
 /* A host's document: ctune's facts, or an engine's wrapper around them. */

@@ -227,6 +227,16 @@ static json_t *boot_to_json(const ctune_facts *f)
 		json_array_append_new(skipped, ctune_json_text(b->skipped[i]));
 	json_object_set_new(o, "skipped", skipped);
 	json_object_set_new(o, "files_read", json_integer((json_int_t)b->nfiles));
+	json_t *other = json_array();
+	for (size_t i = 0; i < b->nother && i < CTUNE_BOOT_MAX_OTHER; i++) {
+		json_t *x = json_object();
+		json_object_set_new(x, "file", ctune_json_text(b->other[i].file));
+		json_object_set_new(x, "line", json_integer(b->other[i].line));
+		json_object_set_new(x, "key", json_string(b->other[i].key));
+		json_array_append_new(other, x);
+	}
+	json_object_set_new(o, "other_scheme_keys", other);
+	json_object_set_new(o, "other_scheme_keys_total", json_integer((json_int_t)b->nother));
 	ctune_json_set(o, "module_early", b->module_early < 0 ? NULL : json_boolean(b->module_early));
 	json_object_set_new(o, "module_reason", ctune_json_text(b->module_reason));
 	for (size_t i = 0; i < b->n; i++) {

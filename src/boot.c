@@ -14,6 +14,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,10 +24,12 @@
 #include "sysctld.h"
 #include "sysctlkey.h"
 
+/* key, exact and value share one allocation (key's): a file of many
+ * conntrack lines costs what their text does. */
 typedef struct setting {
-	char key[256];   /* slash form: systemd's normal form, or the path procps opens */
-	char exact[256]; /* procps: the path as joined, before the kernel resolves it */
-	char *value;     /* NULL: "-key", an exclusion */
+	char *key;         /* slash form: systemd's normal form, or the path procps opens */
+	const char *exact; /* procps: the path as joined, before the kernel resolves it */
+	const char *value; /* NULL: "-key", an exclusion */
 	bool removed;    /* systemd: replaced by a later assignment */
 	bool ignore;
 	size_t file;
@@ -48,13 +51,75 @@ struct replay {
 	size_t n, cap;
 	candidate c[2 * CTUNE_BOOT_MAX];
 	size_t nc;
+	candidate other[2 * CTUNE_BOOT_MAX]; /* the other scheme's keys and aliases, sorted by path */
+	size_t nother;
+	/* Settings by key (systemd: the one not removed) or by exact path
+	 * (procps): index + 1, 0 for an empty slot; open addressing, at most
+	 * half full.  A file of many keys costs linear time, not quadratic. */
+	size_t *idx;
+	size_t idx_cap; /* a power of two, or 0 */
+	bool by_exact;
 };
 
 static void replay_done(struct replay *rp)
 {
 	for (size_t i = 0; i < rp->n; i++)
-		free(rp->s[i].value);
+		free(rp->s[i].key);
 	free(rp->s);
+	free(rp->idx);
+}
+
+static const char *idx_name(const struct replay *rp, const setting *s)
+{
+	return rp->by_exact ? s->exact : s->key;
+}
+
+/* The slot of name: the one holding it, or the empty one where it goes. */
+static size_t *idx_slot(struct replay *rp, const char *name)
+{
+	uint64_t h = 14695981039346656037u; /* FNV-1a */
+	for (const unsigned char *c = (const unsigned char *)name; *c; c++)
+		h = (h ^ *c) * 1099511628211u;
+	size_t mask = rp->idx_cap - 1;
+	for (size_t i = (size_t)h & mask;; i = (i + 1) & mask) {
+		size_t *sl = &rp->idx[i];
+		if (!*sl || strcmp(idx_name(rp, &rp->s[*sl - 1]), name) == 0)
+			return sl;
+	}
+}
+
+/* The setting indexed under name, or NULL. */
+static setting *idx_get(struct replay *rp, const char *name)
+{
+	if (!rp->idx_cap)
+		return NULL;
+	size_t *sl = idx_slot(rp, name);
+	return *sl ? &rp->s[*sl - 1] : NULL;
+}
+
+/* Room for one more name; rebuilt from the settings when it grows
+ * (systemd: those not removed; procps: the first of each exact path). */
+static int idx_reserve(struct replay *rp, size_t names)
+{
+	if ((names + 1) * 2 <= rp->idx_cap)
+		return 0;
+	size_t cap = rp->idx_cap ? rp->idx_cap : 256;
+	while ((names + 1) * 2 > cap)
+		cap *= 2;
+	size_t *idx = calloc(cap, sizeof(*idx));
+	if (!idx)
+		return -ENOMEM;
+	free(rp->idx);
+	rp->idx = idx;
+	rp->idx_cap = cap;
+	for (size_t i = 0; i < rp->n; i++) {
+		if (rp->s[i].removed)
+			continue;
+		size_t *sl = idx_slot(rp, idx_name(rp, &rp->s[i]));
+		if (!*sl)
+			*sl = i + 1;
+	}
+	return 0;
 }
 
 static int cmp_candidates(const void *a, const void *b)
@@ -96,6 +161,82 @@ static void candidates(struct replay *rp, ctune_scheme scheme)
 		}
 	}
 	qsort(rp->c, rp->nc, sizeof(rp->c[0]), cmp_candidates);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The other scheme's keys and aliases that are no key of the running one
+ * (the tables share none today; a later one must not be listed). */
+static void other_keys(struct replay *rp, ctune_scheme scheme)
+{
+	size_t n;
+	const ctune_tunable *t = ctune_tunables(&n);
+	ctune_scheme other = scheme == CTUNE_SCHEME_MODERN ? CTUNE_SCHEME_LEGACY : CTUNE_SCHEME_MODERN;
+	const char *running[2 * CTUNE_BOOT_MAX];
+	size_t nr = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (t[i].key[scheme] && nr < ELEMENTSOF(running))
+			running[nr++] = t[i].key[scheme];
+		if (t[i].alias[scheme] && nr < ELEMENTSOF(running))
+			running[nr++] = t[i].alias[scheme];
+	}
+	qsort(running, nr, sizeof(running[0]), cmp_str);
+	for (size_t i = 0; i < n; i++) {
+		const char *keys[2] = { t[i].key[other], t[i].alias[other] };
+		for (int k = 0; k < 2; k++) {
+			if (!keys[k] || rp->nother >= ELEMENTSOF(rp->other) ||
+			    bsearch(&keys[k], running, nr, sizeof(running[0]), cmp_str))
+				continue;
+			candidate *c = &rp->other[rp->nother++];
+			ctune_sysctl_key_slash(keys[k], c->path, sizeof(c->path));
+			c->key = keys[k];
+			c->t = &t[i];
+		}
+	}
+	qsort(rp->other, rp->nother, sizeof(rp->other[0]), cmp_candidates);
+}
+
+/* A line of file setting key (slash form, a glob never matches): noted
+ * when the key is the other scheme's.  Every line counts; the first
+ * CTUNE_BOOT_MAX_OTHER are kept. */
+static void note_other(struct replay *rp, const char *key, size_t file, unsigned line)
+{
+	candidate probe;
+	if (snprintf(probe.path, sizeof(probe.path), "%s", key) >= (int)sizeof(probe.path))
+		return; /* longer than any key */
+	const candidate *c = bsearch(&probe, rp->other, rp->nother, sizeof(rp->other[0]), cmp_candidates);
+	if (!c)
+		return;
+	ctune_boot *b = rp->b;
+	if (b->nother < CTUNE_BOOT_MAX_OTHER) {
+		ctune_boot_other *o = &b->other[b->nother];
+		snprintf(o->file, sizeof(o->file), "%s", rp->l->files[file]);
+		o->line = line;
+		o->key = c->key;
+	}
+	b->nother++;
+}
+
+static bool is_candidate(const struct replay *rp, const char *path)
+{
+	candidate probe;
+	if (snprintf(probe.path, sizeof(probe.path), "%s", path) >= (int)sizeof(probe.path))
+		return false;
+	return bsearch(&probe, rp->c, rp->nc, sizeof(rp->c[0]), cmp_candidates) != NULL;
+}
+
+/* Whether a setting can matter to the replay: a conntrack key that exists
+ * (written, or keeping a glob off itself) or a glob.  The others are
+ * never written (write_key ignores them) and name no candidate, so they
+ * are dropped: memory follows the conntrack lines, not the file's size
+ * (a 16 MiB file of other keys held 870 MiB of settings). */
+static bool relevant(const struct replay *rp, const char *key, const char *exact)
+{
+	return ctune_sysctl_key_is_glob(key) || ctune_sysctl_key_is_glob(exact) || is_candidate(rp, key) ||
+	       is_candidate(rp, exact);
 }
 
 static ctune_boot_value *entry(ctune_boot *b, const ctune_tunable *t)
@@ -162,18 +303,19 @@ static setting *new_setting(struct replay *rp)
 static int add_setting(struct replay *rp, const char *key, const char *exact, const char *value, bool ignore,
 		       size_t file, unsigned line)
 {
-	setting *s = new_setting(rp);
-	if (!s)
+	size_t kl = strlen(key) + 1, el = strcmp(exact, key) ? strlen(exact) + 1 : 0, vl = value ? strlen(value) + 1 : 0;
+	char *text = malloc(kl + el + vl);
+	setting *s = text ? new_setting(rp) : NULL;
+	if (!s) {
+		free(text);
 		return -ENOMEM;
-	snprintf(s->key, sizeof(s->key), "%s", key);
-	snprintf(s->exact, sizeof(s->exact), "%s", exact);
+	}
+	s->key = memcpy(text, key, kl);
+	s->exact = el ? memcpy(text + kl, exact, el) : text;
+	s->value = value ? memcpy(text + kl + el, value, vl) : NULL;
 	s->ignore = ignore;
 	s->file = file;
 	s->line = line;
-	if (value && !(s->value = strdup(value))) {
-		rp->n--;
-		return -ENOMEM;
-	}
 	return 0;
 }
 
@@ -221,18 +363,25 @@ static bool sd_line(const char *buf, size_t len, size_t *pos, char *out)
  * the first place; any other replaces the entry at the end. */
 static int sd_put(struct replay *rp, const char *key, const char *value, bool ignore, size_t file, unsigned line)
 {
-	for (size_t i = 0; i < rp->n; i++) {
-		setting *s = &rp->s[i];
-		if (s->removed || strcmp(s->key, key) != 0)
-			continue;
+	note_other(rp, key, file, line);
+	if (!relevant(rp, key, key))
+		return 0;
+	int r = idx_reserve(rp, rp->n);
+	if (r < 0)
+		return r;
+	size_t *sl = idx_slot(rp, key);
+	if (*sl) {
+		setting *s = &rp->s[*sl - 1]; /* the key's one setting not removed */
 		if ((!value && !s->value) || (value && s->value && strcmp(value, s->value) == 0)) {
 			s->ignore = s->ignore || ignore;
 			return 0;
 		}
 		s->removed = true;
-		break;
 	}
-	return add_setting(rp, key, key, value, ignore, file, line);
+	r = add_setting(rp, key, key, value, ignore, file, line);
+	if (r == 0)
+		*sl = rp->n;
+	return r;
 }
 
 static int sd_parse(struct replay *rp, const char *text, size_t len, size_t file)
@@ -282,10 +431,7 @@ static void sd_apply(struct replay *rp)
 		for (size_t c = 0; c < rp->nc; c++) {
 			if (!ctune_sysctl_glob_match(s->key, rp->c[c].path))
 				continue;
-			bool explicit = false;
-			for (size_t k = 0; k < rp->n && !explicit; k++)
-				explicit = !rp->s[k].removed && strcmp(rp->s[k].key, rp->c[c].path) == 0;
-			if (!explicit)
+			if (!idx_get(rp, rp->c[c].path)) /* the map names it: written as itself */
 				write_key(rp, rp->c[c].path, s);
 		}
 	}
@@ -337,6 +483,9 @@ static int procps_line(struct replay *rp, char *line, size_t file, unsigned no)
 			*n = *n == '.' ? '/' : '.';
 	if (ctune_sysctl_key_procps(key, path, sizeof(path)) < 0)
 		return 0;
+	note_other(rp, path, file, no);
+	if (!relevant(rp, path, exact))
+		return 0;
 	return add_setting(rp, path, exact, value, ignore, file, no);
 }
 
@@ -361,6 +510,9 @@ static int procps3_line(struct replay *rp, char *line, size_t file, unsigned no)
 		return 0;
 	char path[256];
 	if (ctune_sysctl_key_procps(name, path, sizeof(path)) < 0)
+		return 0;
+	note_other(rp, path, file, no);
+	if (!relevant(rp, path, path))
 		return 0;
 	return add_setting(rp, path, path, value, false, file, no);
 }
@@ -390,8 +542,12 @@ static int procps_parse(struct replay *rp, const char *text, size_t len, size_t 
 
 /* write_setting_list(): every setting in order; a glob skips paths some
  * setting (an assignment or an exclusion) names exactly. */
-static void procps_apply(struct replay *rp)
+static int procps_apply(struct replay *rp)
 {
+	rp->by_exact = true;
+	int r = idx_reserve(rp, rp->n);
+	if (r < 0)
+		return r;
 	for (size_t i = 0; i < rp->n; i++) {
 		const setting *s = &rp->s[i];
 		if (!s->value)
@@ -403,13 +559,11 @@ static void procps_apply(struct replay *rp)
 		for (size_t c = 0; c < rp->nc; c++) {
 			if (!ctune_sysctl_glob_match(s->key, rp->c[c].path))
 				continue;
-			bool named = false;
-			for (size_t k = 0; k < rp->n && !named; k++)
-				named = strcmp(rp->s[k].exact, rp->c[c].path) == 0;
-			if (!named)
+			if (!idx_get(rp, rp->c[c].path)) /* some setting names it exactly */
 				write_key(rp, rp->c[c].path, s);
 		}
 	}
+	return 0;
 }
 
 /* --- the boot ------------------------------------------------------------ */
@@ -471,6 +625,7 @@ int ctune_boot_effective(const ctune_root *r, const ctune_detect *d, ctune_boot 
 	rp->b = b;
 	rp->l = l;
 	candidates(rp, d->scheme);
+	other_keys(rp, d->scheme);
 	for (size_t i = 0; i < l->n && rr >= 0; i++) {
 		_cleanup_free_ char *text = NULL;
 		size_t len = 0;
@@ -490,7 +645,7 @@ int ctune_boot_effective(const ctune_root *r, const ctune_detect *d, ctune_boot 
 		if (b->systemd)
 			sd_apply(rp);
 		else
-			procps_apply(rp);
+			rr = procps_apply(rp);
 	}
 	replay_done(rp);
 	if (rr < 0)

@@ -27,6 +27,7 @@
 #define CTUNE_BOOT_MAX 96
 #define CTUNE_BOOT_MAX_REJECTED 4
 #define CTUNE_BOOT_MAX_SKIPPED 8
+#define CTUNE_BOOT_MAX_OTHER 32
 
 /* A write the kernel will refuse. */
 typedef struct ctune_boot_reject {
@@ -49,6 +50,15 @@ typedef struct ctune_boot_value {
 	ctune_boot_reject rejected[CTUNE_BOOT_MAX_REJECTED];
 } ctune_boot_value;
 
+/* A line of the files read that names a key of the other naming scheme
+ * (net.ipv4.netfilter.ip_conntrack_max on a modern kernel): at boot it
+ * sets nothing (or fails), and `ctune set --migrate` rewrites it. */
+typedef struct ctune_boot_other {
+	char file[256];
+	unsigned line;
+	const char *key; /* dotted, the other scheme's key or alias (static) */
+} ctune_boot_other;
+
 typedef struct ctune_boot {
 	bool systemd; /* systemd-sysctl applies the files (else an init script) */
 	ctune_boot_model model;
@@ -61,6 +71,8 @@ typedef struct ctune_boot {
 	ctune_boot_value v[CTUNE_BOOT_MAX];
 	size_t nskipped; /* entries the tool lists but cannot read (a directory named x.conf) */
 	char skipped[CTUNE_BOOT_MAX_SKIPPED][320];
+	size_t nother; /* lines naming a key of the other scheme, all of them */
+	ctune_boot_other other[CTUNE_BOOT_MAX_OTHER]; /* the first of them, in the order they are read */
 } ctune_boot;
 
 /* Replay the boot's sysctl step for the running scheme d->scheme.  An entry

@@ -147,10 +147,12 @@ tunables = json.load(open(sys.argv[3]))
 errors = []
 opts = set(docs["ctune"]["doc"]["options"])
 # "format" picks ctune's face for people and Prometheus (and "per_cpu" that
-# face's per-CPU series); Ansible reads JSON only.
+# face's per-CPU series); Ansible reads JSON only.  "interval" and "samples"
+# are ctune watch's, which prints until stopped and is refused as a task.
 # check_mode and diff are the protocol's plain spellings of Ansible's own
 # --check and --diff, which reach the module as _ansible_check_mode/_diff.
-protocol = {k for k in schema["properties"] if not k.startswith("_ansible_")} - {"format", "per_cpu", "check_mode", "diff"}
+# (tests/ansible-options.test.sh checks the same without Ansible, and more.)
+protocol = {k for k in schema["properties"] if not k.startswith("_ansible_")} - {"format", "per_cpu", "interval", "samples", "check_mode", "diff"}
 if opts != protocol:
     errors.append(f"ctune's options differ from schemas/request.json: documented only {sorted(opts - protocol)}, "
                   f"undocumented {sorted(protocol - opts)}")
@@ -158,7 +160,7 @@ settable = {n for n, t in tunables.items() if not t["read_only"]}
 if not settable <= opts:
     errors.append(f"tunables not documented: {sorted(settable - opts)}")
 facts_opts = set(docs["ctune_facts"]["doc"]["options"])
-if facts_opts != {"root", "table", "source", "log_events", "advice", "boot", "scheme"}:
+if facts_opts != {"root", "table", "top", "source", "log_events", "advice", "boot", "scheme", "netns"}:
     errors.append(f"ctune_facts options: {sorted(facts_opts)}")
 for m, d in docs.items():
     for key in ("doc", "examples", "return"):
@@ -241,6 +243,30 @@ rc_is "fact gathering" 0 "$tmp/facts.json"
 q "gather_facts with ctune_facts" "$tmp/facts.json" "task('Report')['msg']['gathered'] == {k: v for k, v in load('$tmp/cli-facts.json').items() if k != 'warnings'}"
 q "ctune_facts task, events off" "$tmp/facts.json" "'events' not in task('Report')['msg']['by_task'] and task('Report')['msg']['by_task']['max'] == 1210856"
 q "ctune verb=facts" "$tmp/facts.json" "task('Report')['msg']['by_verb']['table'] is None and task('Report')['msg']['by_verb']['timeouts']['udp_timeout'] == 45 and task('verb=facts')['changed'] is False"
+
+# ------------------------------------------- guards, force, top talkers (issue 16)
+g=$tmp/groot
+cp -a "$top/examples/host" "$g"
+snap "$g" >"$tmp/groot.snap"
+guards=$top/tests/data/glue/guards.yml
+d12=$top/tests/fixtures/debian12
+pb "$tmp/guards-check.json" "$guards" -e ctune_root="$g" -e ctune_table_root="$d12" --check
+rc_is "guards --check" 0 "$tmp/guards-check.json"
+q "guards --check: refused without force" "$tmp/guards-check.json" "task('is refused')['failed'] and '61234 entries' in task('is refused')['msg'] and 'force: true' in task('is refused')['msg'] and stats['ignored'] == 1"
+q "guards --check: would change with force" "$tmp/guards-check.json" "task('with force')['changed'] and task('with force')['check_mode'] and any(w.startswith('forced') for w in task('with force')['warnings'])"
+untouched "guards --check changes nothing" "$g" "$tmp/groot.snap"
+pb "$tmp/guards.json" "$guards" -e ctune_root="$g" -e ctune_table_root="$d12"
+rc_is "guards" 0 "$tmp/guards.json"
+q "guards: refused without force" "$tmp/guards.json" "task('is refused')['failed'] and not task('is refused')['changed'] and '61234 entries' in task('is refused')['msg']"
+q "guards: set with force" "$tmp/guards.json" "task('with force')['changed'] and task('with force')['tunables']['max']['live_after'] == 60000 and any(w.startswith('forced') for w in task('with force')['warnings'])"
+[ "$(cat "$g/${NF#/}max")" = 60000 ] && grep -qx 'net.netfilter.nf_conntrack_max = 60000' "$g/etc/sysctl.conf" && ok ||
+	bad "guards: force did not set max: $(cat "$g/${NF#/}max")"
+"$CTUNE_REAL" facts --root "$d12" --table --top 2 --format json >"$tmp/top.json"
+q "ctune_facts table: true top: 2" "$tmp/guards.json" "task('Report')['msg']['top'] == load('$tmp/top.json')['table']['top'] and task('Report')['msg']['top']['limit'] == 2 and all(len(v['groups']) <= 2 for k, v in task('Report')['msg']['top'].items() if k.startswith('by_'))"
+adhoc "$tmp/topbad.json" -M "$lib" -m ctune_facts -a "root=$d12 top=3"
+q "ctune_facts top without table" "$tmp/topbad.json" "task('ctune_facts')['failed'] and 'needs the table' in task('ctune_facts')['msg']"
+adhoc "$tmp/watch.json" -M "$lib" -m ctune -a "verb=watch"
+q "ctune verb=watch is refused" "$tmp/watch.json" "task('ctune')['failed'] and 'not as an Ansible task' in task('ctune')['msg']"
 
 # facts.d: the script as installed, run by the setup module.
 mkdir -p "$tmp/facts.d"

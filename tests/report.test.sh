@@ -172,6 +172,57 @@ touch -d @"$now" "$tmp/s2/web.json"
 rep "$tmp/ttf.json" "$tmp/s1" "$tmp/s2"
 q "time to full" "$tmp/ttf.json" "d['fleet']['hosts'] == 1 and d['fleet']['duplicates'] == 1 and hosts['web']['seconds_to_full'] == 8000 and hosts['web']['count'] == 20000 and 'duplicate' in errs[0][1]"
 
+# Keys of the other naming scheme left in the boot's files
+# (effective_at_boot.other_scheme_keys), from real facts: a debian12 copy
+# whose sysctl.conf (read through 99-sysctl.conf) still holds CentOS 5's
+# ip_conntrack_max, a centos5 copy whose sysctl.conf carries a modern key,
+# and the untouched fixtures beside them.
+mkdir -p "$tmp/os"
+cp -a "$top/tests/fixtures/debian12" "$tmp/os-d12"
+printf '%s\n' "# from an old CentOS 5 runbook" "net.ipv4.netfilter.ip_conntrack_max = 65536" >>"$tmp/os-d12/etc/sysctl.conf"
+cp -a "$top/tests/fixtures/centos5" "$tmp/os-c5"
+printf '%s\n' "net.netfilter.nf_conntrack_tcp_timeout_established = 43200" >>"$tmp/os-c5/etc/sysctl.conf"
+for x in d12 c5; do
+	"$CTUNE_REAL" facts --format json --root "$tmp/os-$x" >"$tmp/os/left-$x.json" || bad "facts $tmp/os-$x"
+done
+cp "$tmp/base/debian12.json" "$tmp/os/clean-d12.json"
+cp "$tmp/base/centos5.json" "$tmp/os/clean-c5.json"
+$py - "$tmp" <<'PY' && ok || bad "facts: effective_at_boot.other_scheme_keys"
+import json, sys
+t = sys.argv[1]
+def boot(name):
+    return json.load(open(t + "/os/" + name + ".json"))["effective_at_boot"]
+def last_line(path):
+    return len(open(path).read().splitlines())
+want = {
+    "left-d12": [{"file": "/etc/sysctl.d/99-sysctl.conf", "line": last_line(t + "/os-d12/etc/sysctl.conf"),
+                  "key": "net.ipv4.netfilter.ip_conntrack_max"}],
+    "left-c5": [{"file": "/etc/sysctl.conf", "line": last_line(t + "/os-c5/etc/sysctl.conf"),
+                 "key": "net.netfilter.nf_conntrack_tcp_timeout_established"}],
+    "clean-d12": [], "clean-c5": [],
+}
+bad = [(n, boot(n)["other_scheme_keys"], boot(n)["other_scheme_keys_total"]) for n, w in want.items()
+       if boot(n)["other_scheme_keys"] != w or boot(n)["other_scheme_keys_total"] != len(w)]
+print(bad)
+sys.exit(1 if bad else 0)
+PY
+rep "$tmp/os.json" "$tmp/os"
+rc0 "other scheme keys" "$tmp/os.json"
+valid "other scheme keys" "$tmp/os.json"
+q "other scheme keys: the hosts flagged" "$tmp/os.json" "d['fleet']['hosts'] == 4 and all(('other_scheme_keys' in hosts[n]['drift']) == n.startswith('left-') for n in hosts) and d['fleet']['drift']['other_scheme_keys'] == 2 and d['fleet']['needs']['migrate'] == 2"
+COLUMNS=200 "$CTUNE_REAL" report "$tmp/os" --format human >"$tmp/os.human" 2>&1 || bad "human: other scheme keys"
+# The DRIFT column (the last) says "scheme" for the hosts with such keys only.
+has_scheme() {
+	case ",$(awk -v h="$1" '$2 == h { print $NF }' "$tmp/os.human")," in *,scheme,*) return 0 ;; esac
+	return 1
+}
+has_scheme left-d12 && has_scheme left-c5 && ! has_scheme clean-d12 && ! has_scheme clean-c5 && ok ||
+	bad "human: other scheme keys: $(cat "$tmp/os.human")"
+"$CTUNE_REAL" report "$tmp/os" --format prometheus >"$tmp/os.prom" || bad "prometheus: other scheme keys"
+grep -q '^ctune_report_host_drift{host="left-c5",kind="other_scheme_keys"} 1$' "$tmp/os.prom" &&
+	grep -q '^ctune_report_host_drift{host="clean-c5",kind="other_scheme_keys"} 0$' "$tmp/os.prom" && ok ||
+	bad "prometheus: other scheme keys: $(grep host_drift "$tmp/os.prom" | head)"
+
 # ------------------------------------------------------ the other faces
 for w in 60 100 200; do
 	COLUMNS=$w "$CTUNE_REAL" report "$tmp/facts" --format human >"$tmp/human.$w" 2>&1 || bad "human $w"

@@ -15,7 +15,8 @@ config, grains or pillar, read with ``config.get``)::
 .. code-block:: bash
 
     salt '*' ctune.facts
-    salt '*' ctune.facts table=True
+    salt '*' ctune.facts table=True top=5
+    salt '*' ctune.facts netns=True
     salt '*' ctune.set max=1210856 tcp_timeout_established=12h
     salt '*' ctune.set max=1210856 test=True
     salt '*' ctune.remove max tcp_timeout_established
@@ -38,8 +39,10 @@ TIMEOUT = 300  # seconds; a --table walk of a huge table is the slow case
 
 # Request options ctune takes besides tunables (schemas/request.json); the
 # rest of a call's keyword arguments are tunables, which ctune checks.
-_SET_OPTIONS = ("root", "file", "backup", "live", "persist", "scheme", "migrate", "override")
-_FACTS_OPTIONS = ("root", "table", "source", "log_events", "advice", "boot", "scheme")
+# tests/ansible-options.test.sh checks both lists against the request.
+_SET_OPTIONS = ("root", "file", "backup", "live", "persist", "scheme", "migrate", "override", "force",
+                "lock_timeout", "ensure_module", "modules_load_file", "modprobe_file")
+_FACTS_OPTIONS = ("root", "table", "top", "source", "log_events", "advice", "boot", "scheme", "netns")
 
 
 class CtuneError(Exception):
@@ -166,15 +169,22 @@ def facts(**kwargs):
     """
     The conntrack facts (docs/facts.md): scheme, count, max, usage_percent,
     buckets, timeouts, settings, statistics, table-full events, sizing
-    advice, and with ``table=True`` a summary of the table itself.  The
-    warnings ctune collected come back under ``warnings``.
+    advice, and with ``table=True`` a summary of the table itself, its top
+    talkers in ``table.top`` (``top=N`` groups per kind, 0 none; default
+    10).  ``netns=True`` adds ``netns``, every network namespace of the
+    host with its entry count and a process in it.  The warnings ctune
+    collected come back under ``warnings``.
 
-    Options: root, table, source (auto|proc|netlink), log_events, advice, boot, scheme.
+    Options: root, table, top, source (auto|proc|netlink), log_events, advice, boot, scheme, netns.
+
+    ``ctune watch`` (a line per sample until stopped) has no function here:
+    run it on the minion's terminal.
 
     .. code-block:: bash
 
         salt '*' ctune.facts
-        salt '*' ctune.facts table=True
+        salt '*' ctune.facts table=True top=3
+        salt '*' ctune.facts netns=True
     """
     kwargs = _clean(kwargs)
     unknown = sorted(set(kwargs) - set(_FACTS_OPTIONS))
@@ -195,13 +205,16 @@ def set_(test=None, diff=True, **kwargs):
     timeouts take seconds or durations (12h, 3d).  Returns ctune's response:
     changed, msg, per-tunable before/after, warnings, the file ``diff`` and
     ``backup_file``.  ``test=True`` (or the minion's test mode) reports what
-    would change and changes nothing.
+    would change and changes nothing.  ctune's guards refuse a ``max``
+    below the entries the table holds and timeouts that would cut live
+    connections; ``force=True`` sets such a value anyway, with a warning.
 
-    Options: root, file, backup, live, persist, scheme, migrate, override.
+    Options: root, file, backup, live, persist, scheme, migrate, override, force, lock_timeout, ensure_module, modules_load_file, modprobe_file.
 
     .. code-block:: bash
 
         salt '*' ctune.set max=1210856 tcp_timeout_established=12h
+        salt '*' ctune.set max=60000 force=True
         salt '*' ctune.set tcp_timeout_established=1d file=/etc/sysctl.d/60-conntrack.conf test=True
     """
     kwargs = _clean(kwargs)

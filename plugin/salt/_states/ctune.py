@@ -31,7 +31,10 @@ import difflib
 __virtualname__ = "ctune"
 
 # Arguments of tuned/absent that are options of the request, not tunables.
-_OPTIONS = ("root", "file", "backup", "live", "persist", "scheme", "migrate", "override")
+# (the execution module's _SET_OPTIONS; tests/ansible-options.test.sh
+# checks them against the request).
+_OPTIONS = ("root", "file", "backup", "live", "persist", "scheme", "migrate", "override", "force",
+            "lock_timeout", "ensure_module", "modules_load_file", "modprobe_file")
 
 
 def __virtual__():
@@ -156,11 +159,15 @@ def tuned(name, tunables=None, **kwargs):
         numbers, or durations such as ``12h`` for timeouts.  Tunables may
         also be given as arguments of their own.
 
-    root, file, backup, live, persist, scheme, migrate, override
+    root, file, backup, live, persist, scheme, migrate, override, force,
+    lock_timeout, ensure_module, modules_load_file, modprobe_file
         As in ctune's request (``ansible-doc ctune`` describes each):
         ``file`` the sysctl file (default ``/etc/sysctl.conf``), ``backup``
         keep a copy of it, ``live``/``persist`` which side to change,
-        ``override: fix`` comment out a later file's overriding line.
+        ``override: fix`` comment out a later file's overriding line,
+        ``force: True`` set a value ctune's guards refuse (a ``max`` below
+        the live count, a timeout that cuts live connections), with a
+        warning in the comment.
     """
     options, rest = _split(kwargs)
     wanted = dict(tunables or {})
@@ -186,7 +193,8 @@ def absent(name, tunables=None, **kwargs):
     tunables
         A list of canonical tunable names.
 
-    root, file, backup, scheme, migrate, override
+    root, file, backup, scheme, migrate, override, lock_timeout,
+    ensure_module, modules_load_file, modprobe_file
         As for ``ctune.tuned``.
     """
     options, rest = _split(kwargs)

@@ -239,6 +239,42 @@ e = raises(salt["ctune.remove"], root=r)
 check(e is not None and "at least one" in str(e), "ctune.remove without names", e)
 e = raises(salt["ctune.remove"], "max", root=r, value=5)
 check(e is not None and "value" in str(e), "ctune.remove refuses unknown options", e)
+# Top talkers and namespaces (issue 16) pass through ctune.facts.
+D12 = os.path.join(TOP, "tests", "fixtures", "debian12")
+f = salt["ctune.facts"](root=D12, table=True, top=2)
+req = json.loads(calls[-1][1]["stdin"])
+top = f.get("table", {}).get("top", {})
+dims = [k for k in top if k.startswith("by_")]
+check(req == {"verb": "facts", "root": D12, "table": True, "top": 2}, "ctune.facts top=2: in the request", req)
+check(top.get("limit") == 2 and len(dims) >= 4 and all(1 <= len(top[k]["groups"]) <= 2 for k in dims)
+      and top["by_dport"]["groups"][0]["key"] == "tcp/443", "ctune.facts table=True top=2: two groups per kind", top)
+f = salt["ctune.facts"](root=D12, table=True, top=0)
+check("table" in f and "top" not in f["table"], "ctune.facts top=0: no top talkers", f.get("table"))
+e = raises(salt["ctune.facts"], root=D12, top=3)
+check(e is not None and "top" in str(e) and "table" in str(e), "ctune.facts top without table: ctune's refusal", e)
+e = raises(salt["ctune.facts"], root=D12, netns=True)
+check(e is not None and "netns" in str(e) and "root prefix" in str(e)
+      and json.loads(calls[-1][1]["stdin"]).get("netns") is True, "ctune.facts netns=True reaches ctune", e)
+
+# The guards (issue 16): a max below the 61234 entries the table holds is
+# refused, in test mode too, unless force=True.
+r = fresh_root()
+before = tree(r)
+e = raises(salt["ctune.set"], max=60000, root=r)
+check(e is not None and "61234" in str(e) and "force" in str(e) and e.response.get("failed"),
+      "ctune.set: the guard refuses a max below the live count", e)
+e = raises(salt["ctune.set"], max=60000, root=r, test=True)
+check(e is not None and "61234" in str(e), "ctune.set test=True: the same refusal", e)
+check(tree(r) == before, "a refused max changes nothing")
+res = salt["ctune.set"](max=60000, root=r, force=True, test=True)
+check(res["changed"] and res["check_mode"] and any(w.startswith("forced") for w in res.get("warnings", []))
+      and tree(r) == before, "ctune.set force=True test=True: would change, with the forced warning", res)
+res = salt["ctune.set"](max=60000, root=r, force=True)
+check(res["changed"] and read(r, NF + "max").strip() == "60000" and json.loads(calls[-1][1]["stdin"]).get("force") is True,
+      "ctune.set force=True sets the refused max", res)
+e = raises(salt["ctune.facts"], root=r, force=True)
+check(e is not None and "force" in str(e), "ctune.facts does not take force", e)
+
 config["ctune:bin"] = os.path.join(SCRATCH, "no-such-ctune")
 v = ex.__virtual__()
 check(isinstance(v, tuple) and v[0] is False and "ctune" in v[1], "__virtual__ without the executable", v)
@@ -349,6 +385,22 @@ a3 = state("absent", "conntrack-keys", tunables=["udp_timeout", "tcp_timeout_est
 check(a3["result"] is True and a3["changes"] == {}, "absent again: no changes", a3)
 a4 = state("absent", "udp_timeout", root=r, value=1)
 check(a4["result"] is False and "value" in a4["comment"], "absent refuses unknown options", a4)
+
+# The guards through the state: refused without force (test mode alike),
+# applied with it, ctune's warning in the comment.
+r = fresh_root()
+before = tree(r)
+g1 = state("tuned", "conntrack", test=True, tunables={"max": 60000}, root=r)
+check(g1["result"] is False and "61234" in g1["comment"] and "force" in g1["comment"] and g1["changes"] == {},
+      "tuned test=True: the guard's refusal", g1)
+g2 = state("tuned", "conntrack", tunables={"max": 60000}, root=r)
+check(g2["result"] is False and "61234" in g2["comment"] and tree(r) == before, "tuned: the guard refuses, nothing changes", g2)
+g3 = state("tuned", "conntrack", test=True, tunables={"max": 60000}, root=r, force=True)
+check(g3["result"] is None and g3["changes"].get("max", {}).get("live") == {"old": 65536, "new": 60000}
+      and "forced" in g3["comment"] and tree(r) == before, "tuned force=True test=True: would change, saying it is forced", g3)
+g4 = state("tuned", "conntrack", tunables={"max": 60000}, root=r, force=True)
+check(g4["result"] is True and read(r, NF + "max").strip() == "60000" and "forced" in g4["comment"],
+      "tuned force=True: set, saying it is forced", g4)
 
 # ------------------------------------------------------------------ grains
 opts["ctune"] = {"bin": CTUNE, "grains": {"root": HOST, "log_events": False, "bogus": 1}}
