@@ -164,8 +164,11 @@ static inline int ctnl_batch_open(ctnl_batch *b, const char *prog, int ack)
 	int one = 1;
 	(void)mnl_socket_setsockopt(b->sock, NETLINK_CAP_ACK, &one, sizeof(one)); /* short answers; optional */
 	int rcv = 8 << 20;
-	if (setsockopt(mnl_socket_get_fd(b->sock), SOL_SOCKET, SO_RCVBUFFORCE, &rcv, sizeof(rcv)) < 0)
-		(void)setsockopt(mnl_socket_get_fd(b->sock), SOL_SOCKET, SO_RCVBUF, &rcv, sizeof(rcv));
+#ifdef SO_RCVBUFFORCE /* _GNU_SOURCE; beyond rmem_max for root */
+	if (setsockopt(mnl_socket_get_fd(b->sock), SOL_SOCKET, SO_RCVBUFFORCE, &rcv, sizeof(rcv)) == 0)
+		return 0;
+#endif
+	(void)setsockopt(mnl_socket_get_fd(b->sock), SOL_SOCKET, SO_RCVBUF, &rcv, sizeof(rcv));
 	return 0;
 }
 
