@@ -22,6 +22,7 @@
  *       ctnl_batch_add(&b, nlh);
  *   }
  *   if (ctnl_batch_finish(&b) < 0) ...;   then b.sent, b.refused, b.first_errno
+ *   (or return ctnl_batch_end(&b);        which says "created N")
  */
 #ifndef CTNL_BATCH_H
 #define CTNL_BATCH_H
@@ -221,6 +222,22 @@ static inline int ctnl_batch_finish(ctnl_batch *b)
 	mnl_socket_close(b->sock);
 	b->sock = NULL;
 	return r;
+}
+
+/* ctnl_batch_finish for the tests' fillers: "created N" on stdout, the
+ * count of refusals on stderr; returns the exit status (0: every entry
+ * made). */
+static inline int ctnl_batch_end(ctnl_batch *b)
+{
+	const char *prog = b->prog;
+	if (ctnl_batch_finish(b) < 0)
+		return 1;
+	printf("created %lu\n", b->sent - b->refused);
+	if (b->refused) {
+		fprintf(stderr, "%s: %lu of %lu entries refused\n", prog, b->refused, b->sent);
+		return 1;
+	}
+	return 0;
 }
 
 static inline void ctnl_put_addrs(struct nlmsghdr *nlh, const ctnl_tuple *t, int reply)

@@ -160,12 +160,5 @@ int main(int argc, char **argv)
 		put_entry(nlh, &e);
 		ctnl_batch_add(&b, nlh);
 	}
-	if (ctnl_batch_finish(&b) < 0)
-		return 1;
-	printf("created %lu\n", b.sent - b.refused);
-	if (b.refused) {
-		fprintf(stderr, "ct-skew: %lu of %lu entries refused\n", b.refused, b.sent);
-		return 1;
-	}
-	return 0;
+	return ctnl_batch_end(&b);
 }
