@@ -12,7 +12,8 @@
  * packed back to back into 64 KiB batches, one sendto() per batch, which is
  * what makes 250,000 entries take well under a second (REFERENCE.md).  The
  * kernel still answers a failed request with an NLMSG_ERROR; those are read
- * after each batch (non-blocking) and counted, and any error fails the run.
+ * after each batch (non-blocking) and counted, and any error fails the run
+ * (tests/data/ctnl-batch.h, shared with the tests' fillers).
  * Every entry has both tuples (with the layer-3/4 numbers of the reply
  * tuple: the kernel answers EINVAL without them), a status, a timeout of two
  * hours to five days (so nothing expires while the bench runs, and none
@@ -24,15 +25,13 @@
  * eight is IPv6.  Addresses come from documentation/private ranges and the
  * entry number, so no two entries share a tuple.
  */
+#define _GNU_SOURCE
 #include <arpa/inet.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 
 #include <libmnl/libmnl.h>
 #include <linux/netfilter/nf_conntrack_common.h>
@@ -40,7 +39,8 @@
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter/nfnetlink_conntrack.h>
 
-#define BATCH (64u * 1024u)
+#include "../tests/data/ctnl-batch.h"
+
 #define LONG_TIMEOUT 86400u
 
 static const struct {
@@ -74,83 +74,34 @@ static uint64_t mix64(uint64_t x)
 	return x ^ (x >> 31);
 }
 
-static void put_addrs(struct nlmsghdr *nlh, int v6, uint32_t id, int reply)
+/* client: 10.(id>>16).(id>>8).id or fd00::id; server: 192.0.2.1 / 2001:db8::1 */
+static void set_tuple(ctnl_tuple *t, int v6, uint8_t l4, uint32_t id)
 {
-	/* client: 10.(id>>16).(id>>8).id or fd00::id; server: 192.0.2.1 / 2001:db8::1 */
-	struct nlattr *ip = mnl_attr_nest_start(nlh, CTA_TUPLE_IP);
+	memset(t, 0, sizeof(*t));
+	t->family = v6 ? AF_INET6 : AF_INET;
+	t->l4 = l4;
 	if (!v6) {
-		uint32_t client = htonl(0x0a000000u | (id & 0xffffffu)), server = htonl(0xc0000201u);
-		mnl_attr_put_u32(nlh, CTA_IP_V4_SRC, reply ? server : client);
-		mnl_attr_put_u32(nlh, CTA_IP_V4_DST, reply ? client : server);
+		ctnl_ipv4(t->src, 0x0a000000u | (id & 0xffffffu));
+		ctnl_ipv4(t->dst, 0xc0000201u);
 	} else {
-		struct in6_addr client = { 0 }, server = { 0 };
-		client.s6_addr[0] = 0xfd;
-		client.s6_addr[12] = (uint8_t)(id >> 24);
-		client.s6_addr[13] = (uint8_t)(id >> 16);
-		client.s6_addr[14] = (uint8_t)(id >> 8);
-		client.s6_addr[15] = (uint8_t)id;
-		server.s6_addr[0] = 0x20;
-		server.s6_addr[1] = 0x01;
-		server.s6_addr[2] = 0x0d;
-		server.s6_addr[3] = 0xb8;
-		server.s6_addr[15] = 1;
-		mnl_attr_put(nlh, CTA_IP_V6_SRC, 16, reply ? &server : &client);
-		mnl_attr_put(nlh, CTA_IP_V6_DST, 16, reply ? &client : &server);
+		t->src[0] = 0xfd;
+		t->src[12] = (uint8_t)(id >> 24);
+		t->src[13] = (uint8_t)(id >> 16);
+		t->src[14] = (uint8_t)(id >> 8);
+		t->src[15] = (uint8_t)id;
+		t->dst[0] = 0x20;
+		t->dst[1] = 0x01;
+		t->dst[2] = 0x0d;
+		t->dst[3] = 0xb8;
+		t->dst[15] = 1;
 	}
-	mnl_attr_nest_end(nlh, ip);
-}
-
-static void put_tuple(struct nlmsghdr *nlh, int type, int v6, uint8_t l4, uint32_t id, int reply)
-{
-	struct nlattr *t = mnl_attr_nest_start(nlh, (uint16_t)type);
-	put_addrs(nlh, v6, id, reply);
-	struct nlattr *pr = mnl_attr_nest_start(nlh, CTA_TUPLE_PROTO);
-	mnl_attr_put_u8(nlh, CTA_PROTO_NUM, l4);
-	uint16_t cport = htons((uint16_t)(1024 + id % 60000)), sport = htons(l4 == IPPROTO_TCP ? 443 : 53);
-	if (l4 == IPPROTO_ICMP) {
-		mnl_attr_put_u16(nlh, CTA_PROTO_ICMP_ID, htons((uint16_t)id));
-		mnl_attr_put_u8(nlh, CTA_PROTO_ICMP_TYPE, reply ? 0 : 8);
-		mnl_attr_put_u8(nlh, CTA_PROTO_ICMP_CODE, 0);
-	} else if (l4 == IPPROTO_ICMPV6) {
-		mnl_attr_put_u16(nlh, CTA_PROTO_ICMPV6_ID, htons((uint16_t)id));
-		mnl_attr_put_u8(nlh, CTA_PROTO_ICMPV6_TYPE, reply ? 129 : 128);
-		mnl_attr_put_u8(nlh, CTA_PROTO_ICMPV6_CODE, 0);
+	if (l4 == IPPROTO_ICMP || l4 == IPPROTO_ICMPV6) {
+		t->sport = (uint16_t)id; /* the echo id */
+		t->icmp_type = l4 == IPPROTO_ICMP ? 8 : 128;
+		t->icmp_reply = l4 == IPPROTO_ICMP ? 0 : 129;
 	} else {
-		mnl_attr_put_u16(nlh, CTA_PROTO_SRC_PORT, reply ? sport : cport);
-		mnl_attr_put_u16(nlh, CTA_PROTO_DST_PORT, reply ? cport : sport);
-	}
-	mnl_attr_nest_end(nlh, pr);
-	mnl_attr_nest_end(nlh, t);
-}
-
-/* Read the error answers that arrived so far; returns how many. */
-static unsigned long drain_errors(struct mnl_socket *nl, int *first_errno)
-{
-	static char buf[BATCH];
-	unsigned long errors = 0;
-	for (;;) {
-		ssize_t k = recv(mnl_socket_get_fd(nl), buf, sizeof(buf), MSG_DONTWAIT);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k < 0 && errno == ENOBUFS) { /* answers were dropped: surely errors */
-			errors++;
-			if (!*first_errno)
-				*first_errno = ENOBUFS;
-			continue;
-		}
-		if (k <= 0)
-			return errors;
-		for (struct nlmsghdr *h = (struct nlmsghdr *)buf; mnl_nlmsg_ok(h, (int)k);
-		     h = mnl_nlmsg_next(h, (int *)&k)) {
-			if (h->nlmsg_type != NLMSG_ERROR)
-				continue;
-			const struct nlmsgerr *e = mnl_nlmsg_get_payload(h);
-			if (e->error) {
-				errors++;
-				if (!*first_errno)
-					*first_errno = -e->error;
-			}
-		}
+		t->sport = (uint16_t)(1024 + id % 60000);
+		t->dport = l4 == IPPROTO_TCP ? 443 : 53;
 	}
 }
 
@@ -165,21 +116,11 @@ int main(int argc, char **argv)
 		fprintf(stderr, "ct-fill: at most 16M entries\n");
 		return 2;
 	}
-	struct mnl_socket *nl = mnl_socket_open(NETLINK_NETFILTER);
-	if (!nl || mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
-		perror("ct-fill: netlink socket");
+	static ctnl_batch b;
+	if (ctnl_batch_open(&b, "ct-fill", 0) < 0)
 		return 1;
-	}
-	int size = 8 << 20;
-	(void)setsockopt(mnl_socket_get_fd(nl), SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size));
-
-	static char batch[BATCH];
-	size_t used = 0;
-	unsigned long errors = 0;
-	int first_errno = 0;
 	struct expect x;
 	memset(&x, 0, sizeof(x));
-	unsigned seq = (unsigned)time(NULL);
 
 	for (uint32_t id = first; id < first + count; id++) {
 		uint64_t h = mix64(id);
@@ -208,37 +149,20 @@ int main(int argc, char **argv)
 		if (timeout > LONG_TIMEOUT - 7200u && timeout <= LONG_TIMEOUT + 7200u)
 			timeout += 14400u;
 
-		if (BATCH - used < 512) {
-			if (mnl_socket_sendto(nl, batch, used) < 0) {
-				perror("ct-fill: send");
-				return 1;
-			}
-			used = 0;
-			errors += drain_errors(nl, &first_errno);
-		}
-		struct nlmsghdr *nlh = mnl_nlmsg_put_header(batch + used);
-		nlh->nlmsg_type = (NFNL_SUBSYS_CTNETLINK << 8) | IPCTNL_MSG_CT_NEW;
-		nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_CREATE | NLM_F_EXCL;
-		nlh->nlmsg_seq = ++seq;
-		struct nfgenmsg *nfg = mnl_nlmsg_put_extra_header(nlh, sizeof(*nfg));
-		nfg->nfgen_family = v6 ? AF_INET6 : AF_INET;
-		nfg->version = NFNETLINK_V0;
-		nfg->res_id = 0;
-		put_tuple(nlh, CTA_TUPLE_ORIG, v6, l4, id, 0);
-		put_tuple(nlh, CTA_TUPLE_REPLY, v6, l4, id, 1);
+		struct nlmsghdr *nlh = ctnl_batch_entry(&b, v6 ? AF_INET6 : AF_INET);
+		if (!nlh)
+			return 1;
+		ctnl_tuple t;
+		set_tuple(&t, v6, l4, id);
+		ctnl_put_tuples(nlh, &t);
 		/* IPS_CONFIRMED as `conntrack -I` sends it: the kernel refuses a
 		 * status that would clear it with EBUSY */
 		mnl_attr_put_u32(nlh, CTA_STATUS,
 				 htonl(IPS_CONFIRMED | (replied ? IPS_SEEN_REPLY : 0) | (assured ? IPS_ASSURED : 0)));
 		mnl_attr_put_u32(nlh, CTA_TIMEOUT, htonl(timeout));
-		if (l4 == IPPROTO_TCP) {
-			struct nlattr *pi = mnl_attr_nest_start(nlh, CTA_PROTOINFO);
-			struct nlattr *tcp = mnl_attr_nest_start(nlh, CTA_PROTOINFO_TCP);
-			mnl_attr_put_u8(nlh, CTA_PROTOINFO_TCP_STATE, tcp_mix[st].state);
-			mnl_attr_nest_end(nlh, tcp);
-			mnl_attr_nest_end(nlh, pi);
-		}
-		used += nlh->nlmsg_len;
+		if (l4 == IPPROTO_TCP)
+			ctnl_put_tcp_state(nlh, tcp_mix[st].state);
+		ctnl_batch_add(&b, nlh);
 
 		x.total++;
 		if (v6)
@@ -259,31 +183,11 @@ int main(int argc, char **argv)
 		x.unreplied += !replied;
 		x.long_timeout += timeout > LONG_TIMEOUT;
 	}
-	if (used && mnl_socket_sendto(nl, batch, used) < 0) {
-		perror("ct-fill: send");
+	if (ctnl_batch_finish(&b) < 0)
 		return 1;
-	}
-	/* The last answers may still be on their way: a cheap request with an
-	 * ACK, answered after everything before it, closes the stream. */
-	char req[MNL_SOCKET_BUFFER_SIZE];
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(req);
-	nlh->nlmsg_type = (NFNL_SUBSYS_CTNETLINK << 8) | IPCTNL_MSG_CT_GET_STATS;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
-	nlh->nlmsg_seq = ++seq;
-	struct nfgenmsg *nfg = mnl_nlmsg_put_extra_header(nlh, sizeof(*nfg));
-	nfg->nfgen_family = AF_UNSPEC;
-	nfg->version = NFNETLINK_V0;
-	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0) {
-		perror("ct-fill: send");
-		return 1;
-	}
-	struct timespec pause = { 0, 20 * 1000 * 1000 };
-	nanosleep(&pause, NULL);
-	errors += drain_errors(nl, &first_errno);
-	mnl_socket_close(nl);
-	if (errors) {
-		fprintf(stderr, "ct-fill: the kernel refused %lu of %" PRIu32 " entries (first error: %s)\n", errors,
-			count, strerror(first_errno));
+	if (b.refused) {
+		fprintf(stderr, "ct-fill: the kernel refused %lu of %" PRIu32 " entries (first error: %s)\n", b.refused,
+			count, strerror(b.first_errno));
 		return 1;
 	}
 

@@ -4,7 +4,8 @@
  * pkg-config libmnl; not part of ctune).  `conntrack -I` costs a process and
  * a round trip per entry; this sends batches of IPCTNL_MSG_CT_NEW messages
  * in one sendmsg() each (up to 64 KiB) and then reads the kernel's ACK for
- * every message, so a refused entry is reported, never silently missing.
+ * every message (tests/data/ctnl-batch.h), so a refused entry is reported,
+ * never silently missing.
  *
  * Input on stdin, one line per kind of entry (blank lines and # comments
  * are skipped):
@@ -46,9 +47,7 @@
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter/nfnetlink_conntrack.h>
 
-#ifndef NETLINK_CAP_ACK
-#define NETLINK_CAP_ACK 10
-#endif
+#include "../ctnl-batch.h"
 
 typedef struct kind {
 	int family;
@@ -159,116 +158,46 @@ static int parse_kind(char *line, unsigned lineno, kind *k)
 	return 0;
 }
 
-static void put_ip(struct nlmsghdr *nlh, const kind *k, unsigned L, unsigned i, int orig)
-{
-	struct nlattr *ip = mnl_attr_nest_start(nlh, CTA_TUPLE_IP);
-	if (k->family == AF_INET) {
-		uint32_t host = htonl(0x0a000000u | (L << 16) | (i & 0xffffu));  /* 10.L.x.y */
-		uint32_t peer = htonl(0xcb007100u | ((L + 1) & 0xffu));           /* 203.0.113.L+1 */
-		mnl_attr_put_u32(nlh, CTA_IP_V4_SRC, orig ? host : peer);
-		mnl_attr_put_u32(nlh, CTA_IP_V4_DST, orig ? peer : host);
-	} else {
-		uint8_t host[16] = { 0xfd, 0x00, 0x00, 0xc7 }; /* fd00:c7::L:i */
-		uint8_t peer[16] = { 0x20, 0x01, 0x0d, 0xb8, 0x00, 0xc7 }; /* 2001:db8:c7::L+1 */
-		host[12] = (uint8_t)(L >> 8);
-		host[13] = (uint8_t)L;
-		host[14] = (uint8_t)(i >> 8);
-		host[15] = (uint8_t)i;
-		peer[14] = (uint8_t)((L + 1) >> 8);
-		peer[15] = (uint8_t)(L + 1);
-		mnl_attr_put(nlh, CTA_IP_V6_SRC, 16, orig ? host : peer);
-		mnl_attr_put(nlh, CTA_IP_V6_DST, 16, orig ? peer : host);
-	}
-	mnl_attr_nest_end(nlh, ip);
-}
-
-static void put_tuple(struct nlmsghdr *nlh, uint16_t type, const kind *k, unsigned L, unsigned i, int orig)
-{
-	struct nlattr *t = mnl_attr_nest_start(nlh, type);
-	put_ip(nlh, k, L, i, orig);
-	struct nlattr *p = mnl_attr_nest_start(nlh, CTA_TUPLE_PROTO);
-	mnl_attr_put_u8(nlh, CTA_PROTO_NUM, k->l4);
-	uint16_t port = (uint16_t)(1024 + i);
-	uint16_t svc = (uint16_t)(k->l4 == IPPROTO_GRE ? 0 : 1 + L);
-	switch (k->l4) {
-	case IPPROTO_ICMP:
-	case IPPROTO_ICMPV6: {
-		int v6 = k->l4 == IPPROTO_ICMPV6;
-		/* echo request out, echo reply back */
-		mnl_attr_put_u16(nlh, v6 ? CTA_PROTO_ICMPV6_ID : CTA_PROTO_ICMP_ID, htons(port));
-		mnl_attr_put_u8(nlh, v6 ? CTA_PROTO_ICMPV6_TYPE : CTA_PROTO_ICMP_TYPE,
-				(uint8_t)(orig ? (v6 ? 128 : 8) : (v6 ? 129 : 0)));
-		mnl_attr_put_u8(nlh, v6 ? CTA_PROTO_ICMPV6_CODE : CTA_PROTO_ICMP_CODE, 0);
-		break;
-	}
-	case IPPROTO_TCP:
-	case IPPROTO_UDP:
-	case IPPROTO_UDPLITE:
-	case IPPROTO_SCTP:
-	case IPPROTO_GRE:
-		mnl_attr_put_u16(nlh, CTA_PROTO_SRC_PORT, htons(orig ? port : svc));
-		mnl_attr_put_u16(nlh, CTA_PROTO_DST_PORT, htons(orig ? svc : port));
-		break;
-	default: /* generic tracker: addresses only */
-		break;
-	}
-	mnl_attr_nest_end(nlh, p);
-	mnl_attr_nest_end(nlh, t);
-}
-
+/* Line L, entry i: 10.L.x.y / fd00:c7::L:i to 203.0.113.L+1 / 2001:db8:c7::L+1 */
 static void put_entry(struct nlmsghdr *nlh, const kind *k, unsigned L, unsigned i)
 {
-	put_tuple(nlh, CTA_TUPLE_ORIG, k, L, i, 1);
-	put_tuple(nlh, CTA_TUPLE_REPLY, k, L, i, 0);
+	ctnl_tuple t = { .family = k->family, .l4 = k->l4, .sport = (uint16_t)(1024 + i),
+			 .dport = (uint16_t)(k->l4 == IPPROTO_GRE ? 0 : 1 + L) };
+	if (k->family == AF_INET) {
+		ctnl_ipv4(t.src, 0x0a000000u | (L << 16) | (i & 0xffffu));
+		ctnl_ipv4(t.dst, 0xcb007100u | ((L + 1) & 0xffu));
+	} else {
+		static const uint8_t host[4] = { 0xfd, 0x00, 0x00, 0xc7 }, peer[6] = { 0x20, 0x01, 0x0d, 0xb8, 0x00, 0xc7 };
+		memcpy(t.src, host, sizeof(host));
+		memcpy(t.dst, peer, sizeof(peer));
+		t.src[12] = (uint8_t)(L >> 8);
+		t.src[13] = (uint8_t)L;
+		t.src[14] = (uint8_t)(i >> 8);
+		t.src[15] = (uint8_t)i;
+		t.dst[14] = (uint8_t)((L + 1) >> 8);
+		t.dst[15] = (uint8_t)(L + 1);
+	}
+	/* echo request out, echo reply back */
+	t.icmp_type = k->l4 == IPPROTO_ICMPV6 ? 128 : 8;
+	t.icmp_reply = k->l4 == IPPROTO_ICMPV6 ? 129 : 0;
+	ctnl_put_tuples(nlh, &t);
 	mnl_attr_put_u32(nlh, CTA_TIMEOUT, htonl(k->timeout));
 	if (k->zone)
 		mnl_attr_put_u16(nlh, CTA_ZONE, htons(k->zone));
 	/* A new entry is already CONFIRMED; a status without it is refused. */
 	if (k->status)
 		mnl_attr_put_u32(nlh, CTA_STATUS, htonl(k->status | IPS_CONFIRMED));
-	if (k->state >= 0) {
+	if (k->state >= 0 && k->l4 == IPPROTO_TCP) {
+		ctnl_put_tcp_state(nlh, (uint8_t)k->state);
+	} else if (k->state >= 0) {
 		struct nlattr *pi = mnl_attr_nest_start(nlh, CTA_PROTOINFO);
-		if (k->l4 == IPPROTO_TCP) {
-			struct nlattr *tcp = mnl_attr_nest_start(nlh, CTA_PROTOINFO_TCP);
-			mnl_attr_put_u8(nlh, CTA_PROTOINFO_TCP_STATE, (uint8_t)k->state);
-			mnl_attr_nest_end(nlh, tcp);
-		} else {
-			struct nlattr *sctp = mnl_attr_nest_start(nlh, CTA_PROTOINFO_SCTP);
-			mnl_attr_put_u8(nlh, CTA_PROTOINFO_SCTP_STATE, (uint8_t)k->state);
-			mnl_attr_put_u32(nlh, CTA_PROTOINFO_SCTP_VTAG_ORIGINAL, htonl(1000 + i));
-			mnl_attr_put_u32(nlh, CTA_PROTOINFO_SCTP_VTAG_REPLY, htonl(2000 + i));
-			mnl_attr_nest_end(nlh, sctp);
-		}
+		struct nlattr *sctp = mnl_attr_nest_start(nlh, CTA_PROTOINFO_SCTP);
+		mnl_attr_put_u8(nlh, CTA_PROTOINFO_SCTP_STATE, (uint8_t)k->state);
+		mnl_attr_put_u32(nlh, CTA_PROTOINFO_SCTP_VTAG_ORIGINAL, htonl(1000 + i));
+		mnl_attr_put_u32(nlh, CTA_PROTOINFO_SCTP_VTAG_REPLY, htonl(2000 + i));
+		mnl_attr_nest_end(nlh, sctp);
 		mnl_attr_nest_end(nlh, pi);
 	}
-}
-
-/* Read ACKs until every sequence number in [first, last] has answered. */
-static int collect_acks(struct mnl_socket *sock, uint32_t first, uint32_t last, unsigned *refused)
-{
-	static char buf[256 * 1024];
-	uint32_t pending = last - first + 1;
-	while (pending) {
-		ssize_t n = mnl_socket_recvfrom(sock, buf, sizeof(buf));
-		if (n < 0) {
-			fprintf(stderr, "ctfill: reading ACKs: %s\n", strerror(errno));
-			return -1;
-		}
-		int len = (int)n;
-		for (struct nlmsghdr *h = (struct nlmsghdr *)buf; mnl_nlmsg_ok(h, len); h = mnl_nlmsg_next(h, &len)) {
-			if (h->nlmsg_type != NLMSG_ERROR || h->nlmsg_seq < first || h->nlmsg_seq > last)
-				continue;
-			const struct nlmsgerr *e = mnl_nlmsg_get_payload(h);
-			if (e->error) {
-				if (*refused < 5)
-					fprintf(stderr, "ctfill: entry %u refused: %s\n", h->nlmsg_seq - 1,
-						strerror(-e->error));
-				++*refused;
-			}
-			pending--;
-		}
-	}
-	return 0;
 }
 
 int main(void)
@@ -292,58 +221,17 @@ int main(void)
 		nkinds++;
 	}
 
-	struct mnl_socket *sock = mnl_socket_open(NETLINK_NETFILTER);
-	if (!sock || mnl_socket_bind(sock, 0, MNL_SOCKET_AUTOPID) < 0) {
-		fprintf(stderr, "ctfill: netlink socket: %s\n", strerror(errno));
+	static ctnl_batch b;
+	if (ctnl_batch_open(&b, "ctfill", 1) < 0)
 		return 1;
-	}
-	int one = 1;
-	mnl_socket_setsockopt(sock, NETLINK_CAP_ACK, &one, sizeof(one)); /* short ACKs; optional */
-	int rcv = 4 << 20;
-	if (setsockopt(mnl_socket_get_fd(sock), SOL_SOCKET, SO_RCVBUFFORCE, &rcv, sizeof(rcv)) < 0)
-		setsockopt(mnl_socket_get_fd(sock), SOL_SOCKET, SO_RCVBUF, &rcv, sizeof(rcv));
-
-	static char batch[64 * 1024];
-	size_t used = 0;
-	uint32_t seq = 0, batch_first = 1;
-	unsigned refused = 0, sent = 0;
 	for (unsigned L = 0; L < nkinds; L++) {
 		for (unsigned i = 0; i < kinds[L].count; i++) {
-			if (used + 512 > sizeof(batch)) {
-				if (mnl_socket_sendto(sock, batch, used) < 0) {
-					fprintf(stderr, "ctfill: sendmsg: %s\n", strerror(errno));
-					return 1;
-				}
-				if (collect_acks(sock, batch_first, seq, &refused) < 0)
-					return 1;
-				used = 0;
-				batch_first = seq + 1;
-			}
-			struct nlmsghdr *nlh = mnl_nlmsg_put_header(batch + used);
-			nlh->nlmsg_type = (NFNL_SUBSYS_CTNETLINK << 8) | IPCTNL_MSG_CT_NEW;
-			nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_CREATE | NLM_F_EXCL | NLM_F_ACK;
-			nlh->nlmsg_seq = ++seq;
-			struct nfgenmsg *nfg = mnl_nlmsg_put_extra_header(nlh, sizeof(*nfg));
-			nfg->nfgen_family = (uint8_t)kinds[L].family;
-			nfg->version = NFNETLINK_V0;
+			struct nlmsghdr *nlh = ctnl_batch_entry(&b, kinds[L].family);
+			if (!nlh)
+				return 1;
 			put_entry(nlh, &kinds[L], L, i);
-			used += nlh->nlmsg_len;
-			sent++;
+			ctnl_batch_add(&b, nlh);
 		}
 	}
-	if (used) {
-		if (mnl_socket_sendto(sock, batch, used) < 0) {
-			fprintf(stderr, "ctfill: sendmsg: %s\n", strerror(errno));
-			return 1;
-		}
-		if (collect_acks(sock, batch_first, seq, &refused) < 0)
-			return 1;
-	}
-	mnl_socket_close(sock);
-	printf("created %u\n", sent - refused);
-	if (refused) {
-		fprintf(stderr, "ctfill: %u of %u entries refused\n", refused, sent);
-		return 1;
-	}
-	return 0;
+	return ctnl_batch_end(&b);
 }

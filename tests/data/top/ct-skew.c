@@ -3,7 +3,8 @@
  *
  * Test helper of tests/top.test.sh (compiled there with cc and pkg-config
  * libmnl; not part of ctune).  Batches of IPCTNL_MSG_CT_NEW with an ACK for
- * each (as tests/data/netns/ctfill.c), so a refused entry is reported.
+ * each (tests/data/ctnl-batch.h, as tests/data/netns/ctfill.c), so a refused
+ * entry is reported.
  *
  *   ct-skew FIRST COUNT SEED
  *
@@ -38,9 +39,7 @@
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter/nfnetlink_conntrack.h>
 
-#ifndef NETLINK_CAP_ACK
-#define NETLINK_CAP_ACK 10
-#endif
+#include "../ctnl-batch.h"
 
 static uint64_t state;
 
@@ -102,90 +101,38 @@ static void draw(entry *e, unsigned i)
 	e->mark = m < 60 ? 0 : m < 80 ? 16 : m < 90 ? 32 : 1000 + (uint32_t)(rnd() % 50);
 }
 
-static void put_addr(struct nlmsghdr *nlh, uint16_t type, int family, unsigned n, int is_src)
+/* 10.0.x.y / fd00:c7::N for a source, 203.0.113.N / 2001:db8:c7::N for a destination */
+static void set_addr(uint8_t a[16], int family, unsigned n, int is_src)
 {
 	if (family == AF_INET) {
-		uint32_t a = is_src ? 0x0a000000u | (n + 1) : 0xcb007100u | (n + 1); /* 10.0.x.y / 203.0.113.N */
-		mnl_attr_put_u32(nlh, type, htonl(a));
+		ctnl_ipv4(a, is_src ? 0x0a000000u | (n + 1) : 0xcb007100u | (n + 1));
 	} else {
-		uint8_t a[16] = { 0xfd, 0x00, 0x00, 0xc7 };
-		if (!is_src) {
-			static const uint8_t p[6] = { 0x20, 0x01, 0x0d, 0xb8, 0x00, 0xc7 };
-			memcpy(a, p, sizeof(p));
-		}
+		static const uint8_t src[4] = { 0xfd, 0x00, 0x00, 0xc7 }, dst[6] = { 0x20, 0x01, 0x0d, 0xb8, 0x00, 0xc7 };
+		memset(a, 0, 16);
+		if (is_src)
+			memcpy(a, src, sizeof(src));
+		else
+			memcpy(a, dst, sizeof(dst));
 		a[14] = (uint8_t)((n + 1) >> 8);
 		a[15] = (uint8_t)(n + 1);
-		mnl_attr_put(nlh, type, 16, a);
 	}
-}
-
-static void put_tuple(struct nlmsghdr *nlh, uint16_t type, const entry *e, int orig)
-{
-	struct nlattr *t = mnl_attr_nest_start(nlh, type);
-	struct nlattr *ip = mnl_attr_nest_start(nlh, CTA_TUPLE_IP);
-	int v6 = e->family == AF_INET6;
-	put_addr(nlh, v6 ? CTA_IP_V6_SRC : CTA_IP_V4_SRC, e->family, orig ? e->src : e->dst, orig);
-	put_addr(nlh, v6 ? CTA_IP_V6_DST : CTA_IP_V4_DST, e->family, orig ? e->dst : e->src, !orig);
-	mnl_attr_nest_end(nlh, ip);
-	struct nlattr *p = mnl_attr_nest_start(nlh, CTA_TUPLE_PROTO);
-	mnl_attr_put_u8(nlh, CTA_PROTO_NUM, e->l4);
-	if (e->l4 == IPPROTO_ICMP || e->l4 == IPPROTO_ICMPV6) {
-		int i6 = e->l4 == IPPROTO_ICMPV6;
-		mnl_attr_put_u16(nlh, i6 ? CTA_PROTO_ICMPV6_ID : CTA_PROTO_ICMP_ID, htons(e->sport));
-		mnl_attr_put_u8(nlh, i6 ? CTA_PROTO_ICMPV6_TYPE : CTA_PROTO_ICMP_TYPE,
-				orig ? e->icmp_type : e->icmp_reply);
-		mnl_attr_put_u8(nlh, i6 ? CTA_PROTO_ICMPV6_CODE : CTA_PROTO_ICMP_CODE, 0);
-	} else {
-		mnl_attr_put_u16(nlh, CTA_PROTO_SRC_PORT, htons(orig ? e->sport : e->dport));
-		mnl_attr_put_u16(nlh, CTA_PROTO_DST_PORT, htons(orig ? e->dport : e->sport));
-	}
-	mnl_attr_nest_end(nlh, p);
-	mnl_attr_nest_end(nlh, t);
 }
 
 static void put_entry(struct nlmsghdr *nlh, const entry *e)
 {
-	put_tuple(nlh, CTA_TUPLE_ORIG, e, 1);
-	put_tuple(nlh, CTA_TUPLE_REPLY, e, 0);
+	ctnl_tuple t = { .family = e->family, .l4 = e->l4, .sport = e->sport, .dport = e->dport,
+			 .icmp_type = e->icmp_type, .icmp_reply = e->icmp_reply };
+	set_addr(t.src, e->family, e->src, 1);
+	set_addr(t.dst, e->family, e->dst, 0);
+	ctnl_put_tuples(nlh, &t);
 	mnl_attr_put_u32(nlh, CTA_TIMEOUT, htonl(7200));
 	if (e->zone)
 		mnl_attr_put_u16(nlh, CTA_ZONE, htons(e->zone));
 	if (e->mark)
 		mnl_attr_put_u32(nlh, CTA_MARK, htonl(e->mark));
 	mnl_attr_put_u32(nlh, CTA_STATUS, htonl(IPS_SEEN_REPLY | IPS_ASSURED | IPS_CONFIRMED));
-	if (e->l4 == IPPROTO_TCP) {
-		struct nlattr *pi = mnl_attr_nest_start(nlh, CTA_PROTOINFO);
-		struct nlattr *tcp = mnl_attr_nest_start(nlh, CTA_PROTOINFO_TCP);
-		mnl_attr_put_u8(nlh, CTA_PROTOINFO_TCP_STATE, TCP_CONNTRACK_ESTABLISHED);
-		mnl_attr_nest_end(nlh, tcp);
-		mnl_attr_nest_end(nlh, pi);
-	}
-}
-
-static int collect_acks(struct mnl_socket *sock, uint32_t first, uint32_t last, unsigned *refused)
-{
-	static char buf[256 * 1024];
-	uint32_t pending = last - first + 1;
-	while (pending) {
-		ssize_t n = mnl_socket_recvfrom(sock, buf, sizeof(buf));
-		if (n < 0) {
-			fprintf(stderr, "ct-skew: reading ACKs: %s\n", strerror(errno));
-			return -1;
-		}
-		int len = (int)n;
-		for (struct nlmsghdr *h = (struct nlmsghdr *)buf; mnl_nlmsg_ok(h, len); h = mnl_nlmsg_next(h, &len)) {
-			if (h->nlmsg_type != NLMSG_ERROR || h->nlmsg_seq < first || h->nlmsg_seq > last)
-				continue;
-			const struct nlmsgerr *er = mnl_nlmsg_get_payload(h);
-			if (er->error) {
-				if (*refused < 5)
-					fprintf(stderr, "ct-skew: entry refused: %s\n", strerror(-er->error));
-				++*refused;
-			}
-			pending--;
-		}
-	}
-	return 0;
+	if (e->l4 == IPPROTO_TCP)
+		ctnl_put_tcp_state(nlh, TCP_CONNTRACK_ESTABLISHED);
 }
 
 int main(int argc, char **argv)
@@ -200,49 +147,18 @@ int main(int argc, char **argv)
 		fprintf(stderr, "ct-skew: at most 64000 entries in all\n");
 		return 2;
 	}
-	struct mnl_socket *sock = mnl_socket_open(NETLINK_NETFILTER);
-	if (!sock || mnl_socket_bind(sock, 0, MNL_SOCKET_AUTOPID) < 0) {
-		fprintf(stderr, "ct-skew: netlink socket: %s\n", strerror(errno));
+	static ctnl_batch b;
+	if (ctnl_batch_open(&b, "ct-skew", 1) < 0)
 		return 1;
-	}
-	int one = 1;
-	mnl_socket_setsockopt(sock, NETLINK_CAP_ACK, &one, sizeof(one));
-	int rcv = 4 << 20;
-	if (setsockopt(mnl_socket_get_fd(sock), SOL_SOCKET, SO_RCVBUFFORCE, &rcv, sizeof(rcv)) < 0)
-		setsockopt(mnl_socket_get_fd(sock), SOL_SOCKET, SO_RCVBUF, &rcv, sizeof(rcv));
-
-	static char batch[64 * 1024];
-	size_t used = 0;
-	uint32_t seq = 0, batch_first = 1;
-	unsigned refused = 0, sent = 0;
 	for (unsigned long i = first; i < first + count; i++) {
 		state = seed * UINT64_C(1000003) + i;
 		entry e;
 		draw(&e, (unsigned)i);
-		if (used + 512 > sizeof(batch)) {
-			if (mnl_socket_sendto(sock, batch, used) < 0 || collect_acks(sock, batch_first, seq, &refused) < 0)
-				return 1;
-			used = 0;
-			batch_first = seq + 1;
-		}
-		struct nlmsghdr *nlh = mnl_nlmsg_put_header(batch + used);
-		nlh->nlmsg_type = (NFNL_SUBSYS_CTNETLINK << 8) | IPCTNL_MSG_CT_NEW;
-		nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_CREATE | NLM_F_EXCL | NLM_F_ACK;
-		nlh->nlmsg_seq = ++seq;
-		struct nfgenmsg *nfg = mnl_nlmsg_put_extra_header(nlh, sizeof(*nfg));
-		nfg->nfgen_family = (uint8_t)e.family;
-		nfg->version = NFNETLINK_V0;
+		struct nlmsghdr *nlh = ctnl_batch_entry(&b, e.family);
+		if (!nlh)
+			return 1;
 		put_entry(nlh, &e);
-		used += nlh->nlmsg_len;
-		sent++;
+		ctnl_batch_add(&b, nlh);
 	}
-	if (used && (mnl_socket_sendto(sock, batch, used) < 0 || collect_acks(sock, batch_first, seq, &refused) < 0))
-		return 1;
-	mnl_socket_close(sock);
-	printf("created %u\n", sent - refused);
-	if (refused) {
-		fprintf(stderr, "ct-skew: %u of %u entries refused\n", refused, sent);
-		return 1;
-	}
-	return 0;
+	return ctnl_batch_end(&b);
 }
