@@ -14,6 +14,7 @@
 #include <inttypes.h>
 #include <string.h>
 
+#include "advise.h"
 #include "cleanup.h"
 
 #define UNKNOWN CTUNE_REPORT_UNKNOWN
@@ -643,9 +644,11 @@ int ctune_report_print_html(FILE *f, ctune_report *r)
 	fprintf(f, "</style></head>\n<body data-hosts=\"%zu\" data-errors=\"%zu\" data-top-host=\"", r->nhosts,
 		r->nerrors + r->errors_dropped);
 	html(f, top);
-	fprintf(f, "\"><h1>Conntrack fleet report</h1><p class=\"muted\">ctune %s, generated at %" PRId64
-		   " (seconds since 1970); %zu inputs.</p>\n<div class=\"cards\">",
-		CTUNE_VERSION, r->opts.now, r->ninputs);
+	char when[40];
+	ctune_utc_minute(r->opts.now, when, sizeof(when));
+	fprintf(f, "\"><h1>Conntrack fleet report</h1><p class=\"muted\">ctune %s, generated %s; %zu inputs.</p>\n"
+		   "<div class=\"cards\">",
+		CTUNE_VERSION, when[0] ? when : "at an unknown time", r->ninputs);
 	char mem[32];
 	human_bytes(mem, sizeof(mem), r->advised_memory);
 	fprintf(f, "<div class=\"card\" id=\"host-count\"><b>%zu</b>hosts</div>"
@@ -698,7 +701,7 @@ int ctune_report_print_html(FILE *f, ctune_report *r)
 	fputs("<tr><th>drift</th><td>", f);
 	for (int b = 0; b < CTUNE_DRIFT_COUNT; b++)
 		fprintf(f, "%s%s %zu", b ? ", " : "", ctune_drift_names[b], r->per_drift[b]);
-	fprintf(f, "</td></tr><tr><th>advised memory</th><td>%" PRIu64 " bytes</td></tr></table>\n",
+	fprintf(f, "</td></tr><tr><th>advised memory</th><td>%s (%" PRIu64 " bytes)</td></tr></table>\n", mem,
 		r->advised_memory);
 	if (r->nerrors) {
 		fputs("<h2>Could not read</h2><table id=\"errors\"><thead><tr><th>input</th><th>host</th>"
