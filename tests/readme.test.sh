@@ -81,8 +81,25 @@ if [ "${1:-}" = --inner ]; then
 		mount -t overlay overlay -o "lowerdir=$d,upperdir=$n/up,workdir=$n/work" "$d" ||
 			{ bad "overlay on $d"; report; exit; }
 	done
+	# The source (read-only) and the build (its overlay) stay where they are
+	# even when they lie under /tmp or /run, as in a CI clone made there: the
+	# executable looks for the lenses in the source, and the build's files
+	# name its own path.
+	top_real=$(cd "$top" && pwd -P)
+	keep() { echo "$L/keep/$(echo "$1" | tr / _)"; }
+	for d in "$top_real" "$build_real"; do
+		mkdir -p "$(keep "$d")" && mount --bind "$d" "$(keep "$d")" || { bad "bind of $d"; report; exit; }
+	done
+	mount -o remount,bind,ro "$(keep "$top_real")" || { bad "read-only bind of $top_real"; report; exit; }
 	mount -t tmpfs -o mode=1777 ctune-readme-tmp /tmp || { bad "tmpfs on /tmp"; report; exit; }
 	mount -t tmpfs -o mode=0755 ctune-readme-run /run || { bad "tmpfs on /run"; report; exit; }
+	for d in "$top_real" "$build_real"; do # the source first: the build may lie inside it
+		case $d in /tmp | /tmp/* | /run | /run/*) ;; *) continue ;; esac
+		mkdir -p "$d" && mount --bind "$(keep "$d")" "$d" || { bad "bind of $d back"; report; exit; }
+	done
+	case $top_real in /tmp | /tmp/* | /run | /run/*)
+		mount -o remount,bind,ro "$top_real" || { bad "read-only $top_real"; report; exit; } ;;
+	esac
 	mkdir -p /run/lock
 	export HOME=/root
 	exec $py -B "$L/readme_commands.py" run "$tree/README.md" "$tree" "$L/exempt"
