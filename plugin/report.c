@@ -66,8 +66,8 @@ static unsigned popcount16(unsigned v)
 	return n;
 }
 
-/* Risk order: hosts dropping for a full table first, then by level
- * (critical, warning, ok), then more drops first, then fuller, then
+/* Risk order: hosts dropping for a full table first (more drops first),
+ * then fuller (insert races alone do not rank a host up), then
  * less headroom (max - count), then sooner full, then more drift, then by
  * name so that the order is stable. */
 int ctune_report_cmp(const ctune_report_host *a, const ctune_report_host *b)
@@ -76,12 +76,7 @@ int ctune_report_cmp(const ctune_report_host *a, const ctune_report_host *b)
 	bool fa_ = ctune_report_dropping(a), fb_ = ctune_report_dropping(b);
 	if (fa_ != fb_)
 		return fa_ ? -1 : 1;
-	int la = ctune_report_level(a), lb = ctune_report_level(b);
-	if (la != lb)
-		return la > lb ? -1 : 1;
-	if ((da > 0) != (db > 0))
-		return da > 0 ? -1 : 1;
-	if (da != db)
+	if (fa_ && da != db)
 		return da > db ? -1 : 1;
 	if (a->usage != b->usage)
 		return a->usage > b->usage ? -1 : 1;
