@@ -38,4 +38,21 @@ bool table_top_parse_tuple(const char *tuple, const char *tail, unsigned l4num, 
  * (small, and no thread count forced), or -errno. */
 int table_summarize_file(int fd, uint64_t size, ctune_table_summary *s);
 
+/* Character classes by hand for the parsers of table.c and table-top.c:
+ * <ctype.h> goes through the locale table. */
+static inline bool is_blank(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+static inline bool is_digit(char c)
+{
+	return (unsigned char)(c - '0') < 10;
+}
+
+static inline bool is_alpha(char c)
+{
+	return (unsigned char)((c | 0x20) - 'a') < 26;
+}
+
 #endif

@@ -184,21 +184,6 @@ int ctune_top_key_text(ctune_top_dim d, const ctune_topk_key *k, char *buf, size
 
 /* ---- a /proc line ------------------------------------------------------------ */
 
-static inline bool is_blank(char c)
-{
-	return c == ' ' || c == '\t';
-}
-
-static inline bool is_digit(char c)
-{
-	return (unsigned char)(c - '0') < 10;
-}
-
-static inline bool is_alpha(char c)
-{
-	return (unsigned char)((c | 0x20) - 'a') < 26;
-}
-
 static inline const char *skip_blanks(const char *p, const char *e)
 {
 	while (p < e && is_blank(*p))

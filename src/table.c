@@ -180,22 +180,6 @@ void ctune_table_summary_init(ctune_table_summary *s)
 	memset(s, 0, sizeof(*s));
 }
 
-/* Character classes by hand: <ctype.h> goes through the locale table. */
-static inline bool is_blank(char c)
-{
-	return c == ' ' || c == '\t';
-}
-
-static inline bool is_digit(char c)
-{
-	return (unsigned char)(c - '0') < 10;
-}
-
-static inline bool is_alpha(char c)
-{
-	return (unsigned char)((c | 0x20) - 'a') < 26;
-}
-
 static inline bool is_state_char(char c)
 {
 	return (unsigned char)(c - 'A') < 26 || is_digit(c) || c == '_';
